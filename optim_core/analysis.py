@@ -1,0 +1,858 @@
+"""Analysis for "Explore hyperparameters": sweeps, quadratic theory, basins, searches, one step in detail.
+
+Every function here is pure NumPy and runs its whole batch in ONE ``optim_core.run``
+call (no Python loop over grid cells or samples):
+
+* ``sweep``            steps to reach ``tol`` over a 2-D grid of two hyperparameters
+* ``quadratic_theory`` the closed-form rates of GD and heavy-ball momentum on a quadratic
+                       (G. Goh, "Why Momentum Really Works", Distill 2017)
+* ``hessian_info``     curvature at points: eigenvalues, condition number, GD's largest stable lr
+* ``basins``           which minimum each start of a grid of starts ends in
+* ``random_search``, ``grid_search``, ``refine``
+                       the notes' hyperparameter search: lr = 10**uniform(log lo, log hi), random
+                       beats grid, beware of a best value on the edge of its range, coarse to fine
+* ``step_breakdown``   update k of any rule, split into named terms that add up to Δx
+
+"How fast" is measured by the gap to the minimum: f(x_k) − f_min, or ‖∇f(x_k)‖ on a
+surface without a finite minimum (``f_min is None``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
+
+import numpy as np
+
+from .rules import HyperSpec
+from .runner import Optimizer, Trajectory, hyper_specs, make, run
+from .schedules import Schedule
+
+_TINY = np.finfo(float).tiny
+# A best value within this fraction of its range's width from an end (in log10 space for log
+# ranges) lies "on the boundary" (the notes: 注意边界上的最佳值).
+EDGE_FRACTION = 0.05
+
+
+# --- shared helpers --------------------------------------------------------------------------
+
+
+def _gap(surface, tr: Trajectory) -> np.ndarray:
+    """f(x_k) − f_min along every run, or ‖∇f(x_k)‖ when the surface has no finite minimum."""
+    if surface.f_min is None:
+        return np.linalg.norm(tr.grad, axis=-1)
+    return tr.loss - surface.f_min
+
+
+def _gap_name(surface) -> str:
+    return "‖∇f(x)‖" if surface.f_min is None else "f(x) − f_min"
+
+
+def _first_reached(gap: np.ndarray, tol: float, diverged: np.ndarray) -> np.ndarray:
+    """First k with gap_k ≤ tol along the last axis; −1 if never, or if the run diverged."""
+    reached = gap <= tol
+    first = np.where(reached.any(axis=-1), reached.argmax(axis=-1), -1)
+    return np.where(diverged, -1, first)
+
+
+def _ranking(steps_to_tol, final_gap, diverged, stopped_at) -> np.ndarray:
+    """Flat indices from best to worst: runs that reached tol by fewest steps (ties: smaller
+    final gap), then the others by final gap, then diverged runs, the latest to blow up first."""
+    steps_to_tol, diverged = np.ravel(steps_to_tol), np.ravel(diverged)
+    never = np.iinfo(np.int64).max
+    steps_key = np.where(steps_to_tol >= 0, steps_to_tol, never)
+    gap_key = np.where(diverged, -np.ravel(stopped_at).astype(float),
+                       np.nan_to_num(np.ravel(final_gap), nan=np.inf))
+    return np.lexsort((gap_key, steps_key, diverged))
+
+
+def _check_start_point(start):
+    if start is None:
+        return None
+    point = np.asarray(start, dtype=float)
+    if point.shape != (2,):
+        raise ValueError(f"start = {start!r} is not one point: give (x, y)")
+    return point
+
+
+def _check_count(name, value, low=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} = {value!r} is out of range: valid range is whole numbers ≥ {low}")
+    return int(value)
+
+
+def _check_tol(tol) -> float:
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not tol >= 0 \
+            or not math.isfinite(tol):
+        raise ValueError(f"tol = {tol!r} is out of range: valid range is finite numbers ≥ 0")
+    return float(tol)
+
+
+def _float_spec(name, param) -> HyperSpec:
+    """The HyperSpec of a float hyperparameter ``param`` of optimizer ``name`` (ValueError otherwise)."""
+    specs = {spec.name: spec for spec in hyper_specs(name)}
+    if param not in specs:
+        raise ValueError(f"{param} is not a hyperparameter of {name}: valid ones are {', '.join(specs)}")
+    if specs[param].choices:
+        raise ValueError(f"{param} of {name} takes options {specs[param].choices}, not a range of numbers")
+    return specs[param]
+
+
+def _merge_fixed(fixed, varied):
+    fixed = dict(fixed or {})
+    clash = sorted(set(fixed) & set(varied))
+    if clash:
+        raise ValueError(f"{clash[0]} is both varied and fixed: give it in one place only")
+    return {**fixed, **varied}
+
+
+# --- 1. sweep over two hyperparameters -----------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """A grid of runs: cell (i, j) used ``y_param = y_values[i]``, ``x_param = x_values[j]``
+    (a 1-D sweep, ``y_param=None``, has arrays of shape (nx,) and ``y_values`` None).
+
+    steps_to_tol  (ny, nx) int: first k with gap(x_k) ≤ tol, −1 if never (or diverged)
+    final_loss    (ny, nx) f at the last (held) point
+    final_gap     (ny, nx) gap at the last point (gap = f − f_min, or ‖∇f‖ if f_min is None)
+    diverged      (ny, nx) bool, the runner's verdict
+    stopped_at    (ny, nx) the update at which a diverged run blew up (``steps`` otherwise)
+    status        (ny, nx) "converged" (reached tol), "diverged" or "max_steps"
+    """
+
+    optimizer: str
+    x_param: str
+    y_param: str | None
+    x_values: np.ndarray
+    y_values: np.ndarray | None
+    steps_to_tol: np.ndarray
+    final_loss: np.ndarray
+    final_gap: np.ndarray
+    diverged: np.ndarray
+    stopped_at: np.ndarray
+    status: np.ndarray
+    tol: float
+    steps: int
+    gap: str  # what was compared with tol: "f(x) − f_min" or "‖∇f(x)‖"
+
+    @property
+    def best_index(self) -> tuple:
+        """(i, j) of the best cell ((j,) for a 1-D sweep): fewest steps to tol, ties and runs that
+        never got there by final gap, diverged runs last."""
+        flat = int(_ranking(self.steps_to_tol, self.final_gap, self.diverged, self.stopped_at)[0])
+        return tuple(int(i) for i in np.unravel_index(flat, self.steps_to_tol.shape))
+
+    @property
+    def best(self) -> dict:
+        """{x_param: value, y_param: value} of the best cell."""
+        index = self.best_index
+        best = {self.x_param: float(self.x_values[index[-1]])}
+        if self.y_param is not None:
+            best[self.y_param] = float(self.y_values[index[0]])
+        return best
+
+
+def sweep(surface, name, x_param, x_values, y_param=None, y_values=None, *, fixed=None, start=None, steps=500,
+          tol=1e-6) -> SweepResult:
+    """Run optimizer ``name`` for every pair (x_param, y_param) of the grid, in one batch.
+
+    steps_to_tol[i, j] = min{k : f(x_k) − f_min ≤ tol}  (‖∇f(x_k)‖ ≤ tol if f_min is None),
+    −1 if no k ≤ ``steps`` qualifies or the run diverged.  ``fixed`` holds the other
+    hyperparameters (floats, schedules or options); ``start`` one point (default: the surface's).
+    Without ``y_param`` it is a 1-D sweep of ``x_param`` (SGD has only lr).
+    """
+    if x_param == y_param:
+        raise ValueError(f"x_param and y_param are both {x_param!r}: sweep two different hyperparameters")
+    if (y_param is None) != (y_values is None):
+        raise ValueError("give y_param and y_values together, or neither for a 1-D sweep")
+    _float_spec(name, x_param)
+    x_values = np.asarray(x_values, dtype=float).ravel()
+    varied = {x_param: x_values}
+    if y_param is not None:
+        _float_spec(name, y_param)
+        y_values = np.asarray(y_values, dtype=float).ravel()
+        varied = {x_param: x_values[None, :], y_param: y_values[:, None]}
+        if y_values.size == 0:
+            raise ValueError("y_values must hold at least one value")
+    if x_values.size == 0:
+        raise ValueError("x_values must hold at least one value")
+    steps, tol = _check_count("steps", steps, 0), _check_tol(tol)
+    opt = make(name, **_merge_fixed(fixed, varied))
+    tr = run(surface, opt, start=_check_start_point(start), steps=steps, tol=None, traces=False)
+    gap = _gap(surface, tr)
+    diverged = tr.status == "diverged"
+    steps_to_tol = _first_reached(gap, tol, diverged)
+    status = np.where(diverged, "diverged", np.where(steps_to_tol >= 0, "converged", "max_steps"))
+    return SweepResult(name, x_param, y_param, x_values, y_values, steps_to_tol, tr.final_loss, gap[..., -1],
+                       diverged, tr.stopped_at, status, float(tol), steps, _gap_name(surface))
+
+
+# --- 2. theory on a quadratic -----------------------------------------------------------------
+
+
+def gd_rate(lr, eigenvalues):
+    """Gradient descent's linear rate on a quadratic: max over λ of |1 − lr·λ|."""
+    lr = np.asarray(lr, dtype=float)
+    eigenvalues = np.asarray(eigenvalues, dtype=float)
+    return np.max(np.abs(1.0 - lr[..., None] * eigenvalues), axis=-1)
+
+
+def momentum_rate(lr, mu, eigenvalues):
+    """Heavy-ball momentum's linear rate on a quadratic (broadcasts lr and mu).
+
+    Per eigenvalue λ the iterate obeys (x_{k+1}, x_k) = M (x_k, x_{k−1}) with
+    M = [[1 + mu − lr·λ, −mu], [1, 0]]; its eigenvalues solve z² − b z + mu = 0, b = 1 + mu − lr·λ:
+    ρ(M) = √mu when b² < 4mu (complex pair), else (|b| + √(b² − 4mu)) / 2.
+    Returns max over λ of ρ(M).  mu = 0 gives |1 − lr·λ| (gradient descent).
+    """
+    lr, mu = np.broadcast_arrays(np.asarray(lr, dtype=float), np.asarray(mu, dtype=float))
+    eigenvalues = np.asarray(eigenvalues, dtype=float)
+    b = 1.0 + mu[..., None] - lr[..., None] * eigenvalues
+    discriminant = b * b - 4.0 * mu[..., None]
+    real_radius = 0.5 * (np.abs(b) + np.sqrt(np.maximum(discriminant, 0.0)))
+    radius = np.where(discriminant < 0.0, np.sqrt(np.maximum(mu[..., None], 0.0)), real_radius)
+    return np.max(radius, axis=-1)
+
+
+def momentum_stable(lr, mu, eigenvalues):
+    """Heavy-ball momentum converges on the quadratic: 0 ≤ mu < 1 and 0 < lr·λ < 2(1 + mu) for every λ
+    (the same set as momentum_rate < 1)."""
+    lr, mu = np.broadcast_arrays(np.asarray(lr, dtype=float), np.asarray(mu, dtype=float))
+    eigenvalues = np.asarray(eigenvalues, dtype=float)
+    step = lr[..., None] * eigenvalues
+    inside = (step > 0.0) & (step < 2.0 * (1.0 + mu[..., None]))
+    return (mu >= 0.0) & (mu < 1.0) & np.all(inside, axis=-1)
+
+
+def predicted_steps_to_tol(rate, initial_gap, tol):
+    """Steps for f − f_min to fall from ``initial_gap`` to ``tol`` if it shrinks by rate² per step
+    (f − f_min is quadratic in the error): k = ⌈ln(tol / gap₀) / (2 ln rate)⌉; 0 if gap₀ ≤ tol,
+    −1 if rate ≥ 1.  It ignores the constant in front of rateᵏ, so it is an estimate."""
+    rate, initial_gap = np.broadcast_arrays(np.asarray(rate, dtype=float), np.asarray(initial_gap, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.ceil(np.log(tol / initial_gap) / (2.0 * np.log(rate)))
+    k = np.where(initial_gap <= tol, 0, np.where((rate < 1.0) & np.isfinite(k), k, -1))
+    k = np.where(rate <= 0.0, np.where(initial_gap <= tol, 0, 1), k)
+    return k.astype(int) if k.ndim else int(k)
+
+
+@dataclass(frozen=True, eq=False)
+class QuadraticTheory:
+    """Closed-form facts of f(x) = ½ (x − x*)ᵀ H (x − x*) + f_min with constant H ≻ 0.
+
+    κ = λ_max / λ_min.  Gradient descent: stable for lr < 2/λ_max, fastest at lr = 2/(λ_min + λ_max)
+    with rate (κ − 1)/(κ + 1).  Heavy-ball momentum (Goh 2017): fastest at
+    lr* = (2 / (√λ_min + √λ_max))², mu* = ((√κ − 1)/(√κ + 1))², with rate (√κ − 1)/(√κ + 1).
+    """
+
+    hessian: np.ndarray
+    eigenvalues: np.ndarray  # ascending
+    lambda_min: float
+    lambda_max: float
+    kappa: float
+    gd_lr_max: float
+    gd_lr_opt: float
+    gd_rate_opt: float
+    momentum_lr_opt: float
+    momentum_mu_opt: float
+    momentum_rate_opt: float
+
+    def gd_rate(self, lr):
+        """max over λ of |1 − lr·λ|."""
+        return gd_rate(lr, self.eigenvalues)
+
+    def momentum_rate(self, lr, mu):
+        """Spectral radius of [[1 + mu − lr·λ, −mu], [1, 0]], max over λ (see the module function)."""
+        return momentum_rate(lr, mu, self.eigenvalues)
+
+    def momentum_stable(self, lr, mu):
+        """0 ≤ mu < 1 and 0 < lr·λ < 2(1 + mu) for all λ, i.e. lr < 2(1 + mu)/λ_max."""
+        return momentum_stable(lr, mu, self.eigenvalues)
+
+    def predicted_steps_to_tol(self, rate, initial_gap, tol):
+        """⌈ln(tol / gap₀) / (2 ln rate)⌉ (see the module function)."""
+        return predicted_steps_to_tol(rate, initial_gap, tol)
+
+
+def _sample_points(surface, fractions) -> np.ndarray:
+    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
+    fractions = np.asarray(fractions, dtype=float)
+    return np.stack([x_lo + fractions[:, 0] * (x_hi - x_lo), y_lo + fractions[:, 1] * (y_hi - y_lo)], axis=-1)
+
+
+_PROBE_FRACTIONS = [(0.5, 0.5), (0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0), (0.13, 0.71), (0.83, 0.29),
+                    (0.37, 0.05)]
+
+
+def quadratic_theory(surface) -> QuadraticTheory | None:
+    """The theory of ``QuadraticTheory`` if ``surface`` is a convex quadratic, else None.
+
+    Quadratic ⇔ the Hessian is the same at a spread of probe points (corners, centre, interior);
+    the theory also needs H positive definite (λ_min > 0), so the saddle x² − y² gives None.
+    """
+    hessians = surface.hessian(_sample_points(surface, _PROBE_FRACTIONS))
+    hessian = hessians[0]
+    scale = float(np.max(np.abs(hessian)))
+    if not np.all(np.isfinite(hessians)) or not np.allclose(hessians, hessian, rtol=1e-9, atol=1e-12 * scale):
+        return None
+    eigenvalues = np.linalg.eigvalsh(0.5 * (hessian + hessian.T))
+    lambda_min, lambda_max = float(eigenvalues[0]), float(eigenvalues[-1])
+    if not lambda_min > 0.0:
+        return None
+    kappa = lambda_max / lambda_min
+    root_kappa = math.sqrt(kappa)
+    hessian = np.array(hessian)
+    hessian.flags.writeable = False
+    eigenvalues.flags.writeable = False
+    return QuadraticTheory(
+        hessian=hessian,
+        eigenvalues=eigenvalues,
+        lambda_min=lambda_min,
+        lambda_max=lambda_max,
+        kappa=kappa,
+        gd_lr_max=2.0 / lambda_max,
+        gd_lr_opt=2.0 / (lambda_min + lambda_max),
+        gd_rate_opt=(kappa - 1.0) / (kappa + 1.0),
+        momentum_lr_opt=(2.0 / (math.sqrt(lambda_min) + math.sqrt(lambda_max))) ** 2,
+        momentum_mu_opt=((root_kappa - 1.0) / (root_kappa + 1.0)) ** 2,
+        momentum_rate_opt=(root_kappa - 1.0) / (root_kappa + 1.0),
+    )
+
+
+# --- 3. curvature at points -----------------------------------------------------------------------
+
+
+class HessianInfo(NamedTuple):
+    """Curvature at point(s) of shape (..., 2).
+
+    eigenvalues   (..., 2) ascending λ₁ ≤ λ₂ of the Hessian H
+    eigenvectors  (..., 2, 2) their unit directions, as columns
+    condition     (...) |λ|max / |λ|min, inf where H is singular
+    lr_max        2/λ_max, gradient descent's largest stable lr for the local quadratic model;
+                  None (one point) or NaN (batch) where λ_max ≤ 0 (no upward curvature)
+    """
+
+    hessian: np.ndarray
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    condition: object
+    lr_max: object
+
+
+def hessian_info(surface, point) -> HessianInfo:
+    """Eigen-decomposition H = Q diag(λ) Qᵀ of the Hessian at ``point`` (..., 2), κ = |λ|max/|λ|min,
+    and lr_max = 2/λ_max (GD on the local quadratic model is stable for lr < 2/λ_max)."""
+    point = np.asarray(point, dtype=float)
+    if point.ndim == 0 or point.shape[-1] != 2:
+        raise ValueError(f"point must have shape (..., 2), got shape {point.shape}")
+    hessian = surface.hessian(point)
+    eigenvalues, eigenvectors = np.linalg.eigh(0.5 * (hessian + np.swapaxes(hessian, -1, -2)))
+    magnitudes = np.abs(eigenvalues)
+    largest, smallest = magnitudes.max(axis=-1), magnitudes.min(axis=-1)
+    singular = smallest <= np.finfo(float).eps * largest
+    with np.errstate(divide="ignore", invalid="ignore"):
+        condition = np.where(singular, np.inf, largest / np.where(singular, 1.0, smallest))
+        lambda_max = eigenvalues[..., -1]
+        lr_max = np.where(lambda_max > 0.0, 2.0 / np.where(lambda_max > 0.0, lambda_max, 1.0), np.nan)
+    if point.ndim == 1:
+        return HessianInfo(hessian, eigenvalues, eigenvectors, float(condition),
+                           float(lr_max) if lambda_max > 0.0 else None)
+    return HessianInfo(hessian, eigenvalues, eigenvectors, condition, lr_max)
+
+
+# --- 4. basins of attraction ---------------------------------------------------------------------
+
+NOT_CONVERGED = -1
+DIVERGED = -2
+
+
+@dataclass(frozen=True, eq=False)
+class BasinMap:
+    """Where each start of an (ny, nx) grid ends.
+
+    label[i, j]: index into ``minima`` of the minimum the run from starts[i, j] converged to,
+    −1 (NOT_CONVERGED: still moving, or stopped at a critical point that is no listed minimum)
+    or −2 (DIVERGED).
+    """
+
+    optimizer: Optimizer
+    x: np.ndarray  # (nx,)
+    y: np.ndarray  # (ny,)
+    starts: np.ndarray  # (ny, nx, 2)
+    label: np.ndarray  # (ny, nx) int
+    final_xy: np.ndarray  # (ny, nx, 2)
+    status: np.ndarray  # (ny, nx) the runner's status
+    stopped_at: np.ndarray  # (ny, nx) update at which each run stopped
+    minima: np.ndarray  # (k, 2)
+    radius: float
+
+    @property
+    def counts(self) -> np.ndarray:
+        """(k,) how many starts ended in each minimum."""
+        return np.bincount(self.label[self.label >= 0], minlength=len(self.minima))
+
+    @property
+    def found(self) -> tuple:
+        """Indices of the minima reached from at least one start."""
+        return tuple(int(i) for i in np.flatnonzero(self.counts))
+
+
+def basins(surface, name, hyperparams: dict | None = None, *, nx=100, ny=100, steps=300, tol=1e-4,
+           radius=None) -> BasinMap:
+    """Start optimizer ``name`` from every point of an (ny, nx) grid over the domain, in one batch.
+
+    A run is labelled with minimum i when it stopped with ‖∇f‖ ≤ tol within ``radius`` of minima[i]
+    (its nearest); ``radius`` defaults to min(0.05 × domain diagonal, 0.45 × closest distance
+    between two minima), so every label is unambiguous.
+    """
+    nx, ny = _check_count("nx", nx), _check_count("ny", ny)
+    opt = make(name, **dict(hyperparams or {}))
+    batched = [key for key, value in opt.hyperparams.items() if isinstance(value, np.ndarray) and value.size > 1]
+    if batched:
+        raise ValueError(f"{batched[0]} is an array: basins runs one optimizer setting from every start")
+    x = np.linspace(*surface.x_range, nx)
+    y = np.linspace(*surface.y_range, ny)
+    starts = np.stack(np.meshgrid(x, y), axis=-1)
+    tr = run(surface, opt, start=starts, steps=steps, tol=tol, traces=False)
+    minima = np.asarray(surface.minima, dtype=float)
+    if radius is None:
+        diagonal = math.hypot(surface.x_range[1] - surface.x_range[0], surface.y_range[1] - surface.y_range[0])
+        radius = 0.05 * diagonal
+        if len(minima) > 1:
+            pairwise = np.linalg.norm(minima[:, None, :] - minima[None, :, :], axis=-1)
+            radius = min(radius, 0.45 * float(pairwise[np.triu_indices(len(minima), 1)].min()))
+    final_xy = tr.final_xy
+    label = np.full(final_xy.shape[:-1], NOT_CONVERGED)
+    if len(minima):
+        distance = np.linalg.norm(final_xy[..., None, :] - minima, axis=-1)
+        nearest = distance.argmin(axis=-1)
+        near = np.take_along_axis(distance, nearest[..., None], axis=-1)[..., 0] <= radius
+        label = np.where((tr.status == "converged") & near, nearest, NOT_CONVERGED)
+    label = np.where(tr.status == "diverged", DIVERGED, label)
+    return BasinMap(opt, x, y, starts, label, final_xy, tr.status, tr.stopped_at, minima, float(radius))
+
+
+# --- 5. random search and grid search (cs231n: 超参数调优) -------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SearchResult:
+    """n runs, one per sampled setting: ``samples[param]`` is an (n,) array.
+
+    final_loss, final_gap, steps_to_tol, diverged, stopped_at, status are (n,) arrays as in SweepResult;
+    ``best_index`` ranks as SweepResult.best_index does; ``edges`` maps each parameter of the best
+    that lies in the outer EDGE_FRACTION of its range (log10 space for log ranges) to "lower" or
+    "upper", and ``on_boundary`` says so in words.
+    """
+
+    method: str  # "random" or "grid"
+    optimizer: str
+    ranges: MappingProxyType  # param -> (lo, hi, log)
+    samples: MappingProxyType  # param -> (n,) values
+    final_loss: np.ndarray
+    final_gap: np.ndarray
+    steps_to_tol: np.ndarray
+    diverged: np.ndarray
+    stopped_at: np.ndarray
+    status: np.ndarray
+    best_index: int
+    best: MappingProxyType  # param -> value of the best run
+    edges: MappingProxyType  # param -> "lower" | "upper"
+    on_boundary: tuple  # warning messages, empty if the best is inside every range
+    tol: float
+    steps: int
+    gap: str
+
+    @property
+    def n(self) -> int:
+        return len(self.final_loss)
+
+    @property
+    def distinct_values(self) -> dict:
+        """How many different values of each parameter were tried (random: n; grid: n^(1/d))."""
+        return {param: int(np.unique(values).size) for param, values in self.samples.items()}
+
+
+def _check_ranges(name, ranges) -> dict:
+    if not ranges:
+        raise ValueError("ranges is empty: give {param: (lo, hi, log)}")
+    checked = {}
+    for param, bounds in ranges.items():
+        _float_spec(name, param)
+        try:
+            lo, hi, log = bounds
+        except (TypeError, ValueError):
+            raise ValueError(f"ranges[{param!r}] = {bounds!r} is not (lo, hi, log)") from None
+        lo, hi, log = float(lo), float(hi), bool(log)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"ranges[{param!r}] = {bounds!r} is not valid: need finite lo < hi")
+        if log and lo <= 0.0:
+            raise ValueError(f"ranges[{param!r}] = {bounds!r} is log-scaled: need lo > 0")
+        checked[param] = (lo, hi, log)
+    return checked
+
+
+def _position(value, lo, hi, log):
+    """Where ``value`` lies in [lo, hi] as a fraction of the width (in log10 space if ``log``)."""
+    if log:
+        return (math.log10(value) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+    return (value - lo) / (hi - lo)
+
+
+def boundary_edges(best: dict, ranges: dict, fraction: float = EDGE_FRACTION) -> dict:
+    """{param: "lower" | "upper"} for every value of ``best`` within ``fraction`` of an end of its range."""
+    edges = {}
+    for param, value in best.items():
+        position = _position(value, *ranges[param])
+        if position < fraction:
+            edges[param] = "lower"
+        elif position > 1.0 - fraction:
+            edges[param] = "upper"
+    return edges
+
+
+def _boundary_message(param, value, lo, hi, edge):
+    return f"best {param} = {value:.3g} lies on the {edge} edge of [{lo:g}, {hi:g}]: widen the range"
+
+
+def _evaluate(method, surface, name, ranges, samples, *, fixed, start, steps, tol) -> SearchResult:
+    """One batched run over the (n,) samples, then rank them and check the best for edges."""
+    steps, tol = _check_count("steps", steps, 0), _check_tol(tol)
+    opt = make(name, **_merge_fixed(fixed, samples))
+    tr = run(surface, opt, start=_check_start_point(start), steps=steps, tol=None, traces=False)
+    gap = _gap(surface, tr)
+    diverged = tr.status == "diverged"
+    steps_to_tol = _first_reached(gap, tol, diverged)
+    status = np.where(diverged, "diverged", np.where(steps_to_tol >= 0, "converged", "max_steps"))
+    final_gap = gap[..., -1]
+    best_index = int(_ranking(steps_to_tol, final_gap, diverged, tr.stopped_at)[0])
+    best = {param: float(values[best_index]) for param, values in samples.items()}
+    edges = boundary_edges(best, ranges)
+    messages = tuple(_boundary_message(p, best[p], *ranges[p][:2], edge) for p, edge in edges.items())
+    return SearchResult(method, name, MappingProxyType(dict(ranges)), MappingProxyType(samples), tr.final_loss,
+                        final_gap, steps_to_tol, diverged, tr.stopped_at, status, best_index, MappingProxyType(best),
+                        MappingProxyType(edges), messages, float(tol), steps, _gap_name(surface))
+
+
+def random_search(surface, name, ranges: dict, n, *, seed, steps=500, fixed=None, start=None,
+                  tol=1e-6) -> SearchResult:
+    """The notes' random search: n independent settings, each parameter drawn on its own as
+    10**uniform(log10 lo, log10 hi) for a log range (the notes' lr = 10**uniform(-6, 1)),
+    uniform(lo, hi) otherwise; all n runs in one batch.  ``seed`` makes it reproducible (None: fresh)."""
+    ranges = _check_ranges(name, ranges)
+    n = _check_count("n", n)
+    rng = np.random.default_rng(seed)
+    samples = {}
+    for param, (lo, hi, log) in ranges.items():
+        if log:
+            samples[param] = 10.0 ** rng.uniform(math.log10(lo), math.log10(hi), n)
+        else:
+            samples[param] = rng.uniform(lo, hi, n)
+    return _evaluate("random", surface, name, ranges, samples, fixed=fixed, start=start, steps=steps, tol=tol)
+
+
+def grid_search(surface, name, ranges: dict, n, *, steps=500, fixed=None, start=None, tol=1e-6) -> SearchResult:
+    """Grid search with the same budget: m = ⌊n^(1/d)⌋ values per parameter (d parameters, both
+    ends included, log-spaced for log ranges), m^d ≤ n runs in one batch, so each parameter gets
+    only m distinct values where random search tries n."""
+    ranges = _check_ranges(name, ranges)
+    n = _check_count("n", n)
+    per_axis = max(1, int(math.floor(n ** (1.0 / len(ranges)) + 1e-9)))
+    axes = [np.geomspace(lo, hi, per_axis) if log else np.linspace(lo, hi, per_axis)
+            for lo, hi, log in ranges.values()]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    samples = {param: values.ravel() for param, values in zip(ranges, mesh)}
+    return _evaluate("grid", surface, name, ranges, samples, fixed=fixed, start=start, steps=steps, tol=tol)
+
+
+def refine(result: SearchResult, factor: float = 0.2) -> dict:
+    """The next, finer stage (从粗到细): for each parameter a range ``factor`` times as wide as before
+    (in log10 space for log ranges), centred on the best value and clipped to the parameter's
+    valid interval.  A best value on an edge thus moves the range past that edge."""
+    if not 0.0 < factor <= 1.0:
+        raise ValueError(f"factor = {factor!r} is out of range: valid range is (0, 1]")
+    specs = {spec.name: spec for spec in hyper_specs(result.optimizer)}
+    refined = {}
+    for param, (lo, hi, log) in result.ranges.items():
+        best = result.best[param]
+        spec = specs[param]
+        valid_lo = spec.low if spec.low_inclusive else np.nextafter(spec.low, math.inf)
+        valid_hi = spec.high if spec.high_inclusive else np.nextafter(spec.high, -math.inf)
+        if not spec.high_inclusive and spec.slider and spec.slider[1] < spec.high:
+            valid_hi = spec.slider[1]  # e.g. mu: stay below 1 at the slider's 0.999
+        if log:
+            half = 0.5 * factor * (math.log10(hi) - math.log10(lo))
+            new_lo, new_hi = 10.0 ** (math.log10(best) - half), 10.0 ** (math.log10(best) + half)
+        else:
+            half = 0.5 * factor * (hi - lo)
+            new_lo, new_hi = best - half, best + half
+        refined[param] = (float(max(new_lo, valid_lo)), float(min(new_hi, valid_hi)), log)
+    return refined
+
+
+# --- 6. one update, term by term ------------------------------------------------------------------
+
+
+class Term(NamedTuple):
+    """One named quantity of an update: a LaTeX label and its value (float, (2,) or (2, 2))."""
+
+    label: str
+    value: object
+
+
+@dataclass(frozen=True, eq=False)
+class StepBreakdown:
+    """Update k (1-based) of one run, x_k = x_{k−1} + Δx_k, with every intermediate quantity.
+
+    terms    every named quantity, in the order the rule computes them
+    parts    vectors that add up to Δx_k (drawn head to tail from x_{k−1})
+    arrows   vectors to draw at x_{k−1}: "grad" (the gradient the update used), "momentum"
+             (the history part of the step, for rules that have one) and "step" (Δx_k)
+    """
+
+    optimizer: str
+    k: int
+    formula: str  # LaTeX
+    x_prev: np.ndarray
+    x_new: np.ndarray
+    delta: np.ndarray  # Δx_k as recorded by the runner
+    grad_point: np.ndarray  # where the gradient was taken
+    lookahead_point: np.ndarray | None  # Nesterov's x_{k−1} + mu·v_{k−1}, else None
+    terms: MappingProxyType  # key -> Term
+    parts: MappingProxyType  # key -> Term, values sum to Δx
+    arrows: MappingProxyType  # key -> (2,) vector
+
+    @property
+    def reconstructed(self) -> np.ndarray:
+        """Σ parts, which equals ``delta`` up to rounding."""
+        return np.sum([part.value for part in self.parts.values()], axis=0)
+
+
+def _hyper_for_update(opt: Optimizer, k: int, lr: float) -> dict:
+    """Hyperparameter values update k used (schedules evaluated at t = k − 1, as the runner does)."""
+    hp = {}
+    for key, value in opt.hyperparams.items():
+        if isinstance(value, Schedule):
+            value = float(np.asarray(value(k - 1)))
+        elif isinstance(value, np.ndarray):
+            raise ValueError(f"{key} is an array: step_breakdown needs one run, not a batch")
+        hp[key] = value
+    hp["lr"] = lr
+    return hp
+
+
+def _denominator(second_moment, eps, placement):
+    """√s + eps ("outside") or √(s + eps) ("inside"), never below the smallest normal float."""
+    if placement == "inside":
+        return np.maximum(np.sqrt(second_moment + eps), _TINY)
+    return np.maximum(np.sqrt(second_moment) + eps, _TINY)
+
+
+_FORMULAS = {
+    "sgd": r"x_k = x_{k-1} - \eta\, g_k",
+    "momentum": r"v_k = \mu v_{k-1} - \eta\, g_k,\quad x_k = x_{k-1} + v_k",
+    "nesterov.lookahead": r"g_k = \nabla f(x_{k-1} + \mu v_{k-1}),\quad v_k = \mu v_{k-1} - \eta\, g_k,"
+                          r"\quad x_k = x_{k-1} + v_k",
+    "nesterov.reformulated": r"v_k = \mu v_{k-1} - \eta\, g_k,\quad x_k = x_{k-1} - \mu v_{k-1} + (1+\mu) v_k"
+                             r" = x_{k-1} + \mu^2 v_{k-1} - (1+\mu)\eta\, g_k",
+    "adagrad": r"c_k = c_{k-1} + g_k^2,\quad x_k = x_{k-1} - \frac{\eta}{\sqrt{c_k}+\epsilon}\, g_k",
+    "rmsprop": r"c_k = \rho c_{k-1} + (1-\rho) g_k^2,\quad x_k = x_{k-1} - \frac{\eta}{\sqrt{c_k}+\epsilon}\, g_k",
+    "adam": r"m_k = \beta_1 m_{k-1} + (1-\beta_1) g_k,\quad v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2,\quad "
+            r"x_k = x_{k-1} - \frac{\eta}{\sqrt{\hat v_k}+\epsilon}\,\hat m_k",
+    "nadam": r"\hat m_k = \frac{\beta_1 m_k}{1-\beta_1^{k+1}} + \frac{(1-\beta_1) g_k}{1-\beta_1^k},\quad "
+             r"x_k = x_{k-1} - \frac{\eta}{\sqrt{\hat v_k}+\epsilon}\,\hat m_k",
+    "amsgrad": r"v^{\max}_k = \max(v^{\max}_{k-1}, v_k),\quad "
+               r"x_k = x_{k-1} - \frac{\eta}{\sqrt{v^{\max}_k/(1-\beta_2^k)}+\epsilon}\,\hat m_k",
+    "adamw": r"x_k = x_{k-1} - \frac{\eta}{\sqrt{\hat v_k}+\epsilon}\,\hat m_k - \eta\lambda\, x_{k-1}",
+    "adadelta": r"E[g^2]_k = \rho E[g^2]_{k-1} + (1-\rho) g_k^2,\quad "
+                r"\Delta_k = -\frac{\sqrt{E[\Delta x^2]_{k-1}+\epsilon}}{\sqrt{E[g^2]_k+\epsilon}}\, g_k,\quad "
+                r"x_k = x_{k-1} + \eta\,\Delta_k",
+    "newton": r"x_k = x_{k-1} - \eta\, H^{-1} g_k",
+}
+
+
+def _newton_direction(hessian, g):
+    """H⁻¹g = adj(H) g / det H for 2 × 2, with the pseudo-inverse where H is singular
+    (|det H| ≤ 1e-12 ‖H‖²_F), as the rule does."""
+    (a, b), (c, d) = hessian
+    det = a * d - b * c
+    if np.isfinite(det) and abs(det) <= 1e-12 * float(np.sum(hessian * hessian)):
+        return np.linalg.pinv(hessian) @ g
+    return np.array([d * g[0] - b * g[1], -c * g[0] + a * g[1]]) / det
+
+
+def _adam_family_terms(name, g, previous, x_prev, k, hp, terms, parts):
+    """m, v (v_max), m̂, v̂, η_eff for adam / amsgrad / adamw / nadam; parts split −η_eff ⊙ m̂ into
+    the history part (from m_{k−1}) and the current gradient's part.
+
+    The bias corrections use Π beta over updates 1 … k (= betaᵏ for a constant beta), carried in
+    the state as ``beta1_power``/``beta2_power`` where the rules keep it."""
+    beta1, beta2, eps, lr = hp["beta1"], hp["beta2"], hp["eps"], hp["lr"]
+    placement = hp["eps_placement"]
+    m_prev, v_prev = previous["exp_avg"], previous["exp_avg_sq"]
+    m = beta1 * m_prev + (1.0 - beta1) * g
+    v = beta2 * v_prev + (1.0 - beta2) * (g * g)
+    terms["m_prev"] = Term(r"m_{k-1}", m_prev)
+    terms["v_prev"] = Term(r"v_{k-1}", v_prev)
+    terms["m"] = Term(r"m_k = \beta_1 m_{k-1} + (1-\beta_1) g_k", m)
+    terms["v"] = Term(r"v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2", v)
+    if "beta1_power" in previous:
+        beta1_power, beta2_power = previous["beta1_power"] * beta1, previous["beta2_power"] * beta2
+    else:
+        beta1_power, beta2_power = beta1**k, beta2**k
+    terms["beta1_power"] = Term(r"\textstyle\prod_{i \le k} \beta_1 = \beta_1^k", beta1_power)
+    terms["beta2_power"] = Term(r"\textstyle\prod_{i \le k} \beta_2 = \beta_2^k", beta2_power)
+    correction1, correction2 = 1.0 - beta1_power, 1.0 - beta2_power
+    corrected = hp.get("bias_correction", True)
+    if name == "nadam":
+        history = beta1 * m / (1.0 - beta1_power * beta1)
+        current = (1.0 - beta1) * g / correction1
+        terms["m_hat"] = Term(r"\hat m_k = \frac{\beta_1 m_k}{1-\beta_1^{k+1}} + \frac{(1-\beta_1) g_k}{1-\beta_1^k}",
+                              history + current)
+        second = v / correction2
+        terms["v_hat"] = Term(r"\hat v_k = v_k / (1-\beta_2^k)", second)
+        effective_lr = lr / _denominator(second, eps, placement)
+        history_label = r"-\eta_{\text{eff}}\,\frac{\beta_1 m_k}{1-\beta_1^{k+1}}"
+        current_label = r"-\eta_{\text{eff}}\,\frac{(1-\beta_1) g_k}{1-\beta_1^k}"
+    else:
+        if not corrected:
+            scale1 = 1.0
+            terms["m_hat"] = Term(r"m_k \text{ (no bias correction)}", m)
+            effective_lr = lr / _denominator(v, eps, placement)
+        elif placement == "book":
+            scale1 = 1.0 / correction1
+            terms["m_hat"] = Term(r"\hat m_k = m_k / (1-\beta_1^k)", m / correction1)
+            terms["lr_t"] = Term(r"\eta_t = \eta \sqrt{1-\beta_2^k} / (1-\beta_1^k)",
+                                 lr * np.sqrt(correction2) / correction1)
+            effective_lr = lr * np.sqrt(correction2) / _denominator(v, eps, "outside")
+        else:
+            scale1 = 1.0 / correction1
+            terms["m_hat"] = Term(r"\hat m_k = m_k / (1-\beta_1^k)", m / correction1)
+            second = v
+            if name == "amsgrad":
+                second = np.maximum(previous["max_exp_avg_sq"], v)
+                terms["v_max"] = Term(r"v^{\max}_k = \max(v^{\max}_{k-1}, v_k)", second)
+            terms["v_hat"] = Term(r"\hat v_k = v_k / (1-\beta_2^k)" if name != "amsgrad"
+                                  else r"\hat v_k = v^{\max}_k / (1-\beta_2^k)", second / correction2)
+            effective_lr = lr / _denominator(second / correction2, eps, placement)
+        history = beta1 * m_prev * scale1
+        current = (1.0 - beta1) * g * scale1
+        suffix = r"/(1-\beta_1^k)" if corrected else ""
+        history_label = r"-\eta_{\text{eff}}\,\beta_1 m_{k-1}" + suffix
+        current_label = r"-\eta_{\text{eff}}\,(1-\beta_1) g_k" + suffix
+    terms["effective_lr"] = Term(r"\eta_{\text{eff}}", effective_lr)
+    parts["momentum"] = Term(history_label, -effective_lr * history)
+    parts["gradient"] = Term(current_label, -effective_lr * current)
+    if name == "adamw":
+        parts["weight_decay"] = Term(r"-\eta\lambda\, x_{k-1}", -lr * hp["weight_decay"] * x_prev)
+
+
+def trajectory_breakdown(surface, tr: Trajectory, k: int) -> StepBreakdown:
+    """Update k (1-based) of a single-run Trajectory recorded with ``record_state=True``,
+    recomputed term by term from the recorded gradient and the state before the update."""
+    if tr.xy.ndim != 2:
+        raise ValueError("step_breakdown needs a single run, not a batch")
+    k = _check_count("k", k)
+    if k > len(tr.step):
+        raise ValueError(f"k = {k} is out of range: the run has {len(tr.step)} updates")
+    opt = tr.optimizer
+    name = opt.name
+    init_state = opt.rule.init(tr.xy[0])
+    if init_state._fields and not tr.state:
+        raise ValueError("the trajectory has no state: run it with record_state=True")
+    previous = {field: (np.asarray(getattr(init_state, field)) if k == 1 else tr.state[field][k - 2])
+                for field in init_state._fields}
+    x_prev, x_new, delta = tr.xy[k - 1], tr.xy[k], tr.step[k - 1]
+    g = tr.grad_used[k - 1]
+    lr = float(tr.lr[k - 1])
+    hp = _hyper_for_update(opt, k, lr)
+    terms, parts = {}, {}
+    grad_point, lookahead_point = x_prev, None
+    formula_key = name
+
+    terms["x_prev"] = Term(r"x_{k-1}", x_prev)
+    terms["lr"] = Term(r"\eta", lr)
+    if name == "nesterov" and hp["form"] == "lookahead":
+        lookahead_point = x_prev + hp["mu"] * previous["momentum_buffer"]
+        grad_point = lookahead_point
+        terms["lookahead_point"] = Term(r"x_{k-1} + \mu v_{k-1}", lookahead_point)
+    terms["g"] = Term(r"g_k = \nabla f(x_{k-1} + \mu v_{k-1})" if lookahead_point is not None
+                      else r"g_k = \nabla f(x_{k-1})", g)
+
+    if name == "sgd":
+        parts["gradient"] = Term(r"-\eta\, g_k", -lr * g)
+    elif name in ("momentum", "nesterov"):
+        mu, v_prev = hp["mu"], previous["momentum_buffer"]
+        velocity = mu * v_prev - lr * g
+        terms["mu"] = Term(r"\mu", mu)
+        terms["v_prev"] = Term(r"v_{k-1}", v_prev)
+        terms["v"] = Term(r"v_k = \mu v_{k-1} - \eta\, g_k", velocity)
+        if name == "nesterov" and hp["form"] == "reformulated":
+            formula_key = "nesterov.reformulated"
+            parts["momentum"] = Term(r"\mu^2 v_{k-1}", mu * mu * v_prev)
+            parts["gradient"] = Term(r"-(1+\mu)\,\eta\, g_k", -(1.0 + mu) * lr * g)
+        else:
+            formula_key = "nesterov.lookahead" if name == "nesterov" else name
+            parts["momentum"] = Term(r"\mu v_{k-1}", mu * v_prev)
+            parts["gradient"] = Term(r"-\eta\, g_k", -lr * g)
+    elif name in ("adagrad", "rmsprop"):
+        cache_prev = previous["cache"]
+        if name == "adagrad":
+            cache = cache_prev + g * g
+            terms["cache_prev"] = Term(r"c_{k-1}", cache_prev)
+            terms["cache"] = Term(r"c_k = c_{k-1} + g_k^2", cache)
+        else:
+            rho = hp["decay_rate"]
+            cache = rho * cache_prev + (1.0 - rho) * (g * g)
+            terms["decay_rate"] = Term(r"\rho", rho)
+            terms["cache_prev"] = Term(r"c_{k-1}", cache_prev)
+            terms["cache"] = Term(r"c_k = \rho c_{k-1} + (1-\rho) g_k^2", cache)
+        effective_lr = lr / _denominator(cache, hp["eps"], hp["eps_placement"])
+        terms["effective_lr"] = Term(r"\eta_{\text{eff}} = \eta / (\sqrt{c_k} + \epsilon)" if
+                                     hp["eps_placement"] != "inside" else
+                                     r"\eta_{\text{eff}} = \eta / \sqrt{c_k + \epsilon}", effective_lr)
+        parts["gradient"] = Term(r"-\eta_{\text{eff}}\, g_k", -effective_lr * g)
+    elif name in ("adam", "nadam", "amsgrad", "adamw"):
+        _adam_family_terms(name, g, previous, x_prev, k, hp, terms, parts)
+    elif name == "adadelta":
+        rho, eps = hp["rho"], hp["eps"]
+        square_avg = rho * previous["square_avg"] + (1.0 - rho) * (g * g)
+        ratio = np.sqrt(previous["acc_delta"] + eps) / np.maximum(np.sqrt(square_avg + eps), _TINY)
+        unit_step = -ratio * g
+        terms["square_avg"] = Term(r"E[g^2]_k = \rho E[g^2]_{k-1} + (1-\rho) g_k^2", square_avg)
+        terms["acc_delta_prev"] = Term(r"E[\Delta x^2]_{k-1}", previous["acc_delta"])
+        terms["unit_ratio"] = Term(r"\frac{\sqrt{E[\Delta x^2]_{k-1}+\epsilon}}{\sqrt{E[g^2]_k+\epsilon}}", ratio)
+        terms["unit_step"] = Term(r"\Delta_k", unit_step)
+        terms["acc_delta"] = Term(r"E[\Delta x^2]_k = \rho E[\Delta x^2]_{k-1} + (1-\rho)\Delta_k^2",
+                                  rho * previous["acc_delta"] + (1.0 - rho) * unit_step * unit_step)
+        terms["effective_lr"] = Term(r"\eta_{\text{eff}} = \eta\,\frac{\sqrt{E[\Delta x^2]_{k-1}+\epsilon}}"
+                                     r"{\sqrt{E[g^2]_k+\epsilon}}", lr * ratio)
+        parts["gradient"] = Term(r"\eta\,\Delta_k", lr * unit_step)
+    elif name == "newton":
+        hessian = surface.hessian(x_prev)
+        direction = _newton_direction(hessian, g)
+        terms["hessian"] = Term(r"H = \nabla^2 f(x_{k-1})", hessian)
+        terms["newton_direction"] = Term(r"H^{-1} g_k", direction)
+        parts["newton"] = Term(r"-\eta\, H^{-1} g_k", -lr * direction)
+    else:
+        raise ValueError(f"step_breakdown does not know optimizer {name!r}")
+
+    terms["delta"] = Term(r"\Delta x_k = x_k - x_{k-1}", delta)
+    arrows = {"grad": g}
+    if "momentum" in parts:
+        arrows["momentum"] = parts["momentum"].value
+    arrows["step"] = delta
+    return StepBreakdown(name, k, _FORMULAS[formula_key], x_prev, x_new, delta, grad_point, lookahead_point,
+                         MappingProxyType(terms), MappingProxyType(parts), MappingProxyType(arrows))
+
+
+def step_breakdown(surface, opt: Optimizer, start=None, k: int = 1) -> StepBreakdown:
+    """Run ``opt`` for k updates from ``start`` (record_state=True, no noise, no stopping) and
+    break update k into its terms; see ``trajectory_breakdown`` for a run you already have."""
+    k = _check_count("k", k)
+    tr = run(surface, opt, start=_check_start_point(start), steps=k, tol=None, record_state=True)
+    return trajectory_breakdown(surface, tr, k)

@@ -1,0 +1,447 @@
+"""``make`` an optimizer, ``run`` it on a surface, get a ``Trajectory`` back.
+
+Batches: every float hyperparameter, every schedule's values and ``start`` may be
+arrays; they broadcast to one batch shape ``B`` and the whole batch runs in one
+vectorised loop.  Runs of a batch are independent, so stopping is decided per
+run: a run that converged or diverged keeps its last valid point from then on.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from .rules import RULES, HyperSpec, Rule
+from .schedules import Schedule
+
+# How many updates run between checks for "every run of the batch has stopped".
+_CHECK_EVERY = 64
+# A run is diverged once it is farther than this many domain half-diagonals from the domain's centre
+# (in x or in y: the test is a box, which two reductions over a chunk of steps decide).
+DIVERGE_RADIUS_FACTOR = 1e3
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """A validated rule with its hyperparameters (floats, arrays, schedules or options)."""
+
+    name: str
+    hyperparams: MappingProxyType
+    rule: Rule
+
+    @property
+    def title(self) -> str:
+        return self.rule.title
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparams.items())
+        return f"optim_core.make({self.name!r}, {args})"
+
+
+def names() -> tuple:
+    """Ids of all optimizers, the notes' rules first."""
+    return tuple(RULES)
+
+
+def hyper_specs(name: str) -> tuple:
+    """The HyperSpec of every hyperparameter of optimizer ``name`` (defaults, ranges, slider hints)."""
+    return _rule(name).hyper
+
+
+def _rule(name) -> Rule:
+    if name not in RULES:
+        raise ValueError(f"optimizer = {name!r} is unknown: valid optimizers are {', '.join(RULES)}")
+    return RULES[name]
+
+
+def _range_text(spec: HyperSpec) -> str:
+    left = "[" if spec.low_inclusive else "("
+    right = "]" if spec.high_inclusive else ")"
+    return f"{left}{spec.low:g}, {spec.high:g}{right}"
+
+
+def _check_value(spec: HyperSpec, value):
+    """Raise ValueError naming the hyperparameter if any entry of ``value`` is outside its range."""
+    array = np.asarray(value, dtype=float)
+    low_ok = array >= spec.low if spec.low_inclusive else array > spec.low
+    high_ok = array <= spec.high if spec.high_inclusive else array < spec.high
+    bad = ~(np.isfinite(array) & low_ok & high_ok)
+    if np.any(bad):
+        offending = array[bad].flat[0] if array.ndim else float(array)
+        raise ValueError(
+            f"{spec.name} = {offending:g} is out of range: valid range is {_range_text(spec)}"
+        )
+
+
+def _validate(spec: HyperSpec, value):
+    if spec.choices:
+        if not any(value == choice and type(value) is type(choice) for choice in spec.choices):
+            raise ValueError(
+                f"{spec.name} = {value!r} is not valid: choose one of {', '.join(map(repr, spec.choices))}"
+            )
+        return value
+    if isinstance(value, Schedule):
+        return value  # its values are checked when the run knows how many steps it has
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{spec.name} = {value!r} is not a number: valid range is {_range_text(spec)}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{spec.name} = {value!r} is not a number: valid range is {_range_text(spec)}") from None
+    _check_value(spec, array)
+    return float(array) if array.ndim == 0 else array
+
+
+def make(name: str, **hyperparams) -> Optimizer:
+    """Optimizer ``name`` with ``hyperparams`` (missing ones take their defaults).
+
+    Raises ValueError naming the parameter, the value and the valid range for an unknown
+    optimizer, an unknown hyperparameter or a value out of range.
+    """
+    rule = _rule(name)
+    specs = {spec.name: spec for spec in rule.hyper}
+    unknown = set(hyperparams) - set(specs)
+    if unknown:
+        raise ValueError(
+            f"{sorted(unknown)[0]} is not a hyperparameter of {name}: valid ones are {', '.join(specs)}"
+        )
+    values = {key: _validate(spec, hyperparams.get(key, spec.default)) for key, spec in specs.items()}
+    return Optimizer(name, MappingProxyType(values), rule)
+
+
+class Trajectory:
+    """What ``run`` returns.
+
+    Single run (no array argument): ``xy`` has shape ``(n + 1, 2)`` with n = ``stopped_at``
+    updates kept (``stopped_at - 1`` for a diverged run), every entry finite.
+
+    Batch of shape B: ``xy`` has shape ``(*B, steps + 1, 2)``.  A run that stopped early
+    holds its last valid point in ``xy`` (so its loss and ``grad`` hold too), its ``step`` and
+    ``step_norm`` are 0 and its ``effective_lr``, ``grad_used``, ``lr`` and ``state`` are NaN
+    after it; ``active`` marks the valid points, and ``status`` and ``stopped_at`` are arrays
+    of shape B.
+
+    Traces (the derived ones are computed on first access, so a large sweep that only
+    reads ``status`` or ``final_xy`` never pays for them):
+      xy            positions x_0 … x_n
+      xy_avg        running (Polyak) average (x_0 + … + x_k)/(k + 1) of the valid iterates
+      loss          f(x_k)
+      grad          exact ∇f(x_k) (without noise)
+      grad_used     the gradient each update used (noisy; at the look-ahead point for Nesterov)
+      step          Δx_k = x_k − x_{k−1}, k = 1 … n
+      step_norm     ‖Δx_k‖
+      effective_lr  per coordinate, what multiplied the step direction at update k
+      lr            the learning rate (schedule value) of update k
+      state         with record_state=True: the rule's state after update k, by field name
+                    (momentum_buffer, cache, exp_avg, exp_avg_sq, ...), each shaped like ``step``
+    status: "converged" (‖∇f(x_k)‖ ≤ tol), "diverged" (update ``stopped_at`` produced a
+    non-finite point or loss, or a point farther than ``diverge_radius`` (default
+    DIVERGE_RADIUS_FACTOR half-diagonals of the domain) from the domain's centre in x or in y;
+    xy ends at the point before it) or "max_steps".
+    """
+
+    def __init__(self, surface, optimizer, steps, xy, active, last_valid, status, stopped_at, grad_used,
+                 effective_lr, lr, state):
+        self.surface = surface
+        self.optimizer = optimizer
+        self.steps = steps
+        self.xy = xy
+        self.active = active
+        self._last_valid = last_valid
+        self.status = status
+        self.stopped_at = stopped_at
+        self._grad_used, self._effective_lr, self._lr, self._state = grad_used, effective_lr, lr, state
+
+    def __repr__(self):
+        return f"<Trajectory {self.optimizer!r} status={self.status!r} xy.shape={self.xy.shape}>"
+
+    def _after_start(self, values, vector=True):
+        """Mask per-update values (…, n, [2]) with NaN where the run had already stopped."""
+        if values is None:
+            raise AttributeError("this trajectory was run with traces=False: it kept only the positions")
+        mask = self.active[..., 1:]
+        return np.where(mask[..., None] if vector else mask, values, np.nan)
+
+    @functools.cached_property
+    def loss(self) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self.surface.f(self.xy)
+
+    @functools.cached_property
+    def grad(self) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self.surface.grad(self.xy)
+
+    @functools.cached_property
+    def step(self) -> np.ndarray:
+        return np.diff(self.xy, axis=-2)
+
+    @functools.cached_property
+    def step_norm(self) -> np.ndarray:
+        return np.linalg.norm(self.step, axis=-1)
+
+    @functools.cached_property
+    def xy_avg(self) -> np.ndarray:
+        active = self.active[..., None]
+        average = np.cumsum(np.where(active, self.xy, 0.0), axis=-2) / np.cumsum(active, axis=-2)
+        if self.active.all():
+            return average
+        last = np.take_along_axis(average, np.asarray(self._last_valid)[..., None, None], axis=-2)
+        return np.where(active, average, last)
+
+    @functools.cached_property
+    def grad_used(self) -> np.ndarray:
+        return self._after_start(self._grad_used)
+
+    @functools.cached_property
+    def effective_lr(self) -> np.ndarray:
+        return self._after_start(self._effective_lr)
+
+    @functools.cached_property
+    def lr(self) -> np.ndarray:
+        return self._after_start(self._lr, vector=False)
+
+    @functools.cached_property
+    def state(self) -> MappingProxyType:
+        if self._state is None:
+            raise AttributeError("this trajectory was run with traces=False: it kept only the positions")
+        return MappingProxyType({name: self._after_start(values) for name, values in self._state.items()})
+
+    @property
+    def final_xy(self) -> np.ndarray:
+        return self.xy[..., -1, :]
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        return self.loss[..., -1]
+
+
+def _check_start(start):
+    try:
+        start = np.asarray(start, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"start = {start!r} is not a point: give (x, y) with finite numbers") from None
+    if start.ndim == 0 or start.shape[-1] != 2:
+        raise ValueError(f"start = {start.tolist()!r} is not a point: give (x, y) with finite numbers")
+    if not np.all(np.isfinite(start)):
+        bad = start[~np.isfinite(start)].flat[0]
+        raise ValueError(f"start = {start.tolist()!r} contains {bad}: valid range is finite numbers")
+    return start
+
+
+def _check_scalar(name, value, low, integer=False, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} = {value!r} is not a number: valid range is [{low:g}, inf)")
+    if not (math.isfinite(value) and value >= low) or (integer and value != int(value)):
+        kind = "whole numbers" if integer else "finite numbers"
+        raise ValueError(f"{name} = {value!r} is out of range: valid range is {kind} ≥ {low:g}")
+    return int(value) if integer else float(value)
+
+
+def _hyper_schedule(opt: Optimizer, steps: int):
+    """Split hyperparameters into constants and per-update arrays (steps, *shape)."""
+    constants, per_step = {}, {}
+    specs = {spec.name: spec for spec in opt.rule.hyper}
+    for key, value in opt.hyperparams.items():
+        if isinstance(value, Schedule):
+            values = np.stack([np.asarray(value(t), dtype=float) for t in range(steps)]) if steps else np.zeros((0,))
+            _check_value(specs[key], values)
+            per_step[key] = values
+        else:
+            constants[key] = value
+    return constants, per_step
+
+
+def _with_coordinate_axis(value):
+    return value[..., None] if isinstance(value, np.ndarray) else value
+
+
+def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float = 0.0, seed=None,
+        tol: float | None = 1e-8, diverge_radius: float | None = None, record_state: bool = False,
+        traces: bool = True) -> Trajectory:
+    """Run ``opt`` on ``surface`` for up to ``steps`` updates from ``start`` (default: the surface's).
+
+    ``noise=σ`` adds N(0, σ²) to each gradient coordinate (reproducible with ``seed``);
+    ``tol``: stop as converged once ‖∇f(x_k)‖ ≤ tol (None: never); ``diverge_radius``: distance
+    from the domain centre, in x or in y, beyond which a run counts as diverged (default 1000
+    half-diagonals);
+    ``record_state``: also keep the rule's state after every update in ``tr.state``;
+    ``traces=False``: keep only the positions (``xy`` and what derives from it: ``loss``, ``grad``,
+    ``step``, ...), not ``grad_used``, ``effective_lr``, ``lr`` or ``state``; a large sweep that
+    reads only the outcome then writes a third of the memory.
+    """
+    steps = _check_scalar("steps", steps, 0, integer=True)
+    noise = _check_scalar("noise", noise, 0.0)
+    tol = _check_scalar("tol", tol, 0.0, allow_none=True)
+    start = _check_start(surface.default_start if start is None else start)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed = {seed!r} is not valid: use a whole number ≥ 0 or None")
+        if seed < 0:
+            raise ValueError(f"seed = {seed!r} is out of range: valid range is whole numbers ≥ 0")
+    rule = opt.rule
+    constants, per_step = _hyper_schedule(opt, steps)
+
+    shapes = [start.shape[:-1]]
+    shapes += [np.shape(v) for v in constants.values() if isinstance(v, np.ndarray)]
+    shapes += [v.shape[1:] for v in per_step.values()]
+    batch_shape = np.broadcast_shapes(*shapes)
+    # Array hyperparameters are laid out in the full (*B, 2) shape once: NumPy multiplies two arrays
+    # of one shape several times faster than it broadcasts (*B, 1) against (*B, 2).
+    constants = {k: np.ascontiguousarray(np.broadcast_to(v[..., None], batch_shape + (2,)))
+                 if isinstance(v, np.ndarray) else v for k, v in constants.items()}
+
+    x_lo, x_hi = surface.x_range
+    y_lo, y_hi = surface.y_range
+    centre = np.array([(x_lo + x_hi) / 2, (y_lo + y_hi) / 2])
+    half_diagonal = math.hypot(x_hi - x_lo, y_hi - y_lo) / 2
+    default_radius = DIVERGE_RADIUS_FACTOR * half_diagonal
+    # Surfaces defined everywhere have a finite f inside the default box, so f need not be watched there.
+    watch_loss = not surface.defined_everywhere or (diverge_radius is not None and diverge_radius > default_radius)
+    if diverge_radius is None:
+        diverge_radius = default_radius
+    diverge_radius = max(_check_scalar("diverge_radius", diverge_radius, 0.0),
+                         2.0 * float(np.max(np.linalg.norm(start - centre, axis=-1))))
+
+    x = np.array(np.broadcast_to(start, batch_shape + (2,)), dtype=float)
+    xs = np.empty((steps + 1,) + x.shape)
+    grads_used = np.empty((steps if traces else 0,) + x.shape)
+    effective_lr = np.empty_like(grads_used)
+    xs[0] = x
+    rng = np.random.default_rng(seed) if noise > 0 else None
+    init, update, grad_point = rule.init, rule.update, rule.grad_point
+    grad = surface.grad
+    hessian = surface.hessian if rule.needs_hessian else None
+    state = init(x)
+    state_trace = {name: np.empty((steps,) + x.shape) for name in state._fields} if record_state and traces else {}
+    # The gradient the loop takes at x_k is the exact ∇f(x_k) unless it is noisy or taken elsewhere.
+    grads_are_exact = rng is None and grad_point is None and traces
+    box_high, box_low = centre + diverge_radius, centre - diverge_radius
+    # first index at which each run stopped: converged (x_k), or diverged (x_k is bad); -1 = running
+    stop_index = np.full(batch_shape, -1)
+    stop_kind = np.zeros(batch_shape, dtype=np.int8)  # 1 converged, 2 diverged
+
+    def check(lo, hi):
+        """Flag the runs that converged (‖∇f(x_k)‖ ≤ tol) or diverged at a point of xs[lo:hi].
+
+        Diverged means leaving the box centre ± diverge_radius, a non-finite point, or (on surfaces
+        not defined everywhere) a non-finite loss.  The loop keeps each run's running extremes over
+        the chunk (NaN propagates through them), which tell the runs that went bad somewhere in it;
+        only those few are searched point by point.
+        """
+        chunk = xs[lo:hi]
+        running = stop_index < 0
+        went_bad = ~((chunk_max <= box_high) & (chunk_min >= box_low)).all(axis=-1)
+        if watch_loss:
+            went_bad |= ~np.isfinite(surface.f(chunk)).all(axis=0)
+        if tol is not None:
+            if grads_are_exact:  # the loop has not yet taken the gradient at the newest point, x_{hi-1}
+                gradients = np.concatenate([grads_used[lo:hi - 1], grad(xs[hi - 1:hi])])
+            else:
+                gradients = grad(chunk)
+            small = np.einsum("...i,...i->...", gradients, gradients) <= tol * tol
+            converged_somewhere = small.any(axis=0) & running
+        else:
+            converged_somewhere = np.zeros(batch_shape, dtype=bool)
+        candidates = (went_bad | converged_somewhere) & running
+        if not np.any(candidates):
+            return
+        sub = chunk[:, candidates]  # (hi - lo, n_candidates, 2)
+        bad = ~((sub <= box_high) & (sub >= box_low)).all(axis=-1)
+        if watch_loss:
+            bad |= ~np.isfinite(surface.f(sub))
+        never = hi - lo
+        first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), never)
+        if tol is not None:
+            good = small[:, candidates] & ~bad
+            first_good = np.where(good.any(axis=0), good.argmax(axis=0), never)
+        else:
+            first_good = np.full_like(first_bad, never)
+        stop_index[candidates] = np.where(np.minimum(first_bad, first_good) < never,
+                                          lo + np.minimum(first_bad, first_good), -1)
+        stop_kind[candidates] = np.where(first_good < first_bad, 1, np.where(first_bad < never, 2, 0))
+
+    t = -1
+    chunk_max, chunk_min = x.copy(), x.copy()
+    with np.errstate(all="ignore"):
+        check(0, 1)
+        checked = 1
+        for t in range(steps):
+            if per_step:
+                hp = dict(constants)
+                for key, values in per_step.items():
+                    hp[key] = _with_coordinate_axis(values[t]) if values.ndim > 1 else float(values[t])
+            else:
+                hp = constants
+            g = grad(x if grad_point is None else grad_point(x, state, hp))
+            if rng is not None:
+                g = g + noise * rng.standard_normal(g.shape)
+            delta, state, step_lr = update(g, state, x, t + 1, hp, hessian and hessian(x))
+            if traces:
+                effective_lr[t] = step_lr
+                grads_used[t] = g
+            x = np.add(x, delta, out=xs[t + 1])
+            np.maximum(chunk_max, x, out=chunk_max)
+            np.minimum(chunk_min, x, out=chunk_min)
+            if state_trace:
+                for name, value in zip(state._fields, state):
+                    state_trace[name][t] = value
+            if t % _CHECK_EVERY == _CHECK_EVERY - 1:
+                check(checked, t + 2)
+                checked = t + 2
+                chunk_max[...] = chunk_min[...] = x
+                if np.all(stop_index >= 0):
+                    break
+        filled = t + 2
+        if checked < filled:
+            check(checked, filled)
+    # Rows past `filled` were never written; every run stopped before them and holds its last point.
+    if "lr" in per_step:
+        values = per_step["lr"]
+        values = values.reshape((steps,) + (1,) * (len(batch_shape) + 1 - values.ndim) + values.shape[1:])
+    else:
+        values = np.asarray(opt.hyperparams["lr"], dtype=float)
+    lr_trace = np.broadcast_to(values, (steps,) + batch_shape)
+    if not traces:
+        grads_used = effective_lr = lr_trace = state_trace = None
+    return _assemble(surface, opt, xs, grads_used, effective_lr, lr_trace, state_trace, stop_index,
+                     stop_kind, batch_shape)
+
+
+def _assemble(surface, opt, xs, grads_used, effective_lr, lr_trace, state_trace, stop_index, stop_kind,
+              batch_shape):
+    """Hold stopped runs at their last valid point and move the step axis next to last."""
+    n_points = xs.shape[0]
+    last_valid = np.where(stop_index < 0, n_points - 1, np.where(stop_kind == 2, stop_index - 1, stop_index))
+    last_valid = np.maximum(last_valid, 0)
+    status = np.where(stop_kind == 1, "converged", np.where(stop_kind == 2, "diverged", "max_steps"))
+    stopped_at = np.where(stop_index < 0, n_points - 1, stop_index)
+
+    if batch_shape == ():
+        n = int(last_valid) + 1
+
+        def cut(a):
+            return None if a is None else a[: n - 1]
+
+        return Trajectory(surface, opt, n_points - 1, xs[:n], np.ones(n, dtype=bool), n - 1, str(status),
+                          int(stopped_at), cut(grads_used), cut(effective_lr), cut(lr_trace),
+                          None if state_trace is None else {name: cut(v) for name, v in state_trace.items()})
+    index = np.arange(n_points).reshape((n_points,) + (1,) * len(batch_shape))
+    active = index <= last_valid  # (n_points, *B)
+    xy = xs  # the run's own buffer: hold stopped runs in place
+    if not np.all(last_valid == n_points - 1):
+        held = np.take_along_axis(xs, np.broadcast_to(last_valid, (1,) + batch_shape)[..., None], axis=0)
+        np.copyto(xy, np.broadcast_to(held, xy.shape), where=~active[..., None])
+
+    def batch_first(a, trailing=1):
+        return None if a is None else np.moveaxis(a, 0, -1 - trailing)
+
+    return Trajectory(surface, opt, n_points - 1, batch_first(xy), batch_first(active, 0), last_valid, status,
+                      stopped_at, batch_first(grads_used), batch_first(effective_lr), batch_first(lr_trace, 0),
+                      None if state_trace is None else {k: batch_first(v) for k, v in state_trace.items()})

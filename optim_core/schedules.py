@@ -1,0 +1,143 @@
+"""Learning-rate (and momentum) schedules: plain functions of the update count.
+
+A schedule is a small frozen object you call with the update index ``t``
+(0 for the first update, an int or an integer array) and that returns the value
+for that update, like optax's ``schedules``.  Anywhere a float hyperparameter is
+accepted (``lr``, ``mu``, ``beta1``, ...) a schedule is accepted too.
+
+The forms are the ones of the cs231n notes ("annealing the learning rate"):
+
+* ``constant(value)``:                         α_t = α
+* ``step_decay(init, factor, every)``:         α_t = α₀ · factor^⌊t / every⌋
+  (the notes: "halve every 5 epochs" is ``factor=0.5, every=5``)
+* ``exponential_decay(init, k)``:              α_t = α₀ · e^(−k t)
+* ``inverse_time_decay(init, k)``:             α_t = α₀ / (1 + k t)
+* ``linear_ramp(start, end, ramp_steps)``:     from ``start`` to ``end`` over
+  ``ramp_steps`` updates, then held; the notes' momentum schedule
+  "start at 0.5 and anneal to 0.99 over several epochs" is
+  ``linear_ramp(0.5, 0.99, N)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _check_finite(name, value, low=None, low_inclusive=True):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} = {value!r} is not a number")
+    number = float(value)
+    ok = math.isfinite(number)
+    if ok and low is not None:
+        ok = number >= low if low_inclusive else number > low
+    if not ok:
+        bound = "" if low is None else (f" ≥ {low:g}" if low_inclusive else f" > {low:g}")
+        raise ValueError(f"{name} = {value!r} is out of range: valid range is a finite number{bound}")
+    return number
+
+
+class Schedule:
+    """Base class: ``schedule(t)`` gives the value used by update ``t`` (0-based)."""
+
+    def __call__(self, t):
+        raise NotImplementedError
+
+    def values(self, steps: int) -> np.ndarray:
+        """The values for updates 0 … steps − 1, as a float array of shape (steps,)."""
+        return np.asarray(self(np.arange(steps)), dtype=float).reshape(steps)
+
+
+@dataclass(frozen=True)
+class constant(Schedule):
+    """α_t = value."""
+
+    value: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", _check_finite("value", self.value))
+
+    def __call__(self, t):
+        return np.full(np.shape(t), self.value) if np.ndim(t) else self.value
+
+
+@dataclass(frozen=True)
+class step_decay(Schedule):
+    """α_t = init · factor^⌊t / every⌋  (multiply by ``factor`` every ``every`` updates)."""
+
+    init: float
+    factor: float = 0.5
+    every: int = 10
+
+    def __post_init__(self):
+        object.__setattr__(self, "init", _check_finite("init", self.init))
+        object.__setattr__(self, "factor", _check_finite("factor", self.factor, 0.0))
+        every = _check_finite("every", self.every, 1.0)
+        if every != int(every):
+            raise ValueError(f"every = {self.every!r} is out of range: valid range is a whole number ≥ 1")
+        object.__setattr__(self, "every", int(every))
+
+    def __call__(self, t):
+        return self.init * self.factor ** (np.asarray(t) // self.every)
+
+
+@dataclass(frozen=True)
+class exponential_decay(Schedule):
+    """α_t = init · e^(−k·t)."""
+
+    init: float
+    k: float = 0.05
+
+    def __post_init__(self):
+        object.__setattr__(self, "init", _check_finite("init", self.init))
+        object.__setattr__(self, "k", _check_finite("k", self.k, 0.0))
+
+    def __call__(self, t):
+        return self.init * np.exp(-self.k * np.asarray(t, dtype=float))
+
+
+@dataclass(frozen=True)
+class inverse_time_decay(Schedule):
+    """α_t = init / (1 + k·t)."""
+
+    init: float
+    k: float = 0.1
+
+    def __post_init__(self):
+        object.__setattr__(self, "init", _check_finite("init", self.init))
+        object.__setattr__(self, "k", _check_finite("k", self.k, 0.0))
+
+    def __call__(self, t):
+        return self.init / (1.0 + self.k * np.asarray(t, dtype=float))
+
+
+@dataclass(frozen=True)
+class linear_ramp(Schedule):
+    """α_t = start + (end − start) · min(t / ramp_steps, 1): a ramp, then held at ``end``."""
+
+    start: float
+    end: float
+    ramp_steps: int = 100
+
+    def __post_init__(self):
+        object.__setattr__(self, "start", _check_finite("start", self.start))
+        object.__setattr__(self, "end", _check_finite("end", self.end))
+        ramp = _check_finite("ramp_steps", self.ramp_steps, 1.0)
+        if ramp != int(ramp):
+            raise ValueError(f"ramp_steps = {self.ramp_steps!r} is out of range: valid range is a whole number ≥ 1")
+        object.__setattr__(self, "ramp_steps", int(ramp))
+
+    def __call__(self, t):
+        fraction = np.minimum(np.asarray(t, dtype=float) / self.ramp_steps, 1.0)
+        return self.start + (self.end - self.start) * fraction
+
+
+SCHEDULES = {
+    "constant": constant,
+    "step_decay": step_decay,
+    "exponential_decay": exponential_decay,
+    "inverse_time_decay": inverse_time_decay,
+    "linear_ramp": linear_ramp,
+}
