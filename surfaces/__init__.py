@@ -13,5 +13,6 @@ shape ``(..., 2)``.
 
 from ._registry import get, names, param_specs
 from ._surface import ParamSpec, Surface
+from .formula import from_formula
 
-__all__ = ["ParamSpec", "Surface", "get", "names", "param_specs"]
+__all__ = ["ParamSpec", "Surface", "from_formula", "get", "names", "param_specs"]

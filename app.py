@@ -1,0 +1,389 @@
+"""Optimizer trajectories for the classroom: the Streamlit page.
+
+Thin on purpose: the scene, the URL, the figures and the equations live in ``viz/`` (no
+Streamlit there) and the numbers in ``optim_core``/``surfaces``.  All per-user state is in
+``st.session_state``; nothing at module level changes (one server serves a whole class).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import optim_core
+import surfaces
+from viz import equations
+from viz import figures as fg
+from viz import scene as sc
+
+st.set_page_config(page_title="Optimizer paths", page_icon="📉", layout="wide")
+
+HYPER_LABELS = {
+    "lr": "learning rate η (log scale)",
+    "mu": "momentum μ",
+    "beta1": "β₁",
+    "beta2": "β₂",
+    "decay_rate": "decay rate ρ",
+    "rho": "ρ",
+    "eps": "ε (log scale)",
+    "weight_decay": "weight decay λ",
+    "bias_correction": "bias correction",
+    "eps_placement": "ε placement",
+    "form": "Nesterov form",
+}
+SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": "exponential  η₀·e^(−kt)",
+                   "inverse_time": "1/t  η₀/(1 + kt)"}
+# Streamlit's named text colours nearest to fg.PALETTE, for the runs' expander labels.
+RUN_BADGES = (":orange[●]", ":blue[●]", ":green[●]", ":violet[●]", ":orange[●]", ":blue[●]", ":gray[●]", ":red[●]")
+
+
+class _CheckedFigure(go.Figure):
+    """A figure dict handed to st.plotly_chart as it is.
+
+    st.plotly_chart validates a dict against Plotly's schema on every rerun (0.1–1 s with animation
+    frames); a Figure object counts as validated and only its ``to_dict()`` is used.  The dicts come
+    from ``viz.figures``, whose output ``tests/test_figures.py`` validates with ``go.Figure(dict)``.
+    """
+
+    def __init__(self, figure: dict):  # deliberately skips go.Figure.__init__ and its validation
+        self._figure = figure
+
+    def to_dict(self):
+        return self._figure
+
+
+# --- cached pure work -----------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def background(surface_id: str, surface_params: tuple) -> fg.Background:
+    return fg.background(surfaces.get(surface_id, **dict(surface_params)))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def build_view(scene: sc.Scene) -> dict:
+    """Everything the page draws for a scene: runs it, then builds the figures and the table."""
+    surface = scene.surface_object()
+    trajectories = sc.simulate(scene)
+    runs = [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive)
+            for i, (run, tr) in enumerate(zip(scene.runs, trajectories))]
+    back = background(scene.surface, scene.surface_params)
+    return {
+        "figure": fg.paths_figure(surface, scene.start, runs, back, steps=scene.steps, show_average=scene.average,
+                                  show_field=scene.field),
+        "figure_3d": fg.surface_3d_figure(surface, runs),
+        "summary": sc.summarise(scene, trajectories),
+    }
+
+
+# --- session state <-> scene ------------------------------------------------------------------------
+
+
+def _run_key(run_id: int, optimizer: str, name: str) -> str:
+    return f"run{run_id}.{optimizer}.{name}"
+
+
+def load_scene(scene: sc.Scene) -> None:
+    """Put a scene into the widgets' session state (call before the widgets are drawn)."""
+    state = st.session_state
+    state["surface"] = scene.surface
+    for name, value in scene.surface_params:
+        state[f"surface.{name}"] = value
+    state["start_x"], state["start_y"] = float(scene.start[0]), float(scene.start[1])
+    for name in ("steps", "schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed",
+                 "average", "tol", "field"):
+        state[name] = getattr(scene, name)
+    first = state.get("next_run_id", 0)
+    state["run_ids"] = list(range(first, first + len(scene.runs)))
+    state["next_run_id"] = first + len(scene.runs)
+    for run_id, run in zip(state["run_ids"], scene.runs):
+        state[f"run{run_id}.optimizer"] = run.optimizer
+        for name, value in run.hyper:
+            state[_run_key(run_id, run.optimizer, name)] = value
+
+
+def scene_from_state() -> sc.Scene:
+    """The scene the widgets describe.  It is read before the widgets are drawn (so the chart is sent
+    first and the browser starts loading Plotly early); a widget not drawn yet has its default."""
+    state = st.session_state
+    surface_id = state["surface"]
+    params = tuple((spec.name, float(state.get(f"surface.{spec.name}", spec.default)))
+                   for spec in surfaces.param_specs(surface_id))
+    runs = []
+    for run_id in state["run_ids"]:
+        optimizer = state[f"run{run_id}.optimizer"]
+        hyper = {spec.name: state.get(_run_key(run_id, optimizer, spec.name), spec.default)
+                 for spec in optim_core.hyper_specs(optimizer)}
+        runs.append(sc.RunSpec.of(optimizer, **hyper))
+    return sc.Scene(
+        surface=surface_id, surface_params=params, start=(float(state["start_x"]), float(state["start_y"])),
+        steps=int(state["steps"]), runs=tuple(runs), schedule=state["schedule"], decay_k=float(state["decay_k"]),
+        step_factor=float(state["step_factor"]), step_every=int(state["step_every"]), mu_ramp=int(state["mu_ramp"]),
+        noise=float(state["noise"]), seed=int(state["seed"]), average=bool(state["average"]),
+        tol=float(state["tol"]), field=bool(state["field"]),
+    )
+
+
+def read_url() -> tuple:
+    query = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    return sc.from_query(query)
+
+
+def write_url(scene: sc.Scene) -> None:
+    query = sc.to_query(scene)
+    current = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    wanted = {key: value if isinstance(value, list) else [value] for key, value in query.items()}
+    if current != wanted:
+        st.query_params.from_dict(query)
+
+
+# --- callbacks (they run before the script, so they may set widget state) ---------------------------
+
+
+CUSTOM = "custom"
+
+
+def preset_title(key: str) -> str:
+    return "your own scene" if key == CUSTOM else sc.PRESETS[key].title
+
+
+def on_preset() -> None:
+    if st.session_state["preset"] in sc.PRESETS:
+        load_scene(sc.PRESETS[st.session_state["preset"]].scene)
+
+
+def on_surface() -> None:
+    surface = surfaces.get(st.session_state["surface"])
+    for spec in surfaces.param_specs(surface.id):
+        st.session_state[f"surface.{spec.name}"] = spec.default
+    st.session_state["start_x"], st.session_state["start_y"] = map(float, surface.default_start)
+
+
+def on_add_run() -> None:
+    state = st.session_state
+    if len(state["run_ids"]) >= sc.MAX_RUNS:
+        return
+    new_id = state["next_run_id"]
+    state["next_run_id"] += 1
+    if state["run_ids"]:  # a copy of the last run, ready to be changed: Adam at lr 0.01 against lr 0.3
+        last = state["run_ids"][-1]
+        optimizer = state[f"run{last}.optimizer"]
+        for spec in optim_core.hyper_specs(optimizer):
+            state[_run_key(new_id, optimizer, spec.name)] = state[_run_key(last, optimizer, spec.name)]
+    else:
+        optimizer = "adam"
+    state[f"run{new_id}.optimizer"] = optimizer
+    state["run_ids"] = state["run_ids"] + [new_id]
+
+
+def on_remove_run(run_id: int) -> None:
+    st.session_state["run_ids"] = [r for r in st.session_state["run_ids"] if r != run_id]
+
+
+def on_reset_runs() -> None:
+    preset = sc.PRESETS.get(st.session_state.get("preset"), sc.PRESETS["book"])
+    current = scene_from_state()
+    load_scene(sc.with_runs(current, preset.scene.runs))
+
+
+def on_chart_select() -> None:
+    """A click on the invisible grid of markers (trace 0) moves the start point there."""
+    event = st.session_state.get("paths_chart")
+    points = (event or {}).get("selection", {}).get("points", [])
+    for point in points:
+        if point.get("curve_number") == 0:
+            st.session_state["start_x"] = float(point["x"])
+            st.session_state["start_y"] = float(point["y"])
+            return
+
+
+# --- widgets ----------------------------------------------------------------------------------------------
+
+
+def _number_format(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value
+    return "0" if value == 0 else f"{value:.3g}"
+
+
+def hyper_widget(run_id: int, optimizer: str, spec: optim_core.HyperSpec) -> None:
+    key = _run_key(run_id, optimizer, spec.name)
+    st.session_state.setdefault(key, spec.default)
+    label = HYPER_LABELS.get(spec.name, spec.name)
+    if spec.choices and isinstance(spec.default, bool):
+        st.toggle(label, key=key, help=spec.help)
+    elif spec.choices:
+        st.selectbox(label, spec.choices, key=key, help=spec.help)
+    else:
+        options = sc.options_with(sc.SLIDER_OPTIONS[spec.name], st.session_state[key])
+        st.select_slider(label, options=options, key=key, format_func=_number_format, help=spec.help)
+
+
+def surface_param_widget(spec) -> None:
+    key = f"surface.{spec.name}"
+    st.session_state.setdefault(key, spec.default)
+    if spec.log:
+        grid = np.unique(np.round(np.geomspace(spec.low, spec.high, 31), 2))
+        options = sc.options_with(tuple(float(v) for v in grid), float(st.session_state[key]))
+        st.select_slider(spec.label, options=options, key=key, format_func=_number_format)
+    else:
+        st.slider(spec.label, float(spec.low), float(spec.high), key=key, step=(spec.high - spec.low) / 100)
+
+
+def sidebar() -> None:
+    state = st.session_state
+    with st.sidebar:
+        st.selectbox("Preset", (CUSTOM,) + tuple(sc.PRESETS), key="preset", format_func=preset_title,
+                     on_change=on_preset, help="Load a well-known figure in one click.")
+        if state["preset"] in sc.PRESETS:
+            st.caption(sc.PRESETS[state["preset"]].description)
+
+        st.subheader("Surface")
+        st.selectbox("Surface", surfaces.names(), key="surface", on_change=on_surface,
+                     format_func=lambda k: surfaces.get(k).title.split(" (")[0], label_visibility="collapsed")
+        for spec in surfaces.param_specs(state["surface"]):
+            surface_param_widget(spec)
+        surface = surfaces.get(state["surface"], **{s.name: float(state[f"surface.{s.name}"])
+                                                     for s in surfaces.param_specs(state["surface"])})
+        (x_lo, x_hi), (y_lo, y_hi) = sc.start_bounds(surface)
+        left, right = st.columns(2)
+        left.number_input("start x", min_value=x_lo, max_value=x_hi, key="start_x", format="%.4g",
+                          step=(x_hi - x_lo) / 200)
+        right.number_input("start y", min_value=y_lo, max_value=y_hi, key="start_y", format="%.4g",
+                           step=(y_hi - y_lo) / 200)
+        st.caption("…or click on the chart to start there.")
+        st.number_input("steps", *sc.STEPS_RANGE, key="steps", step=10)
+
+        st.subheader("Runs")
+        for position, run_id in enumerate(state["run_ids"]):
+            run_controls(position, run_id)
+        left, right = st.columns(2)
+        left.button("➕ Add run", on_click=on_add_run, disabled=len(state["run_ids"]) >= sc.MAX_RUNS,
+                    use_container_width=True)
+        right.button("↺ Reset runs", on_click=on_reset_runs, use_container_width=True,
+                     help="Back to the preset's runs (the book's comparison for your own scene).")
+
+        st.subheader("Learning rate over time")
+        st.selectbox("lr schedule (applies to every run)", sc.SCHEDULES, key="schedule",
+                     format_func=SCHEDULE_LABELS.get)
+        if state["schedule"] == "step":
+            left, right = st.columns(2)
+            left.number_input("multiply by", 0.01, 1.0, key="step_factor", step=0.05)
+            right.number_input("every (steps)", 1, 1000, key="step_every")
+        elif state["schedule"] in ("exponential", "inverse_time"):
+            st.number_input("k", 0.0, 10.0, key="decay_k", step=0.01, format="%.3g")
+        st.number_input("momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)", 0, 3000, key="mu_ramp",
+                        step=10)
+
+        st.subheader("Noise and display")
+        left, right = st.columns(2)
+        left.number_input("gradient noise σ", *sc.NOISE_RANGE, key="noise", step=0.05, format="%.3g")
+        right.number_input("seed", *sc.SEED_RANGE, key="seed")
+        st.select_slider("tolerance for 'steps to reach'", options=sc.TOL_OPTIONS, key="tol",
+                         format_func=lambda v: f"{v:g}")
+        st.toggle("running (Polyak) average", key="average")
+        st.toggle("gradient field (−∇f arrows)", key="field")
+
+
+def run_controls(position: int, run_id: int) -> None:
+    state = st.session_state
+    optimizer = state[f"run{run_id}.optimizer"]
+    badge = RUN_BADGES[position % len(RUN_BADGES)]
+    with st.expander(f"{badge} Run {position + 1}: {optim_core.RULES[optimizer].title}", expanded=position < 4):
+        colour = fg.PALETTE[position % len(fg.PALETTE)]
+        st.markdown(f"<span style='display:inline-block;width:2.2em;height:0.5em;background:{colour};"
+                    f"border-radius:3px'></span>", unsafe_allow_html=True)
+        st.selectbox("optimizer", optim_core.names(), key=f"run{run_id}.optimizer",
+                     format_func=lambda k: optim_core.RULES[k].title)
+        for spec in optim_core.hyper_specs(state[f"run{run_id}.optimizer"]):
+            hyper_widget(run_id, state[f"run{run_id}.optimizer"], spec)
+        st.button("Remove this run", key=f"remove{run_id}", on_click=on_remove_run, args=(run_id,))
+
+
+# --- the page ------------------------------------------------------------------------------------------------
+
+
+def summary_table(rows) -> str:
+    """The per-run summary as an HTML table (coloured like the runs)."""
+    head = ("<tr><th></th><th>run</th><th>status</th><th>final f − f*</th><th>steps to reach tol</th>"
+            "<th>distance to minimum</th><th>final point</th></tr>")
+    body = []
+    for i, row in enumerate(rows):
+        colour = fg.PALETTE[i % len(fg.PALETTE)]
+        status = html.escape(row.status_text)
+        if row.status == "diverged":
+            status = f"<b style='color:#B00020'>⚠ {status}</b>"
+        steps = "not reached" if row.steps_to_tol is None else str(row.steps_to_tol)
+        distance = "—" if math.isnan(row.distance) else f"{row.distance:.3g}"
+        body.append(f"<tr><td><span style='color:{colour};font-size:1.3em'>●</span></td>"
+                    f"<td>{html.escape(row.label)}</td><td>{status}</td><td>{row.final_gap:.3g}</td>"
+                    f"<td>{steps}</td><td>{distance}</td>"
+                    f"<td>({row.final_xy[0]:.4g}, {row.final_xy[1]:.4g})</td></tr>")
+    return f"<table style='width:100%'>{head}{''.join(body)}</table>"
+
+
+def main() -> None:
+    state = st.session_state
+    if "run_ids" not in state:
+        scene, warnings = read_url()
+        load_scene(scene)
+        state["url_warnings"] = warnings
+        state["preset"] = "book" if scene == sc.DEFAULT_SCENE else CUSTOM
+    try:
+        scene = scene_from_state()
+        view = build_view(scene)
+    except ValueError as error:  # every widget is range-checked; this is the last line of defence
+        st.error(f"This setting cannot be run: {error}")
+        sidebar()
+        return
+    write_url(scene)
+    page(scene, view)
+    sidebar()
+
+
+def page(scene: sc.Scene, view: dict) -> None:
+    state = st.session_state
+
+    surface = scene.surface_object()
+    title, formula = st.columns([2, 3])
+    title.markdown(f"### {surface.title}")
+    formula.latex(surface.latex)
+    for warning in state.get("url_warnings", []):
+        st.warning(warning, icon="⚠️")
+    if state.get("url_warnings"):
+        st.button("Dismiss", on_click=lambda: state.update(url_warnings=[]))
+
+    paths, three_d, rules = st.tabs(["Paths", "3-D surface", "Update rules"])
+    with paths:
+        if not scene.runs:
+            st.info("No runs: add one in the sidebar.")
+        st.plotly_chart(_CheckedFigure(view["figure"]), key="paths_chart", on_select=on_chart_select,
+                        selection_mode="points", config={"displaylogo": False, "scrollZoom": True})
+        st.caption("▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on "
+                   "the surface to start there.")
+        st.markdown(summary_table(view["summary"]), unsafe_allow_html=True)
+    with three_d:
+        # Drawn only on request: a WebGL scene costs the first page load seconds on a slow machine.
+        if st.toggle("Show the surface in 3-D", key="show_3d"):
+            st.plotly_chart(_CheckedFigure(view["figure_3d"]), key="surface_3d", config={"displaylogo": False})
+    with rules:
+        shown = set()
+        for run in scene.runs:
+            latex = equations.update_rule(run.optimizer, run.params)
+            if (run.optimizer, latex) in shown:
+                continue
+            shown.add((run.optimizer, latex))
+            st.markdown(f"**{run.title}**: {equations.INTUITION[run.optimizer]}")
+            st.latex(latex)
+            note = equations.convention(run.optimizer, run.params)
+            if note:
+                st.caption(note)
+
+
+main()
