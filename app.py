@@ -264,9 +264,9 @@ def sidebar() -> None:
         for position, run_id in enumerate(state["run_ids"]):
             run_controls(position, run_id)
         left, right = st.columns(2)
-        left.button("➕ Add run", on_click=on_add_run, disabled=len(state["run_ids"]) >= sc.MAX_RUNS,
+        left.button("➕ Add run", key="add_run", on_click=on_add_run, disabled=len(state["run_ids"]) >= sc.MAX_RUNS,
                     use_container_width=True)
-        right.button("↺ Reset runs", on_click=on_reset_runs, use_container_width=True,
+        right.button("↺ Reset runs", key="reset_runs", on_click=on_reset_runs, use_container_width=True,
                      help="Back to the preset's runs (the book's comparison for your own scene).")
 
         st.subheader("Learning rate over time")
@@ -357,7 +357,7 @@ def page(scene: sc.Scene, view: dict) -> None:
     for warning in state.get("url_warnings", []):
         st.warning(warning, icon="⚠️")
     if state.get("url_warnings"):
-        st.button("Dismiss", on_click=lambda: state.update(url_warnings=[]))
+        st.button("Dismiss", key="dismiss_warnings", on_click=lambda: state.update(url_warnings=[]))
 
     paths, three_d, rules = st.tabs(["Paths", "3-D surface", "Update rules"])
     with paths:

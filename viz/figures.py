@@ -91,7 +91,7 @@ class Background:
 def background(surface, width: int = 900) -> Background:
     """The surface as banded colours with contour lines; transparent where f is undefined."""
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
-    height = int(np.clip(round(width * (y_hi - y_lo) / (x_hi - x_lo)), 240, 900))
+    height = int(np.clip(round(width * (y_hi - y_lo) / (x_hi - x_lo)), width // 4, width))
     _, _, _, values = grid(surface, width, height)
     levels = contour_levels(surface, values)
     band = np.searchsorted(levels, np.nan_to_num(values, nan=-np.inf))  # 0 … len(levels)

@@ -114,6 +114,14 @@ class Scene:
     tol: float = 1e-3  # "steps to reach": first k with f(x_k) − f_min ≤ tol
     field: bool = False  # gradient field arrows
 
+    def __post_init__(self):
+        # every parameter of the surface, defaults filled in, so equal scenes compare equal
+        given = dict(self.surface_params)
+        full = tuple((spec.name, float(given.get(spec.name, spec.default)))
+                     for spec in surfaces.param_specs(self.surface))
+        object.__setattr__(self, "surface_params", full)
+        object.__setattr__(self, "start", (float(self.start[0]), float(self.start[1])))
+
     def surface_object(self):
         return surfaces.get(self.surface, **dict(self.surface_params))
 
@@ -207,7 +215,11 @@ def _format(value) -> str:
         return "1" if value else "0"
     if isinstance(value, str):
         return value
-    return f"{value:.10g}"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, tuple):
+        return ",".join(map(_format, value))
+    return repr(float(value))  # the shortest text that reads back as the same float
 
 
 def run_to_text(run: RunSpec) -> str:

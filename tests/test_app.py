@@ -1,0 +1,175 @@
+"""The page with streamlit.testing.v1.AppTest: loads, responds, round-trips its URL, never raises."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import surfaces
+from viz import figures as fg
+from viz import scene as sc
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_app(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def chart(at) -> dict:
+    charts = [e for e in at.get("plotly_chart") if json.loads(e.proto.spec).get("frames")]
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)
+
+
+def table(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("<table"))
+
+
+def url(at, key) -> list:
+    """A query parameter of the page, always as a list of strings."""
+    value = at.query_params[key]
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def no_exception(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_the_default_page_is_the_books_comparison():
+    at = open_app()
+    no_exception(at)
+    figure = chart(at)
+    legend = [t["name"] for t in figure["data"] if t.get("showlegend")]
+    assert legend == ["SGD lr=0.95", "Momentum lr=0.1", "AdaGrad lr=1.5", "Adam lr=0.3"]
+    assert len(figure["frames"]) == 31
+    assert at.markdown[0].value == "### Elongated bowl"
+    assert table(at).count("ran all 30 steps") == 4
+    assert url(at, "surface") == ["bowl"] and len(url(at, "run")) == 4
+
+
+@pytest.mark.parametrize("surface_id", surfaces.names())
+def test_every_surface_loads(surface_id):
+    at = open_app()
+    at.selectbox(key="surface").set_value(surface_id).run()
+    no_exception(at)
+    assert at.session_state["start_x"] == surfaces.get(surface_id).default_start[0]
+    assert chart(at)["layout"]["xaxis"]["range"] == list(surfaces.get(surface_id).x_range)
+
+
+@pytest.mark.parametrize("key", list(sc.PRESETS))
+def test_every_preset_loads(key):
+    at = open_app()
+    at.selectbox(key="preset").set_value(key).run()
+    no_exception(at)
+    preset = sc.PRESETS[key].scene
+    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
+    assert legend == [run.label() for run in preset.runs]
+
+
+def path_of_first_run(figure) -> np.ndarray:
+    trace = next(t for t in figure["data"] if t.get("showlegend"))
+    return np.stack([fg.decode(trace["x"]), fg.decode(trace["y"])], axis=-1)
+
+
+def test_changing_a_slider_changes_the_chart():
+    at = open_app()
+    before, before_table = path_of_first_run(chart(at)), table(at)
+    key = next(k for k in at.session_state if str(k).endswith(".sgd.lr"))
+    at.select_slider(key=key).set_value(0.5).run()
+    no_exception(at)
+    after = path_of_first_run(chart(at))
+    assert not np.allclose(before, after) and table(at) != before_table
+    # SGD at lr 0.5 on the bowl: y ← (1 − 2·0.5)·y = 0 after one step (closed form)
+    assert after[1, 1] == pytest.approx(0.0, abs=1e-6)
+    assert any(r.startswith("sgd:lr=0.5") for r in url(at, "run"))
+
+
+def test_the_url_reproduces_the_scene():
+    at = open_app()
+    at.selectbox(key="surface").set_value("ill_conditioned").run()
+    at.select_slider(key="surface.kappa").set_value(100.0).run()
+    at.number_input(key="steps").set_value(60).run()
+    at.button(key="add_run").click().run()
+    at.toggle(key="average").set_value(True).run()
+    no_exception(at)
+    again = open_app({key: at.query_params[key] for key in at.query_params})
+    no_exception(again)
+    assert not again.warning
+    assert chart(again) == chart(at)
+    assert table(again) == table(at)
+
+
+def test_malformed_url_values_warn_and_fall_back():
+    at = open_app({"steps": "abc", "surface": "nope", "run": ["adamax:lr=1", "sgd:lr=-5"], "start": "x,y"})
+    no_exception(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "steps='abc'" in warnings and "surface='nope'" in warnings and "'adamax:lr=1'" in warnings
+    assert "lr='-5'" in warnings and "start='x,y'" in warnings
+    assert chart(at)["layout"]["xaxis"]["range"] == [-10, 10]  # the default surface
+    at.button(key="dismiss_warnings").click().run()
+    assert not at.warning
+
+
+def test_a_diverging_run_is_flagged_not_a_traceback():
+    at = open_app()
+    key = next(k for k in at.session_state if str(k).endswith(".sgd.lr"))
+    at.select_slider(key=key).set_value(10.0).run()
+    no_exception(at)
+    assert "⚠ diverged at step" in table(at)
+    path = path_of_first_run(chart(at))
+    assert np.all(np.isfinite(path))
+
+
+def test_runs_can_be_added_removed_and_reset():
+    at = open_app()
+    at.button(key="add_run").click().run()
+    assert len(at.session_state["run_ids"]) == 5
+    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
+    assert legend[-1] == legend[-2] == "Adam lr=0.3"  # a copy of the last run, ready to race it
+    first = at.session_state["run_ids"][0]
+    at.button(key=f"remove{first}").click().run()
+    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
+    assert legend[0] == "Momentum lr=0.1" and len(legend) == 4
+    at.button(key="reset_runs").click().run()
+    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
+    assert legend[0] == "SGD lr=0.95" and len(legend) == 4
+    no_exception(at)
+
+
+def test_switching_a_runs_optimizer_shows_its_own_hyperparameters():
+    at = open_app()
+    first = at.session_state["run_ids"][0]
+    at.selectbox(key=f"run{first}.optimizer").set_value("nesterov").run()
+    no_exception(at)
+    assert at.selectbox(key=f"run{first}.nesterov.form").value == "lookahead"
+    at.selectbox(key=f"run{first}.nesterov.form").set_value("reformulated").run()
+    assert any(r.startswith("nesterov:") and "form=reformulated" in r for r in url(at, "run"))
+
+
+def test_schedule_noise_and_field_controls():
+    at = open_app()
+    at.selectbox(key="schedule").set_value("inverse_time").run()
+    at.number_input(key="decay_k").set_value(0.5).run()
+    at.number_input(key="noise").set_value(0.5).run()
+    at.toggle(key="field").set_value(True).run()
+    no_exception(at)
+    figure = chart(at)
+    assert any(t.get("name") == "−∇f" for t in figure["data"])
+    assert url(at, "schedule") == ["inverse_time"] and url(at, "noise") == ["0.5"]
+
+
+def test_update_rules_tab_shows_each_convention():
+    at = open_app({"run": ["adam:lr=0.3,eps_placement=inside", "nesterov:lr=0.1,form=reformulated"]})
+    no_exception(at)
+    formulas = [e.value for e in at.latex]
+    assert any(r"\sqrt{\hat v+\epsilon}" in f for f in formulas)
+    assert any(r"(1+\mu)\, v" in f for f in formulas)
+    captions = " ".join(c.value for c in at.caption)
+    assert "eps inside the square root" in captions and "reformulated form" in captions
