@@ -11,14 +11,16 @@ import html
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import optim_core
 import surfaces
+from optim_core import analysis
 from viz import equations
 from viz import figures as fg
 from viz import scene as sc
+from ui import explore_tab
+from ui.checked_figure import CheckedFigure
 
 st.set_page_config(page_title="Optimizer paths", page_icon="📉", layout="wide")
 
@@ -41,21 +43,6 @@ SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": 
 RUN_BADGES = (":orange[●]", ":blue[●]", ":green[●]", ":violet[●]", ":orange[●]", ":blue[●]", ":gray[●]", ":red[●]")
 
 
-class _CheckedFigure(go.Figure):
-    """A figure dict handed to st.plotly_chart as it is.
-
-    st.plotly_chart validates a dict against Plotly's schema on every rerun (0.1–1 s with animation
-    frames); a Figure object counts as validated and only its ``to_dict()`` is used.  The dicts come
-    from ``viz.figures``, whose output ``tests/test_figures.py`` validates with ``go.Figure(dict)``.
-    """
-
-    def __init__(self, figure: dict):  # deliberately skips go.Figure.__init__ and its validation
-        self._figure = figure
-
-    def to_dict(self):
-        return self._figure
-
-
 # --- cached pure work -----------------------------------------------------------------------------
 
 
@@ -69,15 +56,17 @@ def build_view(scene: sc.Scene) -> dict:
     """Everything the page draws for a scene: runs it, then builds the figures and the table."""
     surface = scene.surface_object()
     trajectories = sc.simulate(scene)
-    runs = [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive)
-            for i, (run, tr) in enumerate(zip(scene.runs, trajectories))]
     back = background(scene.surface, scene.surface_params)
     return {
-        "figure": fg.paths_figure(surface, scene.start, runs, back, steps=scene.steps, show_average=scene.average,
-                                  show_field=scene.field),
-        "figure_3d": fg.surface_3d_figure(surface, runs),
+        "figure": fg.paths_figure(surface, scene.start, run_views(scene, trajectories), back, steps=scene.steps,
+                                  show_average=scene.average, show_field=scene.field),
         "summary": sc.summarise(scene, trajectories),
     }
+
+
+def run_views(scene: sc.Scene, trajectories) -> list:
+    return [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive)
+            for i, (run, tr) in enumerate(zip(scene.runs, trajectories))]
 
 
 # --- session state <-> scene ------------------------------------------------------------------------
@@ -359,31 +348,61 @@ def page(scene: sc.Scene, view: dict) -> None:
     if state.get("url_warnings"):
         st.button("Dismiss", key="dismiss_warnings", on_click=lambda: state.update(url_warnings=[]))
 
-    paths, three_d, rules = st.tabs(["Paths", "3-D surface", "Update rules"])
-    with paths:
-        if not scene.runs:
-            st.info("No runs: add one in the sidebar.")
-        st.plotly_chart(_CheckedFigure(view["figure"]), key="paths_chart", on_select=on_chart_select,
-                        selection_mode="points", config={"displaylogo": False, "scrollZoom": True})
-        st.caption("▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on "
-                   "the surface to start there.")
-        st.markdown(summary_table(view["summary"]), unsafe_allow_html=True)
-    with three_d:
-        # Drawn only on request: a WebGL scene costs the first page load seconds on a slow machine.
-        if st.toggle("Show the surface in 3-D", key="show_3d"):
-            st.plotly_chart(_CheckedFigure(view["figure_3d"]), key="surface_3d", config={"displaylogo": False})
-    with rules:
-        shown = set()
-        for run in scene.runs:
-            latex = equations.update_rule(run.optimizer, run.params)
-            if (run.optimizer, latex) in shown:
-                continue
-            shown.add((run.optimizer, latex))
-            st.markdown(f"**{run.title}**: {equations.INTUITION[run.optimizer]}")
-            st.latex(latex)
-            note = equations.convention(run.optimizer, run.params)
-            if note:
-                st.caption(note)
+    # Only the open tab runs (on_change="rerun" makes the tabs lazy): a sweep or a WebGL scene costs
+    # nothing until it is looked at.
+    paths, explore, three_d, rules = st.tabs(["Paths", "Explore", "3-D surface", "Update rules"], key="view",
+                                             on_change="rerun")
+    if paths.open:
+        with paths:
+            paths_tab(scene, view)
+    if explore.open:
+        with explore:
+            explore_tab.render(scene)
+    if three_d.open:
+        with three_d:
+            runs = run_views(scene, sc.simulate(scene))
+            st.plotly_chart(CheckedFigure(fg.surface_3d_figure(scene.surface_object(), runs)), key="surface_3d",
+                            config={"displaylogo": False})
+    if rules.open:
+        with rules:
+            rules_tab(scene)
 
+
+def paths_tab(scene: sc.Scene, view: dict) -> None:
+    if not scene.runs:
+        st.info("No runs: add one in the sidebar.")
+    st.plotly_chart(CheckedFigure(view["figure"]), key="paths_chart", on_select=on_chart_select,
+                    selection_mode="points", config={"displaylogo": False, "scrollZoom": True})
+    st.caption("▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on the "
+               "surface to start there. Hover a moving marker for the curvature where it is.")
+    st.markdown(summary_table(view["summary"]), unsafe_allow_html=True)
+    st.caption(curvature_text(scene))
+
+
+def curvature_text(scene: sc.Scene) -> str:
+    """The stability cue: the Hessian at the start, and the largest stable lr of the local quadratic."""
+    info = analysis.hessian_info(scene.surface_object(), np.asarray(scene.start))
+    eigen = ", ".join(f"{v:.4g}" for v in info.eigenvalues)
+    if info.lr_max is None:
+        limit = "no direction curves upward here, so no learning rate is stable on the local model"
+    else:
+        limit = (f"gradient descent on the local quadratic model is stable only for lr < 2/λmax = {info.lr_max:.4g} "
+                 f"(Momentum: lr < 2(1 + μ)/λmax)")
+    return (f"Curvature at the start: Hessian eigenvalues {eigen}, condition number κ = {info.condition:.4g}; "
+            f"{limit}.")
+
+
+def rules_tab(scene: sc.Scene) -> None:
+    shown = set()
+    for run in scene.runs:
+        latex = equations.update_rule(run.optimizer, run.params)
+        if (run.optimizer, latex) in shown:
+            continue
+        shown.add((run.optimizer, latex))
+        st.markdown(f"**{run.title}**: {equations.INTUITION[run.optimizer]}")
+        st.latex(latex)
+        note = equations.convention(run.optimizer, run.params)
+        if note:
+            st.caption(note)
 
 main()

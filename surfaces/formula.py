@@ -27,10 +27,11 @@ is undefined (log of a negative, division by zero, ...) it gives NaN or ±inf, s
 from __future__ import annotations
 
 import ast
+import collections
 import dataclasses
-import functools
 import math
 import operator
+import threading
 
 import numpy as np
 
@@ -265,7 +266,7 @@ def derivative(graph: _Graph, root: int, variable: str) -> int:
             result = graph.times(_outer_derivative(graph, node[1], node[2]), derivatives[node[2]])
         else:
             a, b = node[1], node[2]
-            da, db = derivatives[a], derivatives.get(b, zero)
+            da, db = derivatives[a], derivatives[b]
             if kind == "+":
                 result = graph.plus(da, db)
             elif kind == "-":
@@ -344,8 +345,12 @@ class _FormulaFunctions:
 # Parsing
 
 
-def _check_text(text) -> str:
-    """Refusals that need no parser: type, length, control characters, emptiness, bracket nesting."""
+def _check_text(text) -> tuple[str, int]:
+    """The text without surrounding blanks, and how many blanks led it; or the refusals that need no parser.
+
+    Those are: not text, too long (checked first, so a 10 MB string costs nothing), control
+    characters, empty, brackets nested too deeply (Python's parser could run out of stack on them).
+    """
     if not isinstance(text, str):
         raise ValueError(f"the formula must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -357,14 +362,14 @@ def _check_text(text) -> str:
     if not stripped:
         raise ValueError(f"the formula is empty: type f(x, y), {_EXAMPLE}")
     depth = 0
-    for column, character in enumerate(stripped, start=1):
+    for column, character in enumerate(text, start=1):
         if character in "([{":
             depth += 1
             if depth > MAX_DEPTH:
                 raise ValueError(f"too many nested brackets: more than {MAX_DEPTH} at column {column}")
         elif character in ")]}":
             depth = max(depth - 1, 0)
-    return stripped
+    return stripped, len(text) - len(text.lstrip())
 
 
 def _chain_group(node) -> str | None:
@@ -379,9 +384,10 @@ def _chain_group(node) -> str | None:
 class _Parser:
     """Turns allow-listed Python expression syntax into nodes of a _Graph, refusing everything else."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, column_shift: int = 0):
         self.text = text
         self._utf8 = text.encode("utf-8")
+        self._column_shift = column_shift  # blanks stripped before the text, to count columns as typed
         self.graph = _Graph()
 
     def parse(self) -> int:
@@ -389,8 +395,10 @@ class _Parser:
             tree = ast.parse(self.text, mode="eval")
         except SyntaxError as error:
             raise ValueError(self._syntax_message(error)) from None
-        except (RecursionError, MemoryError, ValueError):
+        except (RecursionError, MemoryError):
             raise ValueError(f"the formula is nested too deeply: at most {MAX_DEPTH} levels") from None
+        except ValueError as error:
+            raise ValueError(f"the formula cannot be read: {error}") from None
         self._check_size(tree.body)
         root = self.expression(tree.body)
         if self.graph.value[root] is not None:
@@ -399,11 +407,20 @@ class _Parser:
 
     def _syntax_message(self, error: SyntaxError) -> str:
         message = error.msg.replace(". Perhaps you forgot a comma?", "")
-        if "decimal literal" in message or message == "invalid syntax":
+        juxtaposed = "forgot a comma" in error.msg or (message == "invalid syntax" and self._juxtaposed_at(error.offset))
+        if "decimal literal" in message or juxtaposed:
             message += " (write products with *, e.g. 2*x)"
         if error.offset and error.offset <= len(self.text):
-            return f"syntax error at column {error.offset}: {message}"
+            return f"syntax error at column {error.offset + self._column_shift}: {message}"
         return f"syntax error at the end of the formula: {message}"
+
+    def _juxtaposed_at(self, offset) -> bool:
+        """Whether an operand starts at this column right after another ended, as in 'x y'."""
+        if not offset or not 1 < offset <= len(self.text):
+            return False
+        before = self.text[: offset - 1].rstrip()
+        return bool(before) and (before[-1].isalnum() or before[-1] in "_).") and (
+            self.text[offset - 1].isalnum() or self.text[offset - 1] in "_(.")
 
     def _check_size(self, top):
         parts, stack = 0, [(top, 1)]
@@ -418,11 +435,13 @@ class _Parser:
                 raise ValueError(
                     f"the formula is nested too deeply: more than {MAX_DEPTH} levels at column {self.column(node)}"
                 )
+            group = _chain_group(node)
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)):
                     continue
-                same_chain = child is getattr(node, "left", None) and _chain_group(child) == _chain_group(node)
-                stack.append((child, depth if same_chain and _chain_group(node) else depth + 1))
+                # a + b - c + ... and a*b/c*... are one level: a long sum is long, not deep.
+                continues_chain = group is not None and child is node.left and _chain_group(child) == group
+                stack.append((child, depth if continues_chain else depth + 1))
 
     # -- positions -------------------------------------------------------
 
@@ -430,7 +449,7 @@ class _Parser:
         return len(self._utf8[:byte_offset].decode("utf-8", "replace"))
 
     def column(self, node) -> int:
-        return self._character_offset(getattr(node, "col_offset", 0)) + 1
+        return self._character_offset(getattr(node, "col_offset", 0)) + 1 + self._column_shift
 
     def segment(self, node) -> str:
         segment = ast.get_source_segment(self.text, node) or ""
@@ -443,7 +462,7 @@ class _Parser:
         start = self._character_offset(node.left.end_col_offset)
         end = self._character_offset(node.right.col_offset)
         found = self.text.find(symbol, start, end)
-        return found + 1 if found >= 0 else self.column(node)
+        return found + 1 + self._column_shift if found >= 0 else self.column(node)
 
     # -- nodes -----------------------------------------------------------
 
@@ -509,6 +528,11 @@ class _Parser:
     def call(self, node: ast.Call) -> int:
         name = node.func.id if isinstance(node.func, ast.Name) else None
         function = FUNCTION_ALIASES.get(name, name)
+        if name in VARIABLES or name in CONSTANTS or isinstance(node.func, (ast.Constant, ast.BinOp, ast.UnaryOp)):
+            raise ValueError(
+                f"{self.segment(node.func)!r} at column {self.column(node.func)} is not a function: "
+                f"write products with *, e.g. 2*(x + 1)"
+            )
         if function not in FUNCTIONS:
             raise ValueError(
                 f"calls are allowed only to {_FUNCTION_LIST}: {self.segment(node.func)!r} "
@@ -706,11 +730,12 @@ def _critical_points(functions: _FormulaFunctions, x_range, y_range) -> tuple[np
 
 
 def _distinct(points: np.ndarray, tolerance: float) -> np.ndarray:
-    kept: list[np.ndarray] = []
+    """The points without repeats: each point farther than `tolerance` (in x or y) from those kept before it."""
+    kept = np.empty((0, 2))
     for point in points[np.lexsort(points.T[::-1])]:
-        if not any(np.max(np.abs(point - other)) <= tolerance for other in kept[-50:]):
-            kept.append(point)
-    return np.array(kept).reshape(-1, 2)
+        if not np.any(np.max(np.abs(kept - point), axis=-1) <= tolerance):
+            kept = np.concatenate([kept, point[None]])
+    return kept
 
 
 def _default_start(functions: _FormulaFunctions, x_range, y_range, critical_points, sample) -> np.ndarray:
@@ -767,6 +792,8 @@ class FormulaSurface(Surface):
 
 def _checked_pair(name: str, value, what: str) -> tuple[float, float]:
     try:
+        if isinstance(value, (str, bytes)):
+            raise TypeError
         low, high = (float(v) for v in value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} = {value!r} is not valid: give {what} as two numbers") from None
@@ -784,7 +811,7 @@ def from_formula(text: str, x_range=(-5, 5), y_range=(-5, 5), start=None) -> Sur
     centre to a corner) as default start. Equal arguments give the identical surface.
     Raises ValueError with a message for the user for anything refused.
     """
-    text = _check_text(text)
+    text, leading_blanks = _check_text(text)
     x_range = _checked_pair("x_range", x_range, "(low, high)")
     y_range = _checked_pair("y_range", y_range, "(low, high)")
     for name, (low, high) in (("x_range", x_range), ("y_range", y_range)):
@@ -795,12 +822,28 @@ def from_formula(text: str, x_range=(-5, 5), y_range=(-5, 5), start=None) -> Sur
         if not _inside(np.array(start), x_range, y_range):
             raise ValueError(f"start = ({start[0]:g}, {start[1]:g}) lies outside the domain "
                              f"[{x_range[0]:g}, {x_range[1]:g}] × [{y_range[0]:g}, {y_range[1]:g}]")
-    return _build(text, x_range, y_range, start)
+    key = (text, x_range, y_range, start)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    surface = _build(text, leading_blanks, x_range, y_range, start)
+    with _CACHE_LOCK:
+        surface = _CACHE.setdefault(key, surface)  # a thread that built it first wins: one object per key
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return surface
 
 
-@functools.lru_cache(maxsize=64)
-def _build(text: str, x_range, y_range, given_start) -> FormulaSurface:
-    parser = _Parser(text)
+# Built surfaces by (text, x_range, y_range, start), least recently used first.
+_CACHE: collections.OrderedDict = collections.OrderedDict()
+_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
+
+
+def _build(text: str, leading_blanks: int, x_range, y_range, given_start) -> FormulaSurface:
+    """Parse, differentiate, look for critical points and a start, and assemble the Surface."""
+    parser = _Parser(text, column_shift=leading_blanks)
     root = parser.parse()
     graph = parser.graph
     functions = _FormulaFunctions(graph, root)

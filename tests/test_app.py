@@ -167,9 +167,27 @@ def test_schedule_noise_and_field_controls():
 
 def test_update_rules_tab_shows_each_convention():
     at = open_app({"run": ["adam:lr=0.3,eps_placement=inside", "nesterov:lr=0.1,form=reformulated"]})
+    at.session_state["view"] = "Update rules"
+    at.run()
     no_exception(at)
     formulas = [e.value for e in at.latex]
     assert any(r"\sqrt{\hat v+\epsilon}" in f for f in formulas)
     assert any(r"(1+\mu)\, v" in f for f in formulas)
     captions = " ".join(c.value for c in at.caption)
     assert "eps inside the square root" in captions and "reformulated form" in captions
+
+
+def test_the_3d_tab_draws_the_surface():
+    at = open_app()
+    at.session_state["view"] = "3-D surface"
+    at.run()
+    no_exception(at)
+    figures = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    assert [f["data"][0]["type"] for f in figures] == ["surface"]
+
+
+def test_the_stability_cue_names_the_largest_stable_learning_rate():
+    at = open_app()
+    cue = next(c.value for c in at.caption if c.value.startswith("Curvature at the start"))
+    # the bowl's Hessian is diag(1/10, 2): κ = 20 and 2/λmax = 1
+    assert "eigenvalues 0.1, 2" in cue and "κ = 20" in cue and "2/λmax = 1 " in cue

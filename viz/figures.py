@@ -112,7 +112,10 @@ def background(surface, width: int = 900) -> Background:
 def _f32(values) -> dict:
     """A plotly.js typed array ({"dtype", "bdata"}): 4 bytes a number, base64, instead of ~18 as text."""
     array = np.ascontiguousarray(values, dtype=np.float32)
-    return {"dtype": "f4", "bdata": base64.b64encode(array).decode("ascii")}
+    spec = {"dtype": "f4", "bdata": base64.b64encode(array).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = ", ".join(map(str, array.shape))
+    return spec
 
 
 def _i32(values) -> dict:
@@ -124,7 +127,8 @@ def decode(spec) -> np.ndarray:
     """The numbers of a typed array spec (or of a plain list): for tests and exports."""
     if isinstance(spec, dict) and "bdata" in spec:
         dtype = {"f4": np.float32, "f8": np.float64, "i4": np.int32}[spec["dtype"]]
-        return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=dtype)
+        values = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=dtype)
+        return values.reshape([int(n) for n in spec["shape"].split(",")]) if "shape" in spec else values
     return np.asarray(spec, dtype=float)
 
 
