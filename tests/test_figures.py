@@ -151,6 +151,10 @@ def test_3d_figure_is_valid():
     figure = fg.surface_3d_figure(surface, runs)
     go.Figure(figure)
     assert figure["layout"]["scene"]["zaxis"]["title"] == "log10(1 + f − f*)"
+    z = fg.decode(figure["data"][0]["z"])
+    assert z.shape == (90, 90)  # a 2-D grid: a flat array draws no surface at all
+    _, _, _, values = fg.grid(surface, 90, 90)
+    np.testing.assert_allclose(z, np.log10(1 + values), rtol=1e-5)
 
 
 def test_png_encoder_against_the_reader():
