@@ -250,8 +250,9 @@ def sidebar() -> None:
         st.number_input("steps", *sc.STEPS_RANGE, key="steps", step=10)
 
         st.subheader("Runs")
+        lr_limit = analysis.hessian_info(surface, np.array([state["start_x"], state["start_y"]])).lr_max
         for position, run_id in enumerate(state["run_ids"]):
-            run_controls(position, run_id)
+            run_controls(position, run_id, lr_limit)
         left, right = st.columns(2)
         left.button("➕ Add run", key="add_run", on_click=on_add_run, disabled=len(state["run_ids"]) >= sc.MAX_RUNS,
                     use_container_width=True)
@@ -280,7 +281,23 @@ def sidebar() -> None:
         st.toggle("gradient field (−∇f arrows)", key="field")
 
 
-def run_controls(position: int, run_id: int) -> None:
+def stability_cue(run_id: int, optimizer: str, lr_max: float) -> None:
+    """Next to the lr slider: 2/λmax at the start, and a warning when this run's lr is past the
+    limit of its rule on the local quadratic model (GD: 2/λmax; heavy ball: 2(1 + μ)/λmax)."""
+    state = st.session_state
+    lr = state[_run_key(run_id, optimizer, "lr")]
+    limit, rule = lr_max, "2/λmax"
+    if optimizer in ("momentum", "nesterov"):
+        mu = state.get(_run_key(run_id, optimizer, "mu"), 0.9)
+        limit, rule = lr_max * (1 + mu), "2(1+μ)/λmax"
+    if optimizer in ("sgd", "momentum", "nesterov") and lr >= limit:
+        st.caption(f":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction "
+                   f"oscillates with growing amplitude on the local quadratic model]")
+    else:
+        st.caption(f"2/λmax at the start = {lr_max:.3g}" + (f"; {rule} = {limit:.3g}" if limit != lr_max else ""))
+
+
+def run_controls(position: int, run_id: int, lr_limit) -> None:
     state = st.session_state
     optimizer = state[f"run{run_id}.optimizer"]
     badge = RUN_BADGES[position % len(RUN_BADGES)]
@@ -290,8 +307,11 @@ def run_controls(position: int, run_id: int) -> None:
                     f"border-radius:3px'></span>", unsafe_allow_html=True)
         st.selectbox("optimizer", optim_core.names(), key=f"run{run_id}.optimizer",
                      format_func=lambda k: optim_core.RULES[k].title)
-        for spec in optim_core.hyper_specs(state[f"run{run_id}.optimizer"]):
-            hyper_widget(run_id, state[f"run{run_id}.optimizer"], spec)
+        optimizer = state[f"run{run_id}.optimizer"]
+        for spec in optim_core.hyper_specs(optimizer):
+            hyper_widget(run_id, optimizer, spec)
+            if spec.name == "lr" and lr_limit is not None:
+                stability_cue(run_id, optimizer, lr_limit)
         st.button("Remove this run", key=f"remove{run_id}", on_click=on_remove_run, args=(run_id,))
 
 

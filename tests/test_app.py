@@ -191,3 +191,13 @@ def test_the_stability_cue_names_the_largest_stable_learning_rate():
     cue = next(c.value for c in at.caption if c.value.startswith("Curvature at the start"))
     # the bowl's Hessian is diag(1/10, 2): κ = 20 and 2/λmax = 1
     assert "eigenvalues 0.1, 2" in cue and "κ = 20" in cue and "2/λmax = 1 " in cue
+
+
+def test_the_lr_control_warns_past_two_over_lambda_max():
+    at = open_app()
+    key = next(k for k in at.session_state if str(k).endswith(".sgd.lr"))
+    at.select_slider(key=key).set_value(1.5).run()
+    cues = [c.value for c in at.caption if "λmax" in c.value]
+    # the bowl's λmax = 2: SGD is unstable past 2/λmax = 1; Momentum (μ = 0.9) past 2·1.9/2 = 1.9
+    assert any(c.startswith(":red[⚠ lr = 1.5 ≥ 2/λmax = 1 at the start") for c in cues)
+    assert "2/λmax at the start = 1; 2(1+μ)/λmax = 1.9" in cues

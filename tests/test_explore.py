@@ -81,7 +81,7 @@ def test_the_sweep_section_draws_a_momentum_heatmap_with_theory():
     [figure] = figures(at)
     assert figure["data"][2]["type"] == "heatmap"
     names = [t.get("name") for t in figure["data"]]
-    assert "theory optimum (lr*, μ*)" in names and "theory: predicted steps" in names
+    assert "theory optimum (lr*, μ*)" in names and "theory: predicted steps to tol" in names
     caption = next(c.value for c in at.caption if "settings reached the tolerance" in c.value)
     assert "best cell: lr =" in caption
 

@@ -104,9 +104,13 @@ def _momentum_theory_traces(result, theory) -> list:
     rate = theory.momentum_rate(lr_cells, mu_cells)
     with np.errstate(divide="ignore", invalid="ignore"):
         predicted = np.where(rate < 1, np.log(result.tol) / (2 * np.log(rate)), np.nan)
-    traces.append(dict(type="contour", x=_f32(xs), y=_f32(ys), z=_f32(predicted), showscale=False,
-                       contours=dict(coloring="lines", showlabels=True, labelfont=dict(color="white")),
-                       line=dict(color="white", width=1), ncontours=8, name="theory: predicted steps",
+    # level lines at a fifth of the sweep's step budget apart, up to the budget itself
+    size = max(result.steps // 5, 1)
+    traces.append(dict(type="contour", x=_f32(xs), y=_f32(ys), z=_f32(np.minimum(predicted, 2 * result.steps)),
+                       showscale=False, colorscale=[[0, "white"], [1, "white"]],
+                       contours=dict(coloring="lines", showlabels=True, labelfont=dict(color="white", size=12),
+                                     start=size, end=result.steps, size=size),
+                       line=dict(width=1.5, dash="dot"), name="theory: predicted steps to tol",
                        hoverinfo="skip", showlegend=True))
     best_lr = float(axis_values("lr", np.asarray(theory.momentum_lr_opt)))
     best_mu = float(theory.momentum_mu_opt)
@@ -172,8 +176,9 @@ def basins_figure(basin, surface, back: Background, *, height=560, font_size=14)
                          marker=dict(symbol="square", size=12, color=colour)))
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     layout = dict(height=height, font=dict(size=font_size), margin=dict(l=50, r=20, t=30, b=40),
-                  xaxis=dict(range=[x_lo, x_hi], title="start x", showgrid=False),
-                  yaxis=dict(range=[y_lo, y_hi], title="start y", showgrid=False, scaleanchor="x"),
+                  xaxis=dict(range=[x_lo, x_hi], title="start x", showgrid=False, constrain="domain"),
+                  yaxis=dict(range=[y_lo, y_hi], title="start y", showgrid=False, scaleanchor="x",
+                             constrain="domain"),
                   legend=dict(orientation="v", x=1.02, y=1),
                   images=[dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
                                sizey=y_hi - y_lo, sizing="stretch", layer="below")])
@@ -208,11 +213,11 @@ def search_figure(random_stages, grid, param="lr", *, height=460, font_size=14) 
                          marker=dict(symbol="line-ns-open", size=14, color=colour), showlegend=False,
                          xaxis="x" + axis, yaxis="y" + axis, hoverinfo="skip"))
     log_x = param in LOG_PARAMS
-    axis = dict(type="log" if log_x else "linear", title=param)
+    axis = dict(type="log" if log_x else "linear", title=param, exponentformat="power")
     layout = dict(height=height, font=dict(size=font_size), margin=dict(l=60, r=20, t=60, b=50),
                   xaxis=dict(axis, domain=[0, 0.47]), xaxis2=dict(axis, domain=[0.53, 1]),
-                  yaxis=dict(type="log", title="final f − f*", anchor="x"),
-                  yaxis2=dict(type="log", anchor="x2", matches="y"),
+                  yaxis=dict(type="log", title="final f − f*", anchor="x", exponentformat="power"),
+                  yaxis2=dict(type="log", anchor="x2", matches="y", exponentformat="power"),
                   legend=dict(orientation="h", y=1.18),
                   annotations=[
                       dict(text=f"random: {len(np.unique(random_stages[0].samples[param]))} distinct {param} values",
@@ -222,8 +227,9 @@ def search_figure(random_stages, grid, param="lr", *, height=460, font_size=14) 
     return dict(data=data, layout=layout)
 
 
-ARROW_STYLE = {"grad": ("−∇f direction", "#444444"), "momentum": ("momentum part", PALETTE[1]),
-               "step": ("Δx, the step taken", PALETTE[0])}
+# Colours apart from the runs' palette: the arrows must not read as paths.
+ARROW_STYLE = {"grad": ("−∇f direction", "#8c8c8c"), "momentum": ("momentum part", "#6a3d9a"),
+               "step": ("Δx, the step taken", "#111111")}
 
 
 def step_figure(breakdown, surface, back: Background, path_xy: np.ndarray, colour: str, *, height=480,
@@ -247,7 +253,11 @@ def step_figure(breakdown, surface, back: Background, path_xy: np.ndarray, colou
         tip = origin + vector
         annotations.append(dict(x=float(tip[0]), y=float(tip[1]), ax=float(origin[0]), ay=float(origin[1]),
                                 xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
-                                arrowsize=1.2, arrowwidth=3, arrowcolor=arrow_colour, text=label,
+                                arrowsize=1.2, arrowwidth=3, arrowcolor=arrow_colour, text=""))
+        # the label at the tip, beyond it along the arrow, so labels of different arrows do not collide
+        beyond = tip + 0.12 * span * (vector / (np.linalg.norm(vector) or 1.0))
+        annotations.append(dict(x=float(beyond[0]), y=float(beyond[1]), xref="x", yref="y", showarrow=False,
+                                text=label, bgcolor="rgba(255,255,255,0.85)",
                                 font=dict(color=arrow_colour, size=font_size)))
     if breakdown.lookahead_point is not None:
         point = np.asarray(breakdown.lookahead_point, dtype=float)
@@ -256,8 +266,8 @@ def step_figure(breakdown, surface, back: Background, path_xy: np.ndarray, colou
                          marker=dict(symbol="diamond", size=12, color="#444444")))
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     layout = dict(height=height, font=dict(size=font_size), margin=dict(l=50, r=20, t=30, b=40),
-                  xaxis=dict(range=x_range, showgrid=False, title="x"),
-                  yaxis=dict(range=y_range, showgrid=False, title="y", scaleanchor="x"),
+                  xaxis=dict(range=x_range, showgrid=False, title="x", constrain="domain"),
+                  yaxis=dict(range=y_range, showgrid=False, title="y", scaleanchor="x", constrain="domain"),
                   annotations=annotations, showlegend=False,
                   images=[dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
                                sizey=y_hi - y_lo, sizing="stretch", layer="below")])

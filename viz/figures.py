@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optim_core import analysis
+
 from .scene import distance_to_nearest
 
 # Okabe & Ito's colour-blind-safe palette (without yellow, weak on a light page), then Tol's wine.
@@ -288,9 +290,18 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         part = run.trajectory.xy[max(0, end - tail):end]
         return dict(type="scatter", x=_f32(part[:, 0]), y=_f32(part[:, 1]))
 
+    # The stability cue where each run is: the Hessian's eigenvalues and condition number there.
+    curvature = [analysis.hessian_info(surface, run.trajectory.xy) for run in runs]
+
     def positions(k):
         points = np.array([run.trajectory.xy[held(k, run)] for run in runs]).reshape(-1, 2)
-        return dict(type="scatter", x=_f32(points[:, 0]), y=_f32(points[:, 1]))
+        texts = []
+        for run, info in zip(runs, curvature):
+            i = held(k, run)
+            low, high = info.eigenvalues[i]
+            texts.append(f"{run.label}, step {i}<br>Hessian eigenvalues {low:.3g}, {high:.3g}; "
+                         f"κ = {info.condition[i]:.3g}")
+        return dict(type="scatter", x=_f32(points[:, 0]), y=_f32(points[:, 1]), hovertext=texts)
 
     def panel_markers(k):
         markers = []
@@ -321,7 +332,7 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         data.append(trace)
     colours = [run.colour for run in runs]
     current = positions(last)
-    current.update(mode="markers", showlegend=False, name="now", hoverinfo="skip",
+    current.update(mode="markers", showlegend=False, name="now", hoverinfo="text",
                    marker=dict(size=15, color=colours, line=dict(color="white", width=2)))
     data.append(current)
     for (suffix, _), marker in zip(PANELS, panel_markers(last)):
