@@ -47,8 +47,15 @@ RUN_BADGES = (":orange[●]", ":blue[●]", ":green[●]", ":violet[●]", ":ora
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def background(surface_id: str, surface_params: tuple) -> fg.Background:
-    return fg.background(surfaces.get(surface_id, **dict(surface_params)))
+def background(surface_key: tuple) -> fg.Background:
+    """The surface's picture, cached by what defines the surface (see ``surface_key``)."""
+    surface_id, params, formula, x_range, y_range = surface_key
+    scene = sc.Scene(surface=surface_id, surface_params=params, formula=formula, x_range=x_range, y_range=y_range)
+    return fg.background(scene.surface_object())
+
+
+def surface_key(scene: sc.Scene) -> tuple:
+    return (scene.surface, scene.surface_params, scene.formula, scene.x_range, scene.y_range)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -56,7 +63,7 @@ def build_view(scene: sc.Scene) -> dict:
     """Everything the page draws for a scene: runs it, then builds the figures and the table."""
     surface = scene.surface_object()
     trajectories = sc.simulate(scene)
-    back = background(scene.surface, scene.surface_params)
+    back = background(surface_key(scene))
     return {
         "figure": fg.paths_figure(surface, scene.start, run_views(scene, trajectories), back, steps=scene.steps,
                                   show_average=scene.average, show_field=scene.field),
@@ -83,6 +90,12 @@ def load_scene(scene: sc.Scene) -> None:
     for name, value in scene.surface_params:
         state[f"surface.{name}"] = value
     state["start_x"], state["start_y"] = float(scene.start[0]), float(scene.start[1])
+    state["formula"] = scene.formula
+    state["formula_text"] = scene.formula or sc.FORMULA_EXAMPLE
+    state["formula_x_range"], state["formula_y_range"] = scene.x_range, scene.y_range
+    state["formula_x_lo"], state["formula_x_hi"] = scene.x_range
+    state["formula_y_lo"], state["formula_y_hi"] = scene.y_range
+    state["formula_error"] = None
     for name in ("steps", "schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed",
                  "average", "tol", "field"):
         state[name] = getattr(scene, name)
@@ -100,8 +113,8 @@ def scene_from_state() -> sc.Scene:
     first and the browser starts loading Plotly early); a widget not drawn yet has its default."""
     state = st.session_state
     surface_id = state["surface"]
-    params = tuple((spec.name, float(state.get(f"surface.{spec.name}", spec.default)))
-                   for spec in surfaces.param_specs(surface_id))
+    specs = () if surface_id == sc.FORMULA else surfaces.param_specs(surface_id)
+    params = tuple((spec.name, float(state.get(f"surface.{spec.name}", spec.default))) for spec in specs)
     runs = []
     for run_id in state["run_ids"]:
         optimizer = state[f"run{run_id}.optimizer"]
@@ -113,7 +126,8 @@ def scene_from_state() -> sc.Scene:
         steps=int(state["steps"]), runs=tuple(runs), schedule=state["schedule"], decay_k=float(state["decay_k"]),
         step_factor=float(state["step_factor"]), step_every=int(state["step_every"]), mu_ramp=int(state["mu_ramp"]),
         noise=float(state["noise"]), seed=int(state["seed"]), average=bool(state["average"]),
-        tol=float(state["tol"]), field=bool(state["field"]),
+        tol=float(state["tol"]), field=bool(state["field"]), formula=state.get("formula", ""),
+        x_range=state.get("formula_x_range", sc.FORMULA_RANGE), y_range=state.get("formula_y_range", sc.FORMULA_RANGE),
     )
 
 
@@ -146,10 +160,32 @@ def on_preset() -> None:
 
 
 def on_surface() -> None:
-    surface = surfaces.get(st.session_state["surface"])
+    state = st.session_state
+    if state["surface"] == sc.FORMULA:
+        if not state.get("formula"):
+            state["formula_text"] = sc.FORMULA_EXAMPLE
+        on_formula()
+        return
+    surface = surfaces.get(state["surface"])
     for spec in surfaces.param_specs(surface.id):
-        st.session_state[f"surface.{spec.name}"] = spec.default
-    st.session_state["start_x"], st.session_state["start_y"] = map(float, surface.default_start)
+        state[f"surface.{spec.name}"] = spec.default
+    state["start_x"], state["start_y"] = map(float, surface.default_start)
+
+
+def on_formula() -> None:
+    """Apply the typed formula and domain if the parser accepts them; otherwise keep the surface
+    that was there and say what is wrong (the message names the offending part)."""
+    state = st.session_state
+    try:
+        x_range = sc.check_range(state["formula_x_lo"], state["formula_x_hi"], "x range")
+        y_range = sc.check_range(state["formula_y_lo"], state["formula_y_hi"], "y range")
+        surface = surfaces.from_formula(state["formula_text"], x_range=x_range, y_range=y_range)
+    except ValueError as error:
+        state["formula_error"] = str(error)
+        return
+    state["formula_error"] = None
+    state["formula"], state["formula_x_range"], state["formula_y_range"] = state["formula_text"], x_range, y_range
+    state["start_x"], state["start_y"] = map(float, surface.default_start)
 
 
 def on_add_run() -> None:
@@ -225,7 +261,26 @@ def surface_param_widget(spec) -> None:
         st.slider(spec.label, float(spec.low), float(spec.high), key=key, step=(spec.high - spec.low) / 100)
 
 
-def sidebar() -> None:
+def surface_title(surface_id: str) -> str:
+    return "✎ your own formula f(x, y)" if surface_id == sc.FORMULA else surfaces.get(surface_id).title.split(" (")[0]
+
+
+def formula_controls() -> None:
+    """The typed surface: f(x, y) and its domain, applied when the parser accepts them."""
+    state = st.session_state
+    st.text_input("f(x, y) =", key="formula_text", on_change=on_formula, max_chars=500,
+                  help="Python syntax: + − * / ** and sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, "
+                       "arctan; the names x, y, pi, e. Example: (1-x)**2 + 100*(y-x**2)**2")
+    left, right = st.columns(2)
+    left.number_input("x from", key="formula_x_lo", on_change=on_formula, format="%.4g")
+    right.number_input("x to", key="formula_x_hi", on_change=on_formula, format="%.4g")
+    left.number_input("y from", key="formula_y_lo", on_change=on_formula, format="%.4g")
+    right.number_input("y to", key="formula_y_hi", on_change=on_formula, format="%.4g")
+    if state.get("formula_error"):
+        st.error(f"{state['formula_error']}. The previous surface stays.")
+
+
+def sidebar(scene: sc.Scene) -> None:
     state = st.session_state
     with st.sidebar:
         st.selectbox("Preset", (CUSTOM,) + tuple(sc.PRESETS), key="preset", format_func=preset_title,
@@ -234,12 +289,14 @@ def sidebar() -> None:
             st.caption(sc.PRESETS[state["preset"]].description)
 
         st.subheader("Surface")
-        st.selectbox("Surface", surfaces.names(), key="surface", on_change=on_surface,
-                     format_func=lambda k: surfaces.get(k).title.split(" (")[0], label_visibility="collapsed")
-        for spec in surfaces.param_specs(state["surface"]):
-            surface_param_widget(spec)
-        surface = surfaces.get(state["surface"], **{s.name: float(state[f"surface.{s.name}"])
-                                                     for s in surfaces.param_specs(state["surface"])})
+        st.selectbox("Surface", surfaces.names() + (sc.FORMULA,), key="surface", on_change=on_surface,
+                     format_func=surface_title, label_visibility="collapsed")
+        if state["surface"] == sc.FORMULA:
+            formula_controls()
+        else:
+            for spec in surfaces.param_specs(state["surface"]):
+                surface_param_widget(spec)
+        surface = scene.surface_object()
         (x_lo, x_hi), (y_lo, y_hi) = sc.start_bounds(surface)
         left, right = st.columns(2)
         left.number_input("start x", min_value=x_lo, max_value=x_hi, key="start_x", format="%.4g",
@@ -349,11 +406,11 @@ def main() -> None:
         view = build_view(scene)
     except ValueError as error:  # every widget is range-checked; this is the last line of defence
         st.error(f"This setting cannot be run: {error}")
-        sidebar()
+        sidebar(sc.DEFAULT_SCENE)
         return
     write_url(scene)
     page(scene, view)
-    sidebar()
+    sidebar(scene)
 
 
 def page(scene: sc.Scene, view: dict) -> None:

@@ -201,3 +201,50 @@ def test_the_lr_control_warns_past_two_over_lambda_max():
     # the bowl's λmax = 2: SGD is unstable past 2/λmax = 1; Momentum (μ = 0.9) past 2·1.9/2 = 1.9
     assert any(c.startswith(":red[⚠ lr = 1.5 ≥ 2/λmax = 1 at the start") for c in cues)
     assert "2/λmax at the start = 1; 2(1+μ)/λmax = 1.9" in cues
+
+
+def test_a_typed_formula_becomes_the_surface():
+    at = open_app()
+    at.selectbox(key="surface").set_value(sc.FORMULA).run()
+    no_exception(at)
+    assert url(at, "formula") == [sc.FORMULA_EXAMPLE]
+    at.text_input(key="formula_text").set_value("(1-x)**2 + 100*(y-x**2)**2").run()
+    no_exception(at)
+    assert at.markdown[0].value == "### (1 - x)**2 + 100*(y - x**2)**2"
+    # the typed Rosenbrock on the default domain gives the same loss as the catalogue's, independently coded
+    rosen = surfaces.get("rosenbrock")
+    figure = chart(at)
+    sgd = path_of_first_run(figure)
+    np.testing.assert_allclose(sgd[0], [at.session_state["start_x"], at.session_state["start_y"]], rtol=1e-6)
+    assert url(at, "surface") == [sc.FORMULA] and url(at, "x_range") == ["-5.0,5.0"]
+    assert rosen.f(sgd[0]) > 0
+
+
+def test_a_refused_formula_keeps_the_previous_surface():
+    at = open_app({"surface": sc.FORMULA, "formula": "x**2 + y**2"})
+    before = chart(at)
+    at.text_input(key="formula_text").set_value("__import__('os').system('ls')").run()
+    assert not at.exception
+    [message] = [e.value for e in at.error]
+    assert "__import__('os').system" in message and "column 1" in message and "previous surface stays" in message
+    assert chart(at) == before and url(at, "formula") == ["x**2 + y**2"]
+    at.number_input(key="formula_x_lo").set_value(9.0).run()  # from 9 to 5: not a range
+    assert any("x range = (9, 5) is not valid" in e.value for e in at.error)
+    assert chart(at) == before
+
+
+def test_a_formula_survives_the_url_and_a_bad_one_warns():
+    query = {"surface": sc.FORMULA, "formula": "log(x) + y**2", "x_range": "-2,3", "y_range": "-2,2",
+             "start": "0.5,1", "run": "sgd:lr=1.0"}
+    at = open_app(query)
+    no_exception(at)
+    assert not at.warning
+    # SGD from (0.5, 1) at lr 1 jumps to x = 0.5 − 1/0.5 < 0, where log is undefined: diverged, not NaN
+    assert "⚠ diverged at step 1" in table(at)
+    again = open_app({k: at.query_params[k] for k in at.query_params})
+    assert chart(again) == chart(at)
+    bad = open_app({"surface": sc.FORMULA, "formula": "os.system('ls')"})
+    no_exception(bad)
+    assert any("formula=\"os.system('ls')\"" in w.value and "using the default surface" in w.value
+               for w in bad.warning)
+    assert bad.markdown[0].value == "### Elongated bowl"

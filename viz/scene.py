@@ -45,6 +45,10 @@ SLIDER_OPTIONS = {
     "weight_decay": WEIGHT_DECAY_OPTIONS,
 }
 SCHEDULES = ("constant", "step", "exponential", "inverse_time")
+FORMULA = "formula"  # the surface id of a typed formula (surfaces.from_formula)
+FORMULA_RANGE = (-5.0, 5.0)
+FORMULA_EXAMPLE = "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
+RANGE_LIMIT = 1e4  # a typed domain must lie within ±RANGE_LIMIT
 MAX_RUNS = 8
 STEPS_RANGE = (1, 3000)
 NOISE_RANGE = (0.0, 10.0)
@@ -113,16 +117,29 @@ class Scene:
     average: bool = False  # draw the running (Polyak) average of each path
     tol: float = 1e-3  # "steps to reach": first k with f(x_k) − f_min ≤ tol
     field: bool = False  # gradient field arrows
+    formula: str = ""  # with surface == FORMULA: f(x, y) as typed, and its domain
+    x_range: tuple = FORMULA_RANGE
+    y_range: tuple = FORMULA_RANGE
 
     def __post_init__(self):
         # every parameter of the surface, defaults filled in, so equal scenes compare equal
         given = dict(self.surface_params)
-        full = tuple((spec.name, float(given.get(spec.name, spec.default)))
-                     for spec in surfaces.param_specs(self.surface))
+        specs = () if self.surface == FORMULA else surfaces.param_specs(self.surface)
+        full = tuple((spec.name, float(given.get(spec.name, spec.default))) for spec in specs)
         object.__setattr__(self, "surface_params", full)
         object.__setattr__(self, "start", (float(self.start[0]), float(self.start[1])))
+        if self.surface != FORMULA:  # the formula fields mean nothing then: keep them neutral
+            object.__setattr__(self, "formula", "")
+            object.__setattr__(self, "x_range", FORMULA_RANGE)
+            object.__setattr__(self, "y_range", FORMULA_RANGE)
+        else:
+            object.__setattr__(self, "x_range", (float(self.x_range[0]), float(self.x_range[1])))
+            object.__setattr__(self, "y_range", (float(self.y_range[0]), float(self.y_range[1])))
 
     def surface_object(self):
+        """The Surface (raises ValueError for a formula the parser refuses)."""
+        if self.surface == FORMULA:
+            return surfaces.from_formula(self.formula, x_range=self.x_range, y_range=self.y_range)
         return surfaces.get(self.surface, **dict(self.surface_params))
 
     def lr_schedule(self, lr: float):
@@ -237,6 +254,10 @@ def to_query(scene: Scene) -> dict:
     }
     for name, value in scene.surface_params:
         query[f"surface.{name}"] = _format(value)
+    if scene.surface == FORMULA:
+        query["formula"] = scene.formula
+        query["x_range"] = _format(scene.x_range)
+        query["y_range"] = _format(scene.y_range)
     defaults = Scene()
     for name in ("schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed", "average", "tol",
                  "field"):
@@ -342,14 +363,27 @@ def from_query(query: Mapping) -> tuple:
     default scene's value; so does every value that cannot be used, with a warning."""
     reader = _Reader(query)
     default = DEFAULT_SCENE
-    surface_id = reader.choice("surface", default.surface, surfaces.names())
-    specs = surfaces.param_specs(surface_id)
+    surface_id = reader.choice("surface", default.surface, surfaces.names() + (FORMULA,))
+    formula, x_range, y_range = "", FORMULA_RANGE, FORMULA_RANGE
+    if surface_id == FORMULA:
+        formula = str(reader.raw("formula") or "")
+        x_range = _parse_range(reader, "x_range")
+        y_range = _parse_range(reader, "y_range")
+        try:
+            surface = surfaces.from_formula(formula, x_range=x_range, y_range=y_range)
+        except ValueError as error:
+            shown = formula if len(formula) <= 60 else formula[:57] + "…"
+            reader.warnings.append(f"URL value formula={shown!r} cannot be used ({error}); using the default "
+                                   f"surface.")
+            surface_id, formula = default.surface, ""
+    specs = () if surface_id == FORMULA else surfaces.param_specs(surface_id)
     surface_params = tuple((spec.name, reader.number(f"surface.{spec.name}", spec.default, spec.low, spec.high))
                            for spec in specs)
     unknown = sorted(k for k in query if k.startswith("surface.") and k[8:] not in {s.name for s in specs})
     for key in unknown:
         reader.warnings.append(f"URL value {key} is not a parameter of {surface_id}; ignored.")
-    surface = surfaces.get(surface_id, **dict(surface_params))
+    if surface_id != FORMULA:
+        surface = surfaces.get(surface_id, **dict(surface_params))
     start = _parse_start(reader, surface, default if surface_id == default.surface else None)
 
     run_texts = query.get("run")
@@ -378,8 +412,31 @@ def from_query(query: Mapping) -> tuple:
         average=reader.flag("average", base.average),
         tol=reader.number("tol", base.tol, 1e-10, 1e-1, choices=TOL_OPTIONS),
         field=reader.flag("field", base.field),
+        formula=formula,
+        x_range=x_range,
+        y_range=y_range,
     )
     return scene, reader.warnings
+
+
+def check_range(low, high, name: str) -> tuple:
+    """A typed domain (low, high): finite, low < high, within ±RANGE_LIMIT; ValueError otherwise."""
+    if not (math.isfinite(low) and math.isfinite(high) and -RANGE_LIMIT <= low < high <= RANGE_LIMIT):
+        raise ValueError(f"{name} = ({low:g}, {high:g}) is not valid: give low < high, both within "
+                         f"±{RANGE_LIMIT:g}")
+    return (float(low), float(high))
+
+
+def _parse_range(reader: _Reader, key: str) -> tuple:
+    text = reader.raw(key)
+    if text is None:
+        return FORMULA_RANGE
+    valid = f"low,high with low < high, both within ±{RANGE_LIMIT:g}"
+    try:
+        low, high = (float(p) for p in str(text).split(","))
+        return check_range(low, high, key)
+    except ValueError:
+        return reader.refuse(key, text, valid, FORMULA_RANGE)
 
 
 def start_bounds(surface) -> tuple:
