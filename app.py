@@ -43,6 +43,12 @@ SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": 
 RUN_BADGES = (":orange[●]", ":blue[●]", ":green[●]", ":violet[●]", ":orange[●]", ":blue[●]", ":gray[●]", ":red[●]")
 
 
+SCREEN_STYLE = dict(height=660, font_size=14, line_width=2.5)
+PROJECTOR_STYLE = dict(height=760, font_size=20, line_width=4.0)
+# Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.
+PROJECTOR_CSS = "<style>html { font-size: 20px; } [data-testid='stSidebar'] { min-width: 24rem; }</style>"
+
+
 # --- cached pure work -----------------------------------------------------------------------------
 
 
@@ -64,15 +70,17 @@ def build_view(scene: sc.Scene) -> dict:
     surface = scene.surface_object()
     trajectories = sc.simulate(scene)
     back = background(surface_key(scene))
+    style = PROJECTOR_STYLE if scene.projector else SCREEN_STYLE
     return {
         "figure": fg.paths_figure(surface, scene.start, run_views(scene, trajectories), back, steps=scene.steps,
-                                  show_average=scene.average, show_field=scene.field),
+                                  show_average=scene.average, show_field=scene.field, **style),
         "summary": sc.summarise(scene, trajectories),
     }
 
 
 def run_views(scene: sc.Scene, trajectories) -> list:
-    return [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive)
+    return [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive,
+                       fg.SYMBOLS[i % len(fg.SYMBOLS)])
             for i, (run, tr) in enumerate(zip(scene.runs, trajectories))]
 
 
@@ -97,7 +105,7 @@ def load_scene(scene: sc.Scene) -> None:
     state["formula_y_lo"], state["formula_y_hi"] = scene.y_range
     state["formula_error"] = None
     for name in ("steps", "schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed",
-                 "average", "tol", "field"):
+                 "average", "tol", "field", "projector", "lang"):
         state[name] = getattr(scene, name)
     first = state.get("next_run_id", 0)
     state["run_ids"] = list(range(first, first + len(scene.runs)))
@@ -126,7 +134,8 @@ def scene_from_state() -> sc.Scene:
         steps=int(state["steps"]), runs=tuple(runs), schedule=state["schedule"], decay_k=float(state["decay_k"]),
         step_factor=float(state["step_factor"]), step_every=int(state["step_every"]), mu_ramp=int(state["mu_ramp"]),
         noise=float(state["noise"]), seed=int(state["seed"]), average=bool(state["average"]),
-        tol=float(state["tol"]), field=bool(state["field"]), formula=state.get("formula", ""),
+        tol=float(state["tol"]), field=bool(state["field"]), projector=bool(state["projector"]),
+        lang=state["lang"], formula=state.get("formula", ""),
         x_range=state.get("formula_x_range", sc.FORMULA_RANGE), y_range=state.get("formula_y_range", sc.FORMULA_RANGE),
     )
 
@@ -283,6 +292,9 @@ def formula_controls() -> None:
 def sidebar(scene: sc.Scene) -> None:
     state = st.session_state
     with st.sidebar:
+        left, right = st.columns(2)
+        left.selectbox("Language", sc.LANGUAGES, key="lang", format_func={"en": "English", "zh": "中文"}.get)
+        right.toggle("Projector", key="projector", help="Larger type, thicker paths, fewer controls on screen.")
         st.selectbox("Preset", (CUSTOM,) + tuple(sc.PRESETS), key="preset", format_func=preset_title,
                      on_change=on_preset, help="Load a well-known figure in one click.")
         if state["preset"] in sc.PRESETS:
@@ -316,26 +328,31 @@ def sidebar(scene: sc.Scene) -> None:
         right.button("↺ Reset runs", key="reset_runs", on_click=on_reset_runs, use_container_width=True,
                      help="Back to the preset's runs (the book's comparison for your own scene).")
 
-        st.subheader("Learning rate over time")
-        st.selectbox("lr schedule (applies to every run)", sc.SCHEDULES, key="schedule",
-                     format_func=SCHEDULE_LABELS.get)
-        if state["schedule"] == "step":
-            left, right = st.columns(2)
-            left.number_input("multiply by", 0.01, 1.0, key="step_factor", step=0.05)
-            right.number_input("every (steps)", 1, 1000, key="step_every")
-        elif state["schedule"] in ("exponential", "inverse_time"):
-            st.number_input("k", 0.0, 10.0, key="decay_k", step=0.01, format="%.3g")
-        st.number_input("momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)", 0, 3000, key="mu_ramp",
-                        step=10)
+        with st.expander("More: learning rate over time, noise, display", expanded=not state["projector"]):
+            more_settings()
 
-        st.subheader("Noise and display")
+
+def more_settings() -> None:
+    state = st.session_state
+    st.markdown("**Learning rate over time**")
+    st.selectbox("lr schedule (applies to every run)", sc.SCHEDULES, key="schedule",
+                 format_func=SCHEDULE_LABELS.get)
+    if state["schedule"] == "step":
         left, right = st.columns(2)
-        left.number_input("gradient noise σ", *sc.NOISE_RANGE, key="noise", step=0.05, format="%.3g")
-        right.number_input("seed", *sc.SEED_RANGE, key="seed")
-        st.select_slider("tolerance for 'steps to reach'", options=sc.TOL_OPTIONS, key="tol",
-                         format_func=lambda v: f"{v:g}")
-        st.toggle("running (Polyak) average", key="average")
-        st.toggle("gradient field (−∇f arrows)", key="field")
+        left.number_input("multiply by", 0.01, 1.0, key="step_factor", step=0.05)
+        right.number_input("every (steps)", 1, 1000, key="step_every")
+    elif state["schedule"] in ("exponential", "inverse_time"):
+        st.number_input("k", 0.0, 10.0, key="decay_k", step=0.01, format="%.3g")
+    st.number_input("momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)", 0, 3000, key="mu_ramp",
+                    step=10)
+    st.markdown("**Noise and display**")
+    left, right = st.columns(2)
+    left.number_input("gradient noise σ", *sc.NOISE_RANGE, key="noise", step=0.05, format="%.3g")
+    right.number_input("seed", *sc.SEED_RANGE, key="seed")
+    st.select_slider("tolerance for 'steps to reach'", options=sc.TOL_OPTIONS, key="tol",
+                     format_func=lambda v: f"{v:g}")
+    st.toggle("running (Polyak) average", key="average")
+    st.toggle("gradient field (−∇f arrows)", key="field")
 
 
 def stability_cue(run_id: int, optimizer: str, lr_max: float) -> None:
@@ -358,7 +375,8 @@ def run_controls(position: int, run_id: int, lr_limit) -> None:
     state = st.session_state
     optimizer = state[f"run{run_id}.optimizer"]
     badge = RUN_BADGES[position % len(RUN_BADGES)]
-    with st.expander(f"{badge} Run {position + 1}: {optim_core.RULES[optimizer].title}", expanded=position < 4):
+    expanded = position < 4 and not state["projector"]
+    with st.expander(f"{badge} Run {position + 1}: {optim_core.RULES[optimizer].title}", expanded=expanded):
         colour = fg.PALETTE[position % len(fg.PALETTE)]
         st.markdown(f"<span style='display:inline-block;width:2.2em;height:0.5em;background:{colour};"
                     f"border-radius:3px'></span>", unsafe_allow_html=True)
@@ -415,6 +433,8 @@ def main() -> None:
 
 def page(scene: sc.Scene, view: dict) -> None:
     state = st.session_state
+    if scene.projector:
+        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
 
     surface = scene.surface_object()
     title, formula = st.columns([2, 3])

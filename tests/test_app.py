@@ -248,3 +248,13 @@ def test_a_formula_survives_the_url_and_a_bad_one_warns():
     assert any("formula=\"os.system('ls')\"" in w.value and "using the default surface" in w.value
                for w in bad.warning)
     assert bad.markdown[0].value == "### Elongated bowl"
+
+
+def test_projector_mode_enlarges_the_figure_and_travels_in_the_url():
+    at = open_app()
+    at.toggle(key="projector").set_value(True).run()
+    no_exception(at)
+    figure = chart(at)
+    assert figure["layout"]["font"]["size"] == 20 and figure["layout"]["height"] == 760
+    assert url(at, "projector") == ["1"]
+    assert any("font-size: 20px" in m.value for m in at.markdown)

@@ -161,3 +161,37 @@ def test_png_encoder_against_the_reader():
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
     np.testing.assert_array_equal(read_png(fg.png(image)), image)
+
+
+# Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of color vision
+# deficiency", severity 1.0 matrices, applied to linear RGB.
+CVD = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+}
+
+
+def smallest_difference(colours, matrix) -> float:
+    """The smallest CIE76 ΔE between two of ``colours`` as seen through ``matrix``."""
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colours]) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ np.asarray(matrix).T, 0, 1)
+    xyz = seen @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    lab = np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=-1)
+    distances = np.linalg.norm(lab[:, None] - lab[None], axis=-1)
+    return float(distances[np.triu_indices(len(colours), 1)].min())
+
+
+@pytest.mark.parametrize("deficiency", list(CVD))
+def test_run_colours_stay_apart_under_colour_vision_deficiencies(deficiency):
+    assert smallest_difference(fg.PALETTE, CVD[deficiency]) > 15
+    # the check can fail: plain red and green merge for a deuteranope
+    if deficiency == "deuteranopia":
+        assert smallest_difference(("#D62728", "#2CA02C"), CVD[deficiency]) < 15
+
+
+def test_runs_also_differ_by_marker_shape():
+    assert len(set(fg.SYMBOLS)) == len(fg.SYMBOLS) == len(fg.PALETTE)

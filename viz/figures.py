@@ -25,6 +25,8 @@ from .scene import distance_to_nearest
 
 # Okabe & Ito's colour-blind-safe palette (without yellow, weak on a light page), then Tol's wine.
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
+# A marker shape per run as well, so runs stay apart without colour (print, projectors, colour vision).
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "pentagon")
 # The surface's bands, low to high: cream to slate, light enough for every path colour to stand out.
 BAND_RAMP = ((0.0, (252, 248, 238)), (0.35, (233, 236, 234)), (0.7, (205, 216, 226)), (1.0, (160, 178, 200)))
 LINE_RGB = np.array((92, 104, 124))
@@ -199,6 +201,7 @@ class RunView:
     colour: str
     trajectory: object
     adaptive: bool
+    symbol: str = "circle"
 
 
 def paths_figure(surface, start, runs, back: Background, *, steps: int, show_average=False, show_field=False,
@@ -327,13 +330,14 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         trace = path_so_far(run, last)
         trace.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=True, name=run.label,
                      line=dict(color=run.colour, width=line_width),
-                     marker=dict(size=max(4, line_width * 1.8), color=run.colour),
+                     marker=dict(size=max(4, line_width * 1.8), color=run.colour, symbol=run.symbol),
                      hovertemplate=f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>")
         data.append(trace)
     colours = [run.colour for run in runs]
     current = positions(last)
     current.update(mode="markers", showlegend=False, name="now", hoverinfo="text",
-                   marker=dict(size=15, color=colours, line=dict(color="white", width=2)))
+                   marker=dict(size=5 * line_width + 3, color=colours, symbol=[run.symbol for run in runs],
+                               line=dict(color="white", width=2)))
     data.append(current)
     for (suffix, _), marker in zip(PANELS, panel_markers(last)):
         marker.update(mode="markers", showlegend=False, hoverinfo="skip", xaxis="x" + suffix, yaxis="y" + suffix,

@@ -45,6 +45,7 @@ SLIDER_OPTIONS = {
     "weight_decay": WEIGHT_DECAY_OPTIONS,
 }
 SCHEDULES = ("constant", "step", "exponential", "inverse_time")
+LANGUAGES = ("en", "zh")
 FORMULA = "formula"  # the surface id of a typed formula (surfaces.from_formula)
 FORMULA_RANGE = (-5.0, 5.0)
 FORMULA_EXAMPLE = "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
@@ -117,6 +118,8 @@ class Scene:
     average: bool = False  # draw the running (Polyak) average of each path
     tol: float = 1e-3  # "steps to reach": first k with f(x_k) − f_min ≤ tol
     field: bool = False  # gradient field arrows
+    projector: bool = False  # larger type, thicker paths, fewer controls
+    lang: str = "en"  # the page's language: "en" or "zh"
     formula: str = ""  # with surface == FORMULA: f(x, y) as typed, and its domain
     x_range: tuple = FORMULA_RANGE
     y_range: tuple = FORMULA_RANGE
@@ -260,7 +263,7 @@ def to_query(scene: Scene) -> dict:
         query["y_range"] = _format(scene.y_range)
     defaults = Scene()
     for name in ("schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed", "average", "tol",
-                 "field"):
+                 "field", "projector", "lang"):
         value = getattr(scene, name)
         if value != getattr(defaults, name):
             query[name] = _format(value)
@@ -412,6 +415,8 @@ def from_query(query: Mapping) -> tuple:
         average=reader.flag("average", base.average),
         tol=reader.number("tol", base.tol, 1e-10, 1e-1, choices=TOL_OPTIONS),
         field=reader.flag("field", base.field),
+        projector=reader.flag("projector", base.projector),
+        lang=reader.choice("lang", base.lang, LANGUAGES),
         formula=formula,
         x_range=x_range,
         y_range=y_range,
