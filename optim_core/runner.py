@@ -337,7 +337,8 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
         """
         chunk = xs[lo:hi]
         running = stop_index < 0
-        went_bad = ~((chunk_max <= box_high) & (chunk_min >= box_low)).all(axis=-1)
+        highest, lowest = (chunk_max, chunk_min) if track_extremes else (chunk.max(axis=0), chunk.min(axis=0))
+        went_bad = ~((highest <= box_high) & (lowest >= box_low)).all(axis=-1)
         if watch_loss:
             went_bad |= ~np.isfinite(surface.f(chunk)).all(axis=0)
         if tol is not None:
@@ -368,6 +369,9 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
         stop_kind[candidates] = np.where(first_good < first_bad, 1, np.where(first_bad < never, 2, 0))
 
     t = -1
+    # Large batches keep running extremes (two in-cache operations a step beat re-reading the chunk);
+    # a small batch reduces its short chunk instead and saves the per-step work.
+    track_extremes = x.size > 64
     chunk_max, chunk_min = x.copy(), x.copy()
     with np.errstate(all="ignore"):
         check(0, 1)
@@ -387,8 +391,9 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
                 effective_lr[t] = step_lr
                 grads_used[t] = g
             x = np.add(x, delta, out=xs[t + 1])
-            np.maximum(chunk_max, x, out=chunk_max)
-            np.minimum(chunk_min, x, out=chunk_min)
+            if track_extremes:
+                np.maximum(chunk_max, x, out=chunk_max)
+                np.minimum(chunk_min, x, out=chunk_min)
             if state_trace:
                 for name, value in zip(state._fields, state):
                     state_trace[name][t] = value
