@@ -302,12 +302,11 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
     centre = np.array([(x_lo + x_hi) / 2, (y_lo + y_hi) / 2])
     half_diagonal = math.hypot(x_hi - x_lo, y_hi - y_lo) / 2
     default_radius = DIVERGE_RADIUS_FACTOR * half_diagonal
+    diverge_radius = _check_scalar("diverge_radius", default_radius if diverge_radius is None else diverge_radius, 0.0)
     # Surfaces defined everywhere have a finite f inside the default box, so f need not be watched there.
-    watch_loss = not surface.defined_everywhere or (diverge_radius is not None and diverge_radius > default_radius)
-    if diverge_radius is None:
-        diverge_radius = default_radius
-    diverge_radius = max(_check_scalar("diverge_radius", diverge_radius, 0.0),
-                         2.0 * float(np.max(np.linalg.norm(start - centre, axis=-1))))
+    watch_loss = not surface.defined_everywhere or diverge_radius > default_radius
+    # the start itself is never "far": a run may start outside the plotted domain
+    diverge_radius = max(diverge_radius, 2.0 * float(np.max(np.linalg.norm(start - centre, axis=-1))))
 
     x = np.array(np.broadcast_to(start, batch_shape + (2,)), dtype=float)
     xs = np.empty((steps + 1,) + x.shape)
