@@ -1,0 +1,490 @@
+"""The downloads: every file is opened again and checked against the runs it was made from."""
+
+import base64
+import copy
+import csv
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import types
+import urllib.parse
+
+import imageio_ffmpeg
+import numpy as np
+import plotly.offline
+import pytest
+from PIL import Image
+
+import optim_core
+from viz import export as ex
+from viz import figures as fg
+from viz import scene as sc
+
+BOOK = sc.PRESETS["book"].scene  # f = x²/20 + y² from (−7, 2): SGD lr 0.95, Momentum, AdaGrad, Adam
+ROSENBROCK = sc.PRESETS["rosenbrock"].scene  # 500 steps: more steps than frames
+DIVERGING = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=2.0), sc.RunSpec.of("adam", lr=0.3)))  # SGD: |1 − 2·2| = 3 in y
+
+
+@pytest.fixture(scope="module")
+def book():
+    return BOOK, sc.simulate(BOOK)
+
+
+@pytest.fixture(scope="module")
+def book_gif(book):
+    return ex.gif_bytes(*book)
+
+
+@pytest.fixture(scope="module")
+def book_frames(book):
+    return [np.asarray(frame) for frame in ex.animation_frames(*book)]
+
+
+def rgb(colour):
+    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def pixel_of(layout, x, y):
+    """The frame pixel (column, row) that holds data point (x, y), worked out from the plot rectangle."""
+    left, top, width, height = layout.plot
+    (x_lo, x_hi), (y_lo, y_hi) = layout.x_range, layout.y_range
+    return left + math.floor((x - x_lo) / (x_hi - x_lo) * width), top + math.floor((y_hi - y) / (y_hi - y_lo) * height)
+
+
+def distance_to_polyline(point, polyline):
+    """Smallest distance from a point to the segments of a polyline (n, 2)."""
+    a, b = polyline[:-1], polyline[1:]
+    d = b - a
+    t = np.clip(np.einsum("ij,ij->i", point - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-12), 0, 1)
+    return float(np.min(np.linalg.norm(a + t[:, None] * d - point, axis=1)))
+
+
+def gif_frame(gif: Image.Image, index: int) -> np.ndarray:
+    gif.seek(index)
+    return np.asarray(gif.convert("RGB")).astype(int)
+
+
+# --- HTML ---------------------------------------------------------------------------------------------
+
+
+def paths_figure(scene):
+    surface, trajectories = scene.surface_object(), sc.simulate(scene)
+    runs = [fg.RunView(r.label(), fg.PALETTE[i], tr, optim_core.RULES[r.optimizer].adaptive, fg.SYMBOLS[i])
+            for i, (r, tr) in enumerate(zip(scene.runs, trajectories))]
+    return fg.paths_figure(surface, scene.start, runs, fg.background(surface), steps=scene.steps)
+
+
+def payload(html: str, call: str):
+    """The arguments after ``call`` in the page's script: the div id, then JSON values."""
+    decoder = json.JSONDecoder()
+    position = html.index(call) + len(call)
+    values = []
+    while True:
+        while html[position] in " \n,":
+            position += 1
+        if html[position] == ")":
+            return values
+        if html[position] == "'":  # plotly.py quotes the div id with ' in addFrames
+            end = html.index("'", position + 1)
+            value, position = html[position + 1:end], end + 1
+        else:
+            value, position = decoder.raw_decode(html, position)
+        values.append(value)
+
+
+def test_html_inlines_plotly_js_and_loads_nothing_from_outside():
+    figure = paths_figure(BOOK)
+    html = ex.standalone_html(figure, "Book <comparison> & more")
+    assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>")
+    assert "<title>Book &lt;comparison&gt; &amp; more</title>" in html
+    # no script, stylesheet or image is fetched: every <script> tag has its code inline
+    script_tags = re.findall(r"<script\b[^>]*>", html)
+    assert script_tags and all(tag == "<script>" for tag in script_tags)
+    assert not re.search(r"<link\b", html)
+    assert not re.search(r"<img\b", html)
+    # the bundle is there and understands typed arrays ({"dtype", "bdata"}: plotly.js ≥ 2.28)
+    version = re.search(r"plotly\.js v(\d+)\.(\d+)\.(\d+)", html)
+    assert version and tuple(map(int, version.groups()[:2])) >= (2, 28)
+    assert ".".join(version.groups()) == plotly.offline.get_plotlyjs_version()
+    assert len(html) > 3_000_000  # the whole library, not a loader
+
+
+def test_html_carries_the_whole_animation():
+    figure = paths_figure(BOOK)
+    html = ex.standalone_html(figure, "Book")
+    div_id, data, layout, config = payload(html, "Plotly.newPlot(")
+    _, frames = payload(html, "Plotly.addFrames(")
+    assert div_id == "optimizer-paths" and f'id="{div_id}"' in html
+    assert len(frames) == len(figure["frames"]) == 31
+    assert [f["name"] for f in frames] == [f["name"] for f in figure["frames"]]
+    # the numbers arrive as typed arrays, unchanged: the last frame's first path is the SGD path
+    sgd = sc.simulate(BOOK)[0].xy
+    assert frames[-1]["data"][0]["x"]["dtype"] == "f4"
+    np.testing.assert_allclose(fg.decode(frames[-1]["data"][0]["x"]), sgd[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(fg.decode(frames[-1]["data"][0]["y"]), sgd[:, 1], rtol=1e-6)
+    assert len(data) == len(figure["data"])
+    # the Play buttons, the slider, the surface as an inline picture
+    labels = [button["label"] for button in layout["updatemenus"][0]["buttons"]]
+    assert labels[:3] == list(fg.PLAY_SECONDS) and "Pause" in labels[3]
+    assert len(layout["sliders"][0]["steps"]) == 31
+    assert layout["images"][0]["source"].startswith("data:image/png;base64,")
+    # offline there is no app to move the start: no click hint, no selection on click
+    assert layout["clickmode"] == "event"
+    assert not any("click to start" in trace.get("hovertemplate", "") for trace in data)
+    click_grid = data[0]
+    assert click_grid["marker"]["opacity"] == 0 and "<i>" in figure["data"][0]["hovertemplate"]
+    assert click_grid["hovertemplate"].startswith("x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}")
+    assert "<i>" not in click_grid["hovertemplate"] and click_grid["hovertemplate"].endswith("<extra></extra>")
+    assert config["displaylogo"] is False
+    assert "Plotly.animate(" not in html.split("Plotly.addFrames(")[1]  # waits for Play
+
+
+# --- frames, PNG ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scene", [BOOK, ROSENBROCK], ids=["book", "rosenbrock"])
+def test_frame_steps_are_the_figures(scene):
+    trajectories = sc.simulate(scene)
+    longest = max(len(tr.xy) for tr in trajectories)
+    np.testing.assert_array_equal(ex.export_steps(trajectories), fg.frame_steps(longest))
+
+
+@pytest.mark.parametrize("scene", [BOOK, ROSENBROCK, sc.PRESETS["ill_conditioned"].scene],
+                         ids=["book", "rosenbrock", "ill_conditioned"])
+def test_layout_keeps_the_surface_in_proportion_and_everything_in_the_frame(scene):
+    layout = ex.frame_layout(scene, width=960, height=600)
+    left, top, width, height = layout.plot
+    surface = scene.surface_object()
+    aspect = (surface.y_range[1] - surface.y_range[0]) / (surface.x_range[1] - surface.x_range[0])
+    assert abs(height - width * aspect) <= 1
+    assert left >= 0 and top >= 0 and left + width <= 960 and top + height <= 600
+    assert width * height > 0.35 * 960 * 600  # the surface gets most of the frame
+    assert len(layout.legend) == len(scene.runs) + 2  # the runs, "minimum", "start"
+    for x, y, text_width in layout.legend:
+        assert 0 <= x and x + text_width <= 960 and 0 <= y <= 600
+        inside_plot = left <= x <= left + width and top <= y <= top + height
+        assert not inside_plot
+
+
+def test_frames_show_the_surface_the_start_and_each_run_where_it_is(book, book_frames):
+    scene, trajectories = book
+    layout = ex.frame_layout(scene)
+    left, top, width, height = layout.plot
+    assert len(book_frames) == 31
+    assert all(frame.shape == (600, 960, 3) and frame.dtype == np.uint8 for frame in book_frames)
+
+    # step 0: every run is at the start; the last run's marker is drawn on top
+    column, row = pixel_of(layout, *scene.start)
+    assert np.abs(book_frames[0][row, column].astype(int) - rgb(fg.PALETTE[3])).max() <= 2
+
+    # far from every path the picture is figures.background's, decoded independently, over white
+    picture = Image.open(io.BytesIO(base64.b64decode(fg.background(scene.surface_object(), width=width).uri[22:])))
+    assert picture.size == (width, height)
+    surface_rgba = np.asarray(picture.convert("RGBA")).astype(int)
+    for x, y in [(8.0, -4.0), (-9.0, 4.5), (5.0, 3.0), (9.5, 0.0)]:
+        column, row = pixel_of(layout, x, y)
+        expected = surface_rgba[row - top, column - left, :3]
+        for frame in (book_frames[0], book_frames[-1]):
+            assert np.abs(frame[row, column].astype(int) - expected).max() <= 2, (x, y)
+
+    # the last frame: each run's marker sits on its last point (markers are drawn in run order, so a
+    # run is checked where no later run's marker covers it)
+    ends = np.array([tr.xy[-1] for tr in trajectories])
+    pixels = layout.pixel(ends)
+    checked = 0
+    for i, (x, y) in enumerate(ends):
+        if np.min(np.linalg.norm(pixels[i + 1:] - pixels[i], axis=1), initial=np.inf) > 24:
+            column, row = pixel_of(layout, x, y)
+            assert np.abs(book_frames[-1][row, column].astype(int) - rgb(fg.PALETTE[i])).max() <= 2, i
+            checked += 1
+    assert checked >= 2
+
+
+def test_paths_are_drawn_in_their_colours_and_grow_frame_by_frame(book, book_frames):
+    scene, trajectories = book
+    layout = ex.frame_layout(scene)
+    paths = [layout.pixel(tr.xy) for tr in trajectories]
+    marker_radius = (5 * 3 + 3) / 2 + 1.5  # Plotly's "now" size for line width 3, and its white rim
+
+    def clear_of_markers(point, frame, runs):
+        """No current-position marker of ``runs`` covers ``point`` in frame ``frame`` (frames are steps 0 … 30)."""
+        return all(np.linalg.norm(paths[j][min(frame, len(paths[j]) - 1)] - point) > marker_radius + 2 for j in runs)
+
+    for i, path in enumerate(paths):
+        others = [j for j in range(len(paths)) if j != i]
+        candidates = []  # segment middles away from the other paths' lines, by how far
+        for k in range(len(path) - 1):
+            middle = (path[k] + path[k + 1]) / 2
+            clearance = min(distance_to_polyline(middle, paths[j]) for j in others)
+            earlier = [f for f in range(k + 1) if clear_of_markers(middle, f, range(len(paths)))]
+            if clearance > 6 and earlier and clear_of_markers(middle, k + 1, others) and \
+                    clear_of_markers(middle, 30, others):
+                candidates.append((clearance, k + 1, middle, earlier[-1]))
+        assert candidates, i
+        _, step, middle, earlier = max(candidates, key=lambda c: c[0])
+        column, row = int(middle[0]), int(middle[1])
+        colour = rgb(fg.PALETTE[i])
+        # drawn from its step on …
+        for frame in (book_frames[step], book_frames[-1]):
+            assert np.abs(frame[row, column].astype(int) - colour).max() <= 8, i
+        # … and not before
+        assert np.abs(book_frames[earlier][row, column].astype(int) - colour).max() > 40, i
+
+
+def test_png_is_the_animation_frame_of_its_step(book, book_frames):
+    scene, trajectories = book
+    last = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories)))
+    assert last.format == "PNG" and last.size == (960, 600) and last.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(last), book_frames[-1])
+    middle = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, step=12)))
+    np.testing.assert_array_equal(np.asarray(middle), book_frames[12])
+    small = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, width=640, height=360)))
+    assert small.size == (640, 360)
+
+
+def test_png_between_frames_of_a_long_run():
+    trajectories = sc.simulate(ROSENBROCK)
+    steps = ex.export_steps(trajectories)
+    frames = list(ex.animation_frames(ROSENBROCK, trajectories, width=480, height=300))
+    assert len(frames) == len(steps) == 150
+    at_frame = np.asarray(Image.open(io.BytesIO(ex.png_bytes(ROSENBROCK, trajectories, step=int(steps[40]),
+                                                             width=480, height=300))))
+    np.testing.assert_array_equal(at_frame, np.asarray(frames[40]))
+    between = int(steps[40]) + 1  # not a frame step: still a picture, between the two frames
+    assert between not in steps
+    picture = np.asarray(Image.open(io.BytesIO(ex.png_bytes(ROSENBROCK, trajectories, step=between, width=480,
+                                                            height=300))))
+    assert picture.shape == (300, 480, 3)
+    assert not np.array_equal(picture, np.asarray(frames[40]))
+
+
+def test_a_diverged_run_gets_a_cross_and_its_step_at_the_edge():
+    trajectories = sc.simulate(DIVERGING)
+    sgd = trajectories[0]
+    assert sgd.status == "diverged" and sgd.stopped_at == 8 and len(sgd.xy) == 8
+    assert abs(sgd.xy[-1, 1]) > 1000  # the last kept point is far below the surface's domain
+    quiet = copy.copy(sgd)
+    quiet.status = "max_steps"
+    marked = np.asarray(Image.open(io.BytesIO(ex.png_bytes(DIVERGING, trajectories)))).astype(int)
+    unmarked = np.asarray(Image.open(io.BytesIO(ex.png_bytes(DIVERGING, (quiet, trajectories[1]))))).astype(int)
+    changed = np.abs(marked - unmarked).max(axis=-1) > 0
+    rows, columns = np.nonzero(changed)
+    layout = ex.frame_layout(DIVERGING)
+    left, top, width, height = layout.plot
+    column, _ = pixel_of(layout, sgd.xy[-1, 0], 0.0)
+    # the ✕ and "diverged at step 8" sit at the bottom edge, above where the run left
+    assert rows.max() < top + height and rows.min() > top + height - 60
+    assert abs(np.median(columns) - column) < 10
+    assert columns.max() - columns.min() > 80  # the text is wider than a marker
+    orange = np.all(np.abs(marked - rgb(fg.PALETTE[0])) <= 8, axis=-1)
+    assert np.count_nonzero(orange & changed) > 60
+    # before it stopped, the run has no ✕
+    before = np.asarray(Image.open(io.BytesIO(ex.png_bytes(DIVERGING, trajectories, step=6)))).astype(int)
+    before_quiet = np.asarray(Image.open(io.BytesIO(ex.png_bytes(DIVERGING, (quiet, trajectories[1]), step=6))))
+    np.testing.assert_array_equal(before, before_quiet)
+
+
+def test_frames_refuse_mismatched_runs_and_tiny_sizes(book):
+    scene, trajectories = book
+    with pytest.raises(ValueError, match="trajectories"):
+        list(ex.animation_frames(scene, trajectories[:2]))
+    with pytest.raises(ValueError, match="too small"):
+        ex.png_bytes(scene, trajectories, width=100, height=80)
+
+
+def test_a_scene_without_runs_still_draws_the_surface():
+    empty = sc.with_runs(BOOK, [])
+    picture = Image.open(io.BytesIO(ex.png_bytes(empty, ())))
+    assert picture.size == (960, 600)
+    gif = Image.open(io.BytesIO(ex.gif_bytes(empty, ())))
+    assert gif.n_frames == 1
+
+
+# --- GIF ---------------------------------------------------------------------------------------------------
+
+
+def test_gif_has_a_frame_per_step_at_the_right_pace(book_gif):
+    gif = Image.open(io.BytesIO(book_gif))
+    assert gif.format == "GIF" and gif.size == (960, 600)
+    assert gif.n_frames == len(fg.frame_steps(31)) == 31
+    assert gif.info["loop"] == 0
+    durations = []
+    for index in range(gif.n_frames):
+        gif.seek(index)
+        durations.append(gif.info["duration"])
+    assert durations == [50] * 30 + [50 + 1000]  # 20 fps; the last frame held one second
+
+
+def test_gif_frames_are_the_animation_frames_in_256_colours(book, book_gif, book_frames):
+    scene, _ = book
+    gif = Image.open(io.BytesIO(book_gif))
+    for index in (0, 1, 15, 30):
+        decoded = gif_frame(gif, index)
+        error = np.abs(decoded - book_frames[index].astype(int))
+        assert error.mean() < 1.0 and np.mean(error.max(axis=-1) > 24) < 1e-3, index
+    layout = ex.frame_layout(scene)
+    # the start in the first frame: Adam's marker (the last run, drawn on top), in Adam's exact colour
+    column, row = pixel_of(layout, *scene.start)
+    np.testing.assert_array_equal(gif_frame(gif, 0)[row, column], rgb(fg.PALETTE[3]))
+    # white stays white (the frame's margins), the run colours stay exact
+    last = gif_frame(gif, 30)
+    np.testing.assert_array_equal(last[2, 2], [255, 255, 255])
+    for i in range(4):
+        exact = np.all(last == rgb(fg.PALETTE[i]), axis=-1)
+        assert np.count_nonzero(exact) > 200, i
+
+
+def test_gif_fps_and_size_options(book):
+    scene, trajectories = book
+    gif = Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, fps=10, hold_last=0, width=480, height=300,
+                                             max_frames=10)))
+    assert gif.size == (480, 300) and gif.n_frames == 10
+    gif.seek(9)
+    assert gif.info["duration"] == 100
+
+
+# --- MP4 ---------------------------------------------------------------------------------------------------
+
+
+def read_mp4(data: bytes):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "paths.mp4")
+        with open(path, "wb") as file:
+            file.write(data)
+        reader = imageio_ffmpeg.read_frames(path)
+        meta = next(reader)
+        frames = [np.frombuffer(frame, dtype=np.uint8).reshape(meta["size"][1], meta["size"][0], 3)
+                  for frame in reader]
+    return meta, frames
+
+
+def test_mp4_is_h264_with_every_frame(book, book_frames):
+    scene, trajectories = book
+    data = ex.mp4_bytes(scene, trajectories)
+    assert data[4:8] == b"ftyp"
+    meta, frames = read_mp4(data)
+    assert meta["codec"] == "h264" and meta["pix_fmt"].startswith("yuv420p")
+    assert tuple(meta["size"]) == (960, 600) and meta["fps"] == 24
+    assert len(frames) == 31 + 24  # the frames, then the last one held for a second
+    for index in (0, 15, 30):  # lossy, but the same picture
+        assert np.abs(frames[index].astype(int) - book_frames[index].astype(int)).mean() < 3, index
+    assert np.abs(frames[-1].astype(int) - frames[30].astype(int)).mean() < 1  # held: the same picture
+
+
+def test_mp4_rounds_odd_sizes_down_to_even(book):
+    scene, trajectories = book
+    meta, frames = read_mp4(ex.mp4_bytes(scene, trajectories, width=641, height=361, hold_last=0, max_frames=5))
+    assert tuple(meta["size"]) == (640, 360) and len(frames) == 5
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+
+COLUMNS = ["run", "label", "optimizer", "step", "x", "y", "loss", "step_norm", "status"]
+
+
+def read_csv(text):
+    header = [line for line in text.splitlines() if line.startswith("# ")]
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    return header, rows
+
+
+def test_csv_rows_are_the_runs_step_by_step(book):
+    scene, trajectories = book
+    text = ex.trajectories_csv(scene, trajectories)
+    _, rows = read_csv(text)
+    assert list(rows[0]) == COLUMNS
+    assert len(rows) == sum(len(tr.xy) for tr in trajectories) == 4 * 31
+    # SGD on x²/20 + y² with lr 0.95: x_k = (1 − 0.095)^k·(−7), y_k = (1 − 1.9)^k·2, by closed form
+    sgd = [row for row in rows if row["run"] == "0"]
+    assert [int(row["step"]) for row in sgd] == list(range(31))
+    for k, row in enumerate(sgd):
+        x, y = 0.905 ** k * -7.0, (-0.9) ** k * 2.0
+        assert row["label"] == "SGD lr=0.95" and row["optimizer"] == "sgd" and row["status"] == "max_steps"
+        assert float(row["x"]) == pytest.approx(x, rel=1e-12, abs=1e-15)
+        assert float(row["y"]) == pytest.approx(y, rel=1e-12, abs=1e-15)
+        assert float(row["loss"]) == pytest.approx(x * x / 20 + y * y, rel=1e-12, abs=1e-15)
+        if k == 0:
+            assert row["step_norm"] == ""
+        else:
+            previous = (0.905 ** (k - 1) * -7.0, (-0.9) ** (k - 1) * 2.0)
+            assert float(row["step_norm"]) == pytest.approx(math.dist((x, y), previous), rel=1e-10)
+    # every run's numbers are its trajectory's, to the last bit
+    for i, (run, tr) in enumerate(zip(scene.runs, trajectories)):
+        mine = [row for row in rows if row["run"] == str(i)]
+        assert {row["label"] for row in mine} == {run.label()}
+        np.testing.assert_array_equal([[float(row["x"]), float(row["y"])] for row in mine], tr.xy)
+        np.testing.assert_array_equal([float(row["loss"]) for row in mine], tr.loss)
+        np.testing.assert_array_equal([float(row["step_norm"]) for row in mine[1:]], tr.step_norm)
+
+
+def test_csv_header_says_how_to_reproduce_the_plot():
+    scene = sc.Scene(surface="rosenbrock", surface_params=(("b", 50.0),), start=(-1.5, 2.0), steps=40,
+                     runs=(sc.RunSpec.of("adam", lr=0.05, beta2=0.99), sc.RunSpec.of("sgd", lr=1e-3)),
+                     schedule="step", step_factor=0.5, step_every=10, noise=0.1, seed=7)
+    trajectories = sc.simulate(scene)
+    header, rows = read_csv(ex.trajectories_csv(scene, trajectories))
+    text = "\n".join(header)
+    assert "# surface: rosenbrock" in text and "a=1.0, b=50.0" in text
+    assert "# start: -1.5, 2.0" in text and "# steps: 40" in text and "# noise: 0.1; seed: 7" in text
+    schedule = json.loads(next(line for line in header if line.startswith("# schedule: "))[12:])
+    assert schedule == {"name": "step", "decay_k": 0.05, "step_factor": 0.5, "step_every": 10, "mu_ramp": 0}
+    run_lines = [line for line in header if line.startswith("# run ")]
+    assert len(run_lines) == 2
+    hyper = json.loads(run_lines[0].split("; adam ", 1)[1])
+    assert hyper == dict(scene.runs[0].hyper) and hyper["beta2"] == 0.99
+    query = next(line for line in header if line.startswith("# query: "))[9:]
+    assert sc.from_query(urllib.parse.parse_qs(query)) == (scene, [])
+    assert len(rows) == sum(len(tr.xy) for tr in trajectories)
+
+
+# --- JSON ---------------------------------------------------------------------------------------------------
+
+SCENES = {
+    **{key: preset.scene for key, preset in sc.PRESETS.items()},
+    "custom": sc.Scene(surface="ill_conditioned", surface_params=(("kappa", 30.0), ("angle", 15.0)), start=(4.0, -3.0),
+                       steps=60, runs=(sc.RunSpec.of("nesterov", lr=0.05, mu=0.95), sc.RunSpec.of("rmsprop", lr=0.02)),
+                       schedule="exponential", decay_k=0.02, mu_ramp=20, noise=0.5, seed=11, tol=1e-6),
+    "diverging": DIVERGING,
+}
+
+
+@pytest.mark.parametrize("key", list(SCENES))
+def test_json_round_trips_the_scene_and_the_paths(key):
+    scene = SCENES[key]
+    trajectories = sc.simulate(scene)
+    document = json.loads(ex.trajectories_json(scene, trajectories))
+    assert document["format"] == "optimizer-trajectories/1"
+    surface = scene.surface_object()
+    assert document["surface"]["id"] == scene.surface
+    assert document["surface"]["params"] == dict(scene.surface_params)
+    assert document["surface"]["title"] == surface.title and document["surface"]["latex"] == surface.latex
+    assert document["surface"]["x_range"] == list(surface.x_range)
+    assert document["surface"]["y_range"] == list(surface.y_range)
+    np.testing.assert_array_equal(np.reshape(document["surface"]["minima"], (-1, 2)), surface.minima)
+    assert document["start"] == list(scene.start) and document["steps"] == scene.steps
+    assert document["noise"] == scene.noise and document["seed"] == scene.seed
+    assert document["schedule"]["name"] == scene.schedule
+    assert sc.from_query(urllib.parse.parse_qs(document["query"])) == (scene, [])
+    assert len(document["runs"]) == len(scene.runs)
+    for run, tr, record in zip(scene.runs, trajectories, document["runs"]):
+        assert record["optimizer"] == run.optimizer and record["label"] == run.label()
+        assert record["hyperparameters"] == dict(run.hyper)
+        assert record["status"] == tr.status and record["stopped_at"] == tr.stopped_at
+        assert record["xy"] == tr.xy.tolist()
+        assert record["loss"] == tr.loss.tolist()
+
+
+def test_json_writes_null_for_a_loss_that_is_not_a_number():
+    scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=0.5),))
+    # as on a typed formula that is undefined somewhere: the engine's xy is finite, f need not be
+    run = types.SimpleNamespace(xy=np.array([[1.0, 2.0], [0.5, 1.0], [0.25, 0.5]]),
+                                loss=np.array([1.5, np.inf, np.nan]), step_norm=np.array([1.1, 0.6]),
+                                status="diverged", stopped_at=3)
+    text = ex.trajectories_json(scene, [run])
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)["runs"][0]["loss"] == [1.5, None, None]
+    _, rows = read_csv(ex.trajectories_csv(scene, [run]))
+    assert [row["loss"] for row in rows] == ["1.5", "inf", "nan"]
