@@ -3,10 +3,15 @@
 Thin on purpose: the scene, the URL, the figures and the equations live in ``viz/`` (no
 Streamlit there) and the numbers in ``optim_core``/``surfaces``.  All per-user state is in
 ``st.session_state``; nothing at module level changes (one server serves a whole class).
+
+Every text is English in the code and goes through ``tr`` (``viz.i18n.t`` in the language of the
+"Language" menu), so the page reads in English or Chinese.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import html
 import math
 
@@ -18,13 +23,14 @@ import surfaces
 from optim_core import analysis
 from viz import equations
 from viz import figures as fg
+from viz import i18n
 from viz import scene as sc
 from ui import explore_tab
 from ui.checked_figure import CheckedFigure
 
 st.set_page_config(page_title="Optimizer paths", page_icon="📉", layout="wide")
 
-HYPER_LABELS = {
+HYPER_LABELS = {  # English; tr() translates
     "lr": "learning rate η (log scale)",
     "mu": "momentum μ",
     "beta1": "β₁",
@@ -39,6 +45,9 @@ HYPER_LABELS = {
 }
 SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": "exponential  η₀·e^(−kt)",
                    "inverse_time": "1/t  η₀/(1 + kt)"}
+# The tabs, by their English labels; st.tabs keeps the open one's label (in the page's language) in
+# session_state["view"].
+VIEWS = ("Paths", "Explore", "3-D surface", "Update rules")
 # Streamlit's named text colours nearest to fg.PALETTE, for the runs' expander labels.
 RUN_BADGES = (":orange[●]", ":blue[●]", ":green[●]", ":violet[●]", ":orange[●]", ":blue[●]", ":gray[●]", ":red[●]")
 
@@ -47,6 +56,16 @@ SCREEN_STYLE = dict(height=660, font_size=14, line_width=2.5)
 PROJECTOR_STYLE = dict(height=760, font_size=20, line_width=4.0)
 # Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.
 PROJECTOR_CSS = "<style>html { font-size: 20px; } [data-testid='stSidebar'] { min-width: 24rem; }</style>"
+
+
+def tr(text: str, **params) -> str:
+    """``text`` in the page's language (see viz/i18n.py)."""
+    return i18n.t(text, st.session_state.get("lang", "en"), **params)
+
+
+def option_labels():
+    """A widget's format_func: an English option label in the page's language."""
+    return i18n.translator(st.session_state.get("lang", "en"))
 
 
 # --- cached pure work -----------------------------------------------------------------------------
@@ -73,7 +92,7 @@ def build_view(scene: sc.Scene) -> dict:
     style = PROJECTOR_STYLE if scene.projector else SCREEN_STYLE
     return {
         "figure": fg.paths_figure(surface, scene.start, run_views(scene, trajectories), back, steps=scene.steps,
-                                  show_average=scene.average, show_field=scene.field, **style),
+                                  show_average=scene.average, show_field=scene.field, lang=scene.lang, **style),
         "summary": sc.summarise(scene, trajectories),
     }
 
@@ -159,13 +178,14 @@ def write_url(scene: sc.Scene) -> None:
 CUSTOM = "custom"
 
 
-def preset_title(key: str) -> str:
-    return "your own scene" if key == CUSTOM else sc.PRESETS[key].title
+def preset_title(key: str, lang: str = "en") -> str:
+    return i18n.t("your own scene" if key == CUSTOM else sc.PRESETS[key].title, lang)
 
 
 def on_preset() -> None:
-    if st.session_state["preset"] in sc.PRESETS:
-        load_scene(sc.PRESETS[st.session_state["preset"]].scene)
+    state = st.session_state
+    if state["preset"] in sc.PRESETS:  # the page keeps its language
+        load_scene(dataclasses.replace(sc.PRESETS[state["preset"]].scene, lang=state["lang"]))
 
 
 def on_surface() -> None:
@@ -190,7 +210,7 @@ def on_formula() -> None:
         y_range = sc.check_range(state["formula_y_lo"], state["formula_y_hi"], "y range")
         surface = surfaces.from_formula(state["formula_text"], x_range=x_range, y_range=y_range)
     except ValueError as error:
-        state["formula_error"] = str(error)
+        state["formula_error"] = i18n.Message.of(error)  # shown in the page's language
         return
     state["formula_error"] = None
     state["formula"], state["formula_x_range"], state["formula_y_range"] = state["formula_text"], x_range, y_range
@@ -249,14 +269,14 @@ def _number_format(value) -> str:
 def hyper_widget(run_id: int, optimizer: str, spec: optim_core.HyperSpec) -> None:
     key = _run_key(run_id, optimizer, spec.name)
     st.session_state.setdefault(key, spec.default)
-    label = HYPER_LABELS.get(spec.name, spec.name)
+    label = tr(HYPER_LABELS.get(spec.name, spec.name))
     if spec.choices and isinstance(spec.default, bool):
-        st.toggle(label, key=key, help=spec.help)
-    elif spec.choices:
-        st.selectbox(label, spec.choices, key=key, help=spec.help)
+        st.toggle(label, key=key, help=tr(spec.help))
+    elif spec.choices:  # option values stay as they are (they are the URL's); their labels are translated
+        st.selectbox(label, spec.choices, key=key, help=tr(spec.help), format_func=option_labels())
     else:
         options = sc.options_with(sc.SLIDER_OPTIONS[spec.name], st.session_state[key])
-        st.select_slider(label, options=options, key=key, format_func=_number_format, help=spec.help)
+        st.select_slider(label, options=options, key=key, format_func=_number_format, help=tr(spec.help))
 
 
 def surface_param_widget(spec) -> None:
@@ -265,44 +285,47 @@ def surface_param_widget(spec) -> None:
     if spec.log:
         grid = np.unique(np.round(np.geomspace(spec.low, spec.high, 31), 2))
         options = sc.options_with(tuple(float(v) for v in grid), float(st.session_state[key]))
-        st.select_slider(spec.label, options=options, key=key, format_func=_number_format)
+        st.select_slider(tr(spec.label), options=options, key=key, format_func=_number_format)
     else:
-        st.slider(spec.label, float(spec.low), float(spec.high), key=key, step=(spec.high - spec.low) / 100)
+        st.slider(tr(spec.label), float(spec.low), float(spec.high), key=key, step=(spec.high - spec.low) / 100)
 
 
-def surface_title(surface_id: str) -> str:
-    return "✎ your own formula f(x, y)" if surface_id == sc.FORMULA else surfaces.get(surface_id).title.split(" (")[0]
+def surface_title(surface_id: str, lang: str = "en") -> str:
+    if surface_id == sc.FORMULA:
+        return i18n.t("✎ your own formula f(x, y)", lang)
+    return i18n.surface_name(surface_id, surfaces.get(surface_id).title, lang)
 
 
 def formula_controls() -> None:
     """The typed surface: f(x, y) and its domain, applied when the parser accepts them."""
     state = st.session_state
     st.text_input("f(x, y) =", key="formula_text", on_change=on_formula, max_chars=500,
-                  help="Python syntax: + − * / ** and sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, "
-                       "arctan; the names x, y, pi, e. Example: (1-x)**2 + 100*(y-x**2)**2")
+                  help=tr("Python syntax: + − * / ** and sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, "
+                          "arctan; the names x, y, pi, e. Example: (1-x)**2 + 100*(y-x**2)**2"))
     left, right = st.columns(2)
-    left.number_input("x from", key="formula_x_lo", on_change=on_formula, format="%.4g")
-    right.number_input("x to", key="formula_x_hi", on_change=on_formula, format="%.4g")
-    left.number_input("y from", key="formula_y_lo", on_change=on_formula, format="%.4g")
-    right.number_input("y to", key="formula_y_hi", on_change=on_formula, format="%.4g")
+    left.number_input(tr("x from"), key="formula_x_lo", on_change=on_formula, format="%.4g")
+    right.number_input(tr("x to"), key="formula_x_hi", on_change=on_formula, format="%.4g")
+    left.number_input(tr("y from"), key="formula_y_lo", on_change=on_formula, format="%.4g")
+    right.number_input(tr("y to"), key="formula_y_hi", on_change=on_formula, format="%.4g")
     if state.get("formula_error"):
-        st.error(f"{state['formula_error']}. The previous surface stays.")
+        st.error(tr("{error}. The previous surface stays.", error=state["formula_error"]))
 
 
 def sidebar(scene: sc.Scene) -> None:
     state = st.session_state
     with st.sidebar:
         left, right = st.columns(2)
-        left.selectbox("Language", sc.LANGUAGES, key="lang", format_func={"en": "English", "zh": "中文"}.get)
-        right.toggle("Projector", key="projector", help="Larger type, thicker paths, fewer controls on screen.")
-        st.selectbox("Preset", (CUSTOM,) + tuple(sc.PRESETS), key="preset", format_func=preset_title,
-                     on_change=on_preset, help="Load a well-known figure in one click.")
+        left.selectbox(tr("Language"), sc.LANGUAGES, key="lang", format_func=i18n.LANGUAGE_NAMES.get)
+        right.toggle(tr("Projector"), key="projector", help=tr("Larger type, thicker paths, fewer controls on screen."))
+        st.selectbox(tr("Preset"), (CUSTOM,) + tuple(sc.PRESETS), key="preset",
+                     format_func=functools.partial(preset_title, lang=state["lang"]),
+                     on_change=on_preset, help=tr("Load a well-known figure in one click."))
         if state["preset"] in sc.PRESETS:
-            st.caption(sc.PRESETS[state["preset"]].description)
+            st.caption(tr(sc.PRESETS[state["preset"]].description))
 
-        st.subheader("Surface")
-        st.selectbox("Surface", surfaces.names() + (sc.FORMULA,), key="surface", on_change=on_surface,
-                     format_func=surface_title, label_visibility="collapsed")
+        st.subheader(tr("Surface"))
+        st.selectbox(tr("Surface"), surfaces.names() + (sc.FORMULA,), key="surface", on_change=on_surface,
+                     format_func=functools.partial(surface_title, lang=state["lang"]), label_visibility="collapsed")
         if state["surface"] == sc.FORMULA:
             formula_controls()
         else:
@@ -311,48 +334,48 @@ def sidebar(scene: sc.Scene) -> None:
         surface = scene.surface_object()
         (x_lo, x_hi), (y_lo, y_hi) = sc.start_bounds(surface)
         left, right = st.columns(2)
-        left.number_input("start x", min_value=x_lo, max_value=x_hi, key="start_x", format="%.4g",
+        left.number_input(tr("start x"), min_value=x_lo, max_value=x_hi, key="start_x", format="%.4g",
                           step=(x_hi - x_lo) / 200)
-        right.number_input("start y", min_value=y_lo, max_value=y_hi, key="start_y", format="%.4g",
+        right.number_input(tr("start y"), min_value=y_lo, max_value=y_hi, key="start_y", format="%.4g",
                            step=(y_hi - y_lo) / 200)
-        st.caption("…or click on the chart to start there.")
-        st.number_input("steps", *sc.STEPS_RANGE, key="steps", step=10)
+        st.caption(tr("…or click on the chart to start there."))
+        st.number_input(tr("steps"), *sc.STEPS_RANGE, key="steps", step=10)
 
-        st.subheader("Runs")
+        st.subheader(tr("Runs"))
         lr_limit = analysis.hessian_info(surface, np.array([state["start_x"], state["start_y"]])).lr_max
         for position, run_id in enumerate(state["run_ids"]):
             run_controls(position, run_id, lr_limit)
         left, right = st.columns(2)
-        left.button("➕ Add run", key="add_run", on_click=on_add_run, disabled=len(state["run_ids"]) >= sc.MAX_RUNS,
-                    use_container_width=True)
-        right.button("↺ Reset runs", key="reset_runs", on_click=on_reset_runs, use_container_width=True,
-                     help="Back to the preset's runs (the book's comparison for your own scene).")
+        left.button(tr("➕ Add run"), key="add_run", on_click=on_add_run,
+                    disabled=len(state["run_ids"]) >= sc.MAX_RUNS, use_container_width=True)
+        right.button(tr("↺ Reset runs"), key="reset_runs", on_click=on_reset_runs, use_container_width=True,
+                     help=tr("Back to the preset's runs (the book's comparison for your own scene)."))
 
-        with st.expander("More: learning rate over time, noise, display", expanded=not state["projector"]):
+        with st.expander(tr("More: learning rate over time, noise, display"), expanded=not state["projector"]):
             more_settings()
 
 
 def more_settings() -> None:
     state = st.session_state
-    st.markdown("**Learning rate over time**")
-    st.selectbox("lr schedule (applies to every run)", sc.SCHEDULES, key="schedule",
-                 format_func=SCHEDULE_LABELS.get)
+    st.markdown(tr("**Learning rate over time**"))
+    st.selectbox(tr("lr schedule (applies to every run)"), sc.SCHEDULES, key="schedule",
+                 format_func=lambda schedule, label=option_labels(): label(SCHEDULE_LABELS[schedule]))
     if state["schedule"] == "step":
         left, right = st.columns(2)
-        left.number_input("multiply by", 0.01, 1.0, key="step_factor", step=0.05)
-        right.number_input("every (steps)", 1, 1000, key="step_every")
+        left.number_input(tr("multiply by"), 0.01, 1.0, key="step_factor", step=0.05)
+        right.number_input(tr("every (steps)"), 1, 1000, key="step_every")
     elif state["schedule"] in ("exponential", "inverse_time"):
         st.number_input("k", 0.0, 10.0, key="decay_k", step=0.01, format="%.3g")
-    st.number_input("momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)", 0, 3000, key="mu_ramp",
+    st.number_input(tr("momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)"), 0, 3000, key="mu_ramp",
                     step=10)
-    st.markdown("**Noise and display**")
+    st.markdown(tr("**Noise and display**"))
     left, right = st.columns(2)
-    left.number_input("gradient noise σ", *sc.NOISE_RANGE, key="noise", step=0.05, format="%.3g")
-    right.number_input("seed", *sc.SEED_RANGE, key="seed")
-    st.select_slider("tolerance for 'steps to reach'", options=sc.TOL_OPTIONS, key="tol",
+    left.number_input(tr("gradient noise σ"), *sc.NOISE_RANGE, key="noise", step=0.05, format="%.3g")
+    right.number_input(tr("seed"), *sc.SEED_RANGE, key="seed")
+    st.select_slider(tr("tolerance for 'steps to reach'"), options=sc.TOL_OPTIONS, key="tol",
                      format_func=lambda v: f"{v:g}")
-    st.toggle("running (Polyak) average", key="average")
-    st.toggle("gradient field (−∇f arrows)", key="field")
+    st.toggle(tr("running (Polyak) average"), key="average")
+    st.toggle(tr("gradient field (−∇f arrows)"), key="field")
 
 
 def stability_cue(run_id: int, optimizer: str, lr_max: float) -> None:
@@ -365,10 +388,13 @@ def stability_cue(run_id: int, optimizer: str, lr_max: float) -> None:
         mu = state.get(_run_key(run_id, optimizer, "mu"), 0.9)
         limit, rule = lr_max * (1 + mu), "2(1+μ)/λmax"
     if optimizer in ("sgd", "momentum", "nesterov") and lr >= limit:
-        st.caption(f":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction "
-                   f"oscillates with growing amplitude on the local quadratic model]")
+        st.caption(tr(":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction "
+                      "oscillates with growing amplitude on the local quadratic model]", lr=lr, rule=rule, limit=limit))
+    elif limit != lr_max:
+        st.caption(tr("2/λmax at the start = {lr_max:.3g}; {rule} = {limit:.3g}", lr_max=lr_max, rule=rule,
+                      limit=limit))
     else:
-        st.caption(f"2/λmax at the start = {lr_max:.3g}" + (f"; {rule} = {limit:.3g}" if limit != lr_max else ""))
+        st.caption(tr("2/λmax at the start = {lr_max:.3g}", lr_max=lr_max))
 
 
 def run_controls(position: int, run_id: int, lr_limit) -> None:
@@ -376,34 +402,37 @@ def run_controls(position: int, run_id: int, lr_limit) -> None:
     optimizer = state[f"run{run_id}.optimizer"]
     badge = RUN_BADGES[position % len(RUN_BADGES)]
     expanded = position < 4 and not state["projector"]
-    with st.expander(f"{badge} Run {position + 1}: {optim_core.RULES[optimizer].title}", expanded=expanded):
+    with st.expander(tr("{badge} Run {n}: {title}", badge=badge, n=position + 1,
+                        title=optim_core.RULES[optimizer].title), expanded=expanded):
         colour = fg.PALETTE[position % len(fg.PALETTE)]
         st.markdown(f"<span style='display:inline-block;width:2.2em;height:0.5em;background:{colour};"
                     f"border-radius:3px'></span>", unsafe_allow_html=True)
-        st.selectbox("optimizer", optim_core.names(), key=f"run{run_id}.optimizer",
+        st.selectbox(tr("optimizer"), optim_core.names(), key=f"run{run_id}.optimizer",
                      format_func=lambda k: optim_core.RULES[k].title)
         optimizer = state[f"run{run_id}.optimizer"]
         for spec in optim_core.hyper_specs(optimizer):
             hyper_widget(run_id, optimizer, spec)
             if spec.name == "lr" and lr_limit is not None:
                 stability_cue(run_id, optimizer, lr_limit)
-        st.button("Remove this run", key=f"remove{run_id}", on_click=on_remove_run, args=(run_id,))
+        st.button(tr("Remove this run"), key=f"remove{run_id}", on_click=on_remove_run, args=(run_id,))
 
 
 # --- the page ------------------------------------------------------------------------------------------------
 
 
-def summary_table(rows) -> str:
+SUMMARY_HEADERS = ("run", "status", "final f − f*", "steps to reach tol", "distance to minimum", "final point")
+
+
+def summary_table(rows, lang: str = "en") -> str:
     """The per-run summary as an HTML table (coloured like the runs)."""
-    head = ("<tr><th></th><th>run</th><th>status</th><th>final f − f*</th><th>steps to reach tol</th>"
-            "<th>distance to minimum</th><th>final point</th></tr>")
+    head = "<tr><th></th>" + "".join(f"<th>{html.escape(i18n.t(h, lang))}</th>" for h in SUMMARY_HEADERS) + "</tr>"
     body = []
     for i, row in enumerate(rows):
         colour = fg.PALETTE[i % len(fg.PALETTE)]
-        status = html.escape(row.status_text)
+        status = html.escape(row.status_message.render(lang))
         if row.status == "diverged":
             status = f"<b style='color:#B00020'>⚠ {status}</b>"
-        steps = "not reached" if row.steps_to_tol is None else str(row.steps_to_tol)
+        steps = i18n.t("not reached", lang) if row.steps_to_tol is None else str(row.steps_to_tol)
         distance = "—" if math.isnan(row.distance) else f"{row.distance:.3g}"
         body.append(f"<tr><td><span style='color:{colour};font-size:1.3em'>●</span></td>"
                     f"<td>{html.escape(row.label)}</td><td>{status}</td><td>{row.final_gap:.3g}</td>"
@@ -417,13 +446,14 @@ def main() -> None:
     if "run_ids" not in state:
         scene, warnings = read_url()
         load_scene(scene)
-        state["url_warnings"] = warnings
+        state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
         state["preset"] = "book" if scene == sc.DEFAULT_SCENE else CUSTOM
+    st.set_page_config(page_title=tr("Optimizer paths"))
     try:
         scene = scene_from_state()
         view = build_view(scene)
     except ValueError as error:  # every widget is range-checked; this is the last line of defence
-        st.error(f"This setting cannot be run: {error}")
+        st.error(tr("This setting cannot be run: {error}", error=i18n.Message.of(error)))
         sidebar(sc.DEFAULT_SCENE)
         return
     write_url(scene)
@@ -438,17 +468,18 @@ def page(scene: sc.Scene, view: dict) -> None:
 
     surface = scene.surface_object()
     title, formula = st.columns([2, 3])
-    title.markdown(f"### {surface.title}")
+    title.markdown(f"### {i18n.surface_title(surface, scene.lang)}")
     formula.latex(surface.latex)
     for warning in state.get("url_warnings", []):
-        st.warning(warning, icon="⚠️")
+        st.warning(i18n.render(warning, scene.lang), icon="⚠️")
     if state.get("url_warnings"):
-        st.button("Dismiss", key="dismiss_warnings", on_click=lambda: state.update(url_warnings=[]))
+        st.button(tr("Dismiss"), key="dismiss_warnings", on_click=lambda: state.update(url_warnings=[]))
 
     # Only the open tab runs (on_change="rerun" makes the tabs lazy): a sweep or a WebGL scene costs
     # nothing until it is looked at.
-    paths, explore, three_d, rules = st.tabs(["Paths", "Explore", "3-D surface", "Update rules"], key="view",
-                                             on_change="rerun")
+    labels = [tr(name) for name in VIEWS]
+    keep_open_tab(labels)
+    paths, explore, three_d, rules = st.tabs(labels, key="view", on_change="rerun")
     if paths.open:
         with paths:
             paths_tab(scene, view)
@@ -465,14 +496,24 @@ def page(scene: sc.Scene, view: dict) -> None:
             rules_tab(scene)
 
 
+def keep_open_tab(labels: list) -> None:
+    """After a language switch session_state["view"] holds the open tab's label in the other language:
+    put the same tab's label in this one, so the tab stays open (set before st.tabs is drawn)."""
+    state = st.session_state
+    current = state.get("view")
+    for view, label in zip(VIEWS, labels):
+        if current != label and current in {i18n.t(view, lang) for lang in sc.LANGUAGES}:
+            state["view"] = label
+
+
 def paths_tab(scene: sc.Scene, view: dict) -> None:
     if not scene.runs:
-        st.info("No runs: add one in the sidebar.")
+        st.info(tr("No runs: add one in the sidebar."))
     st.plotly_chart(CheckedFigure(view["figure"]), key="paths_chart", on_select=on_chart_select,
                     selection_mode="points", config={"displaylogo": False, "scrollZoom": True})
-    st.caption("▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on the "
-               "surface to start there. Hover a moving marker for the curvature where it is.")
-    st.markdown(summary_table(view["summary"]), unsafe_allow_html=True)
+    st.caption(tr("▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on the "
+                  "surface to start there. Hover a moving marker for the curvature where it is."))
+    st.markdown(summary_table(view["summary"], scene.lang), unsafe_allow_html=True)
     st.caption(curvature_text(scene))
 
 
@@ -481,12 +522,12 @@ def curvature_text(scene: sc.Scene) -> str:
     info = analysis.hessian_info(scene.surface_object(), np.asarray(scene.start))
     eigen = ", ".join(f"{v:.4g}" for v in info.eigenvalues)
     if info.lr_max is None:
-        limit = "no direction curves upward here, so no learning rate is stable on the local model"
+        limit = i18n.Message("no direction curves upward here, so no learning rate is stable on the local model")
     else:
-        limit = (f"gradient descent on the local quadratic model is stable only for lr < 2/λmax = {info.lr_max:.4g} "
-                 f"(Momentum: lr < 2(1 + μ)/λmax)")
-    return (f"Curvature at the start: Hessian eigenvalues {eigen}, condition number κ = {info.condition:.4g}; "
-            f"{limit}.")
+        limit = i18n.Message("gradient descent on the local quadratic model is stable only for lr < 2/λmax = "
+                             "{lr_max:.4g} (Momentum: lr < 2(1 + μ)/λmax)", lr_max=info.lr_max)
+    return i18n.t("Curvature at the start: Hessian eigenvalues {eigen}, condition number κ = {kappa:.4g}; {limit}.",
+                  scene.lang, eigen=eigen, kappa=info.condition, limit=limit)
 
 
 def rules_tab(scene: sc.Scene) -> None:
@@ -496,9 +537,10 @@ def rules_tab(scene: sc.Scene) -> None:
         if (run.optimizer, latex) in shown:
             continue
         shown.add((run.optimizer, latex))
-        st.markdown(f"**{run.title}**: {equations.INTUITION[run.optimizer]}")
+        st.markdown(tr("**{title}**: {intuition}", title=run.title,
+                       intuition=equations.intuition(run.optimizer, scene.lang)))
         st.latex(latex)
-        note = equations.convention(run.optimizer, run.params)
+        note = equations.convention(run.optimizer, run.params, scene.lang)
         if note:
             st.caption(note)
 

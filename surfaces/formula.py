@@ -15,7 +15,8 @@ The text comes from anyone who can open the page, so it is read with
 A power of two numbers must be real and within ±1e6 (it is refused before it is computed
 when its exponent is beyond ±10). At most 500 characters, 200 parts and 30 levels of
 nesting (a chain like a + b - c or a*b/c counts as one level). Anything else is refused with a
-ValueError whose message names the offending part and its column; the app shows it as is.
+``FormulaError`` (a ValueError) whose message names the offending part and its column; the app
+shows it as is, or its ``zh`` (the same refusal in Chinese) on the Chinese page.
 
 The text is never handed to eval, compile, sympy or the like: it becomes an expression graph
 of this module's own, which is differentiated symbolically and evaluated with NumPy. Where f
@@ -31,6 +32,7 @@ import collections
 import dataclasses
 import math
 import operator
+import re
 import threading
 
 import numpy as np
@@ -56,7 +58,65 @@ _AST_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.P
 _REFUSED_OPERATORS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
                       ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^"}
 _FUNCTION_LIST = ", ".join(FUNCTIONS) + " (or atan)"
+_FUNCTION_LIST_ZH = ", ".join(FUNCTIONS) + "（或 atan）"
 _EXAMPLE = "e.g. x**2/20 + y**2"
+
+_NOT_ALLOWED_ZH = {
+    ast.Attribute: "不允许访问属性",
+    ast.Subscript: "不允许用 [...] 取下标",
+    ast.Slice: "不允许切片",
+    ast.Lambda: "不允许 lambda",
+    ast.ListComp: "不允许推导式",
+    ast.SetComp: "不允许推导式",
+    ast.DictComp: "不允许推导式",
+    ast.GeneratorExp: "不允许推导式",
+    ast.List: "不允许列表",
+    ast.Tuple: "不允许元组（公式是一个表达式）",
+    ast.Set: "不允许集合",
+    ast.Dict: "不允许字典",
+    ast.Starred: "不允许带星号的表达式（*...）",
+    ast.NamedExpr: "不允许赋值（:=）",
+    ast.Compare: "不允许比较",
+    ast.BoolOp: "不允许 'and' 和 'or'",
+    ast.IfExp: "不允许条件表达式（... if ... else ...）",
+    ast.JoinedStr: "不允许 f-字符串",
+    ast.FormattedValue: "不允许 f-字符串",
+}
+_EXAMPLE_ZH = "例如 x**2/20 + y**2"
+# Python's own syntax messages in Chinese; a message not listed here is quoted as Python gives it.
+_SYNTAX_ZH = (
+    (r"invalid syntax", "无效的语法"),
+    (r"'(.)' was never closed", r"'\1' 没有闭合"),
+    (r"unmatched '(.)'", r"多余的 '\1'"),
+    (r"closing parenthesis '(.)' does not match opening parenthesis '(.)'", r"右括号 '\1' 与左括号 '\2' 不匹配"),
+    (r"invalid decimal literal", "无效的数字"),
+    (r"invalid hexadecimal literal", "无效的十六进制数"),
+    (r"invalid character '(.+)' \((U\+[0-9A-F]+)\)", r"无效的字符 '\1'（\2）"),
+    (r"invalid non-printable character (U\+[0-9A-F]+)", r"无效的不可见字符 \1"),
+    (r"unterminated (triple-quoted )?string literal.*", "引号没有闭合"),
+    (r"leading zeros in decimal integer literals are not permitted.*", "整数不能以 0 开头"),
+    (r"unexpected character after line continuation character", "续行符 \\ 后面有多余的字符"),
+)
+
+
+class FormulaError(ValueError):
+    """A refused formula: ``str(error)`` names the offending part in English, ``error.zh`` in Chinese."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
+
+    def __reduce__(self):
+        return FormulaError, (str(self), self.zh)
+
+
+def _syntax_zh(message: str) -> str:
+    """"：<the message in Chinese>", or Python's English message in brackets if it is not listed."""
+    for pattern, chinese in _SYNTAX_ZH:
+        if re.fullmatch(pattern, message):
+            return "：" + re.sub(pattern, chinese, message)
+    return f"（Python 的说明：{message}）"
+
 
 _NOT_ALLOWED = {
     ast.Attribute: "attribute access is not allowed",
@@ -352,21 +412,26 @@ def _check_text(text) -> tuple[str, int]:
     characters, empty, brackets nested too deeply (Python's parser could run out of stack on them).
     """
     if not isinstance(text, str):
-        raise ValueError(f"the formula must be text, got {type(text).__name__}")
+        raise FormulaError(f"the formula must be text, got {type(text).__name__}",
+                           f"公式必须是文本，收到的是 {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ValueError(f"the formula is too long: {len(text)} characters, at most {MAX_LENGTH}")
+        raise FormulaError(f"the formula is too long: {len(text)} characters, at most {MAX_LENGTH}",
+                           f"公式太长：{len(text)} 个字符，最多 {MAX_LENGTH} 个")
     for column, character in enumerate(text, start=1):
         if ord(character) < 32 or ord(character) == 127:
-            raise ValueError(f"line breaks and control characters are not allowed: {character!r} at column {column}")
+            raise FormulaError(f"line breaks and control characters are not allowed: {character!r} at column {column}",
+                               f"不允许换行和控制字符：第 {column} 列的 {character!r}")
     stripped = text.strip()
     if not stripped:
-        raise ValueError(f"the formula is empty: type f(x, y), {_EXAMPLE}")
+        raise FormulaError(f"the formula is empty: type f(x, y), {_EXAMPLE}",
+                           f"公式是空的：请输入 f(x, y)，{_EXAMPLE_ZH}")
     depth = 0
     for column, character in enumerate(text, start=1):
         if character in "([{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise ValueError(f"too many nested brackets: more than {MAX_DEPTH} at column {column}")
+                raise FormulaError(f"too many nested brackets: more than {MAX_DEPTH} at column {column}",
+                                   f"括号嵌套太多：第 {column} 列处超过 {MAX_DEPTH} 层")
         elif character in ")]}":
             depth = max(depth - 1, 0)
     return stripped, len(text) - len(text.lstrip())
@@ -394,25 +459,38 @@ class _Parser:
         try:
             tree = ast.parse(self.text, mode="eval")
         except SyntaxError as error:
-            raise ValueError(self._syntax_message(error)) from None
+            raise FormulaError(self._syntax_message(error), self._syntax_message_zh(error)) from None
         except (RecursionError, MemoryError):
-            raise ValueError(f"the formula is nested too deeply: at most {MAX_DEPTH} levels") from None
+            raise FormulaError(f"the formula is nested too deeply: at most {MAX_DEPTH} levels",
+                               f"公式嵌套太深：最多 {MAX_DEPTH} 层") from None
         except ValueError as error:
-            raise ValueError(f"the formula cannot be read: {error}") from None
+            raise FormulaError(f"the formula cannot be read: {error}", f"无法读取公式（{error}）") from None
         self._check_size(tree.body)
         root = self.expression(tree.body)
         if self.graph.value[root] is not None:
-            raise ValueError(f"the formula does not use x or y: type a function of x and y, {_EXAMPLE}")
+            raise FormulaError(f"the formula does not use x or y: type a function of x and y, {_EXAMPLE}",
+                               f"公式没有用到 x 或 y：请输入 x 和 y 的函数，{_EXAMPLE_ZH}")
         return root
 
     def _syntax_message(self, error: SyntaxError) -> str:
         message = error.msg.replace(". Perhaps you forgot a comma?", "")
-        juxtaposed = "forgot a comma" in error.msg or (message == "invalid syntax" and self._juxtaposed_at(error.offset))
-        if "decimal literal" in message or juxtaposed:
+        if self._needs_product_hint(error, message):
             message += " (write products with *, e.g. 2*x)"
         if error.offset and error.offset <= len(self.text):
             return f"syntax error at column {error.offset + self._column_shift}: {message}"
         return f"syntax error at the end of the formula: {message}"
+
+    def _syntax_message_zh(self, error: SyntaxError) -> str:
+        message = error.msg.replace(". Perhaps you forgot a comma?", "")
+        hint = "（乘法请写 *，例如 2*x）" if self._needs_product_hint(error, message) else ""
+        if error.offset and error.offset <= len(self.text):
+            return f"第 {error.offset + self._column_shift} 列有语法错误{_syntax_zh(message)}{hint}"
+        return f"公式末尾有语法错误{_syntax_zh(message)}{hint}"
+
+    def _needs_product_hint(self, error: SyntaxError, message: str) -> bool:
+        juxtaposed = "forgot a comma" in error.msg or (
+            message == "invalid syntax" and self._juxtaposed_at(error.offset))
+        return "decimal literal" in message or juxtaposed
 
     def _juxtaposed_at(self, offset) -> bool:
         """Whether an operand starts at this column right after another ended, as in 'x y'."""
@@ -428,12 +506,14 @@ class _Parser:
             node, depth = stack.pop()
             parts += 1
             if parts > MAX_PARTS:
-                raise ValueError(
-                    f"the formula has too many parts: more than {MAX_PARTS} numbers, names, operations and calls"
+                raise FormulaError(
+                    f"the formula has too many parts: more than {MAX_PARTS} numbers, names, operations and calls",
+                    f"公式的组成部分太多：数字、名称、运算和函数调用超过 {MAX_PARTS} 个",
                 )
             if depth > MAX_DEPTH:
-                raise ValueError(
-                    f"the formula is nested too deeply: more than {MAX_DEPTH} levels at column {self.column(node)}"
+                raise FormulaError(
+                    f"the formula is nested too deeply: more than {MAX_DEPTH} levels at column {self.column(node)}",
+                    f"公式嵌套太深：第 {self.column(node)} 列处超过 {MAX_DEPTH} 层",
                 )
             group = _chain_group(node)
             for child in ast.iter_child_nodes(node):
@@ -455,8 +535,9 @@ class _Parser:
         segment = ast.get_source_segment(self.text, node) or ""
         return segment if len(segment) <= 40 else segment[:39] + "…"
 
-    def refusal(self, node, what: str) -> ValueError:
-        return ValueError(f"{what} at column {self.column(node)} ({self.segment(node)!r})")
+    def refusal(self, node, what: str, what_zh: str) -> FormulaError:
+        return FormulaError(f"{what} at column {self.column(node)} ({self.segment(node)!r})",
+                            f"{what_zh}：第 {self.column(node)} 列（{self.segment(node)!r}）")
 
     def _operator_column(self, node: ast.BinOp, symbol: str) -> int:
         start = self._character_offset(node.left.end_col_offset)
@@ -477,7 +558,8 @@ class _Parser:
             return self.name(node)
         if isinstance(node, ast.Constant):
             return self.constant(node)
-        raise self.refusal(node, _NOT_ALLOWED.get(type(node), "this kind of expression is not allowed"))
+        raise self.refusal(node, _NOT_ALLOWED.get(type(node), "this kind of expression is not allowed"),
+                           _NOT_ALLOWED_ZH.get(type(node), "不允许这种表达式"))
 
     def binary(self, node: ast.BinOp) -> int:
         symbol = _AST_OPERATORS.get(type(node.op))
@@ -485,8 +567,10 @@ class _Parser:
             refused = _REFUSED_OPERATORS.get(type(node.op), "?")
             column = self._operator_column(node, refused)
             if refused == "^":
-                raise ValueError(f"'^' at column {column} is not a power in Python: use ** for powers (x**2)")
-            raise ValueError(f"the operator '{refused}' at column {column} is not allowed: use + - * / and **")
+                raise FormulaError(f"'^' at column {column} is not a power in Python: use ** for powers (x**2)",
+                                   f"第 {column} 列的 '^' 在 Python 中不是乘方：乘方请写 **（x**2）")
+            raise FormulaError(f"the operator '{refused}' at column {column} is not allowed: use + - * / and **",
+                               f"第 {column} 列的运算符 '{refused}' 不允许使用：请用 + - * / 和 **")
         left = self.expression(node.left)
         right = self.expression(node.right)
         if symbol == "**":
@@ -496,26 +580,32 @@ class _Parser:
     def _check_power(self, node: ast.BinOp, base: int, exponent: int):
         value = self.graph.value
         if value[exponent] is None:
-            raise ValueError(
+            raise FormulaError(
                 f"the exponent {self.segment(node.right)!r} at column {self.column(node.right)} depends on x or y: "
-                f"the exponent of ** must be a number (for powers of e write exp(...))"
+                f"the exponent of ** must be a number (for powers of e write exp(...))",
+                f"第 {self.column(node.right)} 列的指数 {self.segment(node.right)!r} 依赖于 x 或 y："
+                f"** 的指数必须是数字（e 的乘方请写 exp(...)）",
             )
         n = value[exponent]
         if not np.isfinite(n):
-            raise ValueError(f"the exponent {self.segment(node.right)!r} at column {self.column(node.right)} "
-                             f"is not a finite number")
+            raise FormulaError(f"the exponent {self.segment(node.right)!r} at column {self.column(node.right)} "
+                               f"is not a finite number",
+                               f"第 {self.column(node.right)} 列的指数 {self.segment(node.right)!r} 不是有限的数")
         if abs(n) > MAX_EXPONENT:
-            raise ValueError(
+            raise FormulaError(
                 f"the exponent {self.segment(node.right)!r} at column {self.column(node.right)} is too large: "
-                f"exponents of ** must be numbers within ±{MAX_EXPONENT}"
+                f"exponents of ** must be numbers within ±{MAX_EXPONENT}",
+                f"第 {self.column(node.right)} 列的指数 {self.segment(node.right)!r} 太大："
+                f"** 的指数必须是 ±{MAX_EXPONENT} 以内的数",
             )
         if value[base] is not None:
             with np.errstate(all="ignore"):
                 result = value[base] ** n
             if not np.isfinite(result):
-                raise self.refusal(node, "this power of numbers is not a finite real number")
+                raise self.refusal(node, "this power of numbers is not a finite real number", "这个数的乘方不是有限的实数")
             if abs(result) > MAX_NUMBER:
-                raise self.refusal(node, "this power is too large (a power of numbers must lie within ±1e6)")
+                raise self.refusal(node, "this power is too large (a power of numbers must lie within ±1e6)",
+                                   "这个乘方太大（数的乘方必须在 ±1e6 以内）")
 
     def unary(self, node: ast.UnaryOp) -> int:
         if isinstance(node.op, ast.UAdd):
@@ -523,28 +613,32 @@ class _Parser:
         if isinstance(node.op, ast.USub):
             return self.graph.add_node(("neg", self.expression(node.operand)))
         what = "'not' is not allowed" if isinstance(node.op, ast.Not) else "'~' is not allowed"
-        raise self.refusal(node, what)
+        what_zh = "不允许 'not'" if isinstance(node.op, ast.Not) else "不允许 '~'"
+        raise self.refusal(node, what, what_zh)
 
     def call(self, node: ast.Call) -> int:
         name = node.func.id if isinstance(node.func, ast.Name) else None
         function = FUNCTION_ALIASES.get(name, name)
         if name in VARIABLES or name in CONSTANTS or isinstance(node.func, (ast.Constant, ast.BinOp, ast.UnaryOp)):
-            raise ValueError(
+            raise FormulaError(
                 f"{self.segment(node.func)!r} at column {self.column(node.func)} is not a function: "
-                f"write products with *, e.g. 2*(x + 1)"
+                f"write products with *, e.g. 2*(x + 1)",
+                f"第 {self.column(node.func)} 列的 {self.segment(node.func)!r} 不是函数：乘法请写 *，例如 2*(x + 1)",
             )
         if function not in FUNCTIONS:
-            raise ValueError(
+            raise FormulaError(
                 f"calls are allowed only to {_FUNCTION_LIST}: {self.segment(node.func)!r} "
-                f"at column {self.column(node.func)}"
+                f"at column {self.column(node.func)}",
+                f"只允许调用 {_FUNCTION_LIST_ZH}：第 {self.column(node.func)} 列的 {self.segment(node.func)!r} 不在其中",
             )
         if node.keywords:
-            raise self.refusal(node, "keyword arguments are not allowed")
+            raise self.refusal(node, "keyword arguments are not allowed", "不允许关键字参数")
         for argument in node.args:
             if isinstance(argument, ast.Starred):
-                raise self.refusal(argument, _NOT_ALLOWED[ast.Starred])
+                raise self.refusal(argument, _NOT_ALLOWED[ast.Starred], _NOT_ALLOWED_ZH[ast.Starred])
         if len(node.args) != 1:
-            raise self.refusal(node, f"{name} takes exactly one argument (got {len(node.args)})")
+            raise self.refusal(node, f"{name} takes exactly one argument (got {len(node.args)})",
+                               f"{name} 只接受一个参数（收到 {len(node.args)} 个）")
         return self.graph.add_node(("call", function, self.expression(node.args[0])))
 
     def name(self, node: ast.Name) -> int:
@@ -555,28 +649,33 @@ class _Parser:
             return self.graph.add_node(("number", CONSTANTS[name], name))
         column = self.column(node)
         if "__" in name:
-            raise ValueError(f"names with double underscores are not allowed: {name!r} at column {column}")
+            raise FormulaError(f"names with double underscores are not allowed: {name!r} at column {column}",
+                               f"不允许带双下划线的名称：第 {column} 列的 {name!r}")
         if name in FUNCTIONS or name in FUNCTION_ALIASES:
-            raise ValueError(f"{name!r} at column {column} is a function: write {name}(...)")
-        raise ValueError(
-            f"unknown name {name!r} at column {column}: the variables are x and y, the constants pi and e"
+            raise FormulaError(f"{name!r} at column {column} is a function: write {name}(...)",
+                               f"第 {column} 列的 {name!r} 是函数：请写 {name}(...)")
+        raise FormulaError(
+            f"unknown name {name!r} at column {column}: the variables are x and y, the constants pi and e",
+            f"第 {column} 列的名称 {name!r} 未知：变量是 x 和 y，常数是 pi 和 e",
         )
 
     def constant(self, node: ast.Constant) -> int:
         value = node.value
         if isinstance(value, bool):
-            raise self.refusal(node, "True and False are not allowed (use 1 and 0)")
+            raise self.refusal(node, "True and False are not allowed (use 1 and 0)",
+                               "不允许 True 和 False（请用 1 和 0）")
         if isinstance(value, complex):
-            raise self.refusal(node, "complex numbers are not allowed")
+            raise self.refusal(node, "complex numbers are not allowed", "不允许复数")
         if isinstance(value, (int, float)):
             if not abs(value) <= MAX_NUMBER:
-                raise self.refusal(node, "this number is too large (numbers must lie within ±1e6)")
+                raise self.refusal(node, "this number is too large (numbers must lie within ±1e6)",
+                                   "这个数太大（数必须在 ±1e6 以内）")
             return self.graph.add_node(("number", float(value), ""))
         if isinstance(value, str):
-            raise self.refusal(node, "text in quotes is not allowed")
+            raise self.refusal(node, "text in quotes is not allowed", "不允许引号中的文本")
         if isinstance(value, bytes):
-            raise self.refusal(node, "bytes are not allowed")
-        raise self.refusal(node, f"{value!r} is not allowed")
+            raise self.refusal(node, "bytes are not allowed", "不允许字节串")
+        raise self.refusal(node, f"{value!r} is not allowed", f"不允许 {value!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -796,9 +895,11 @@ def _checked_pair(name: str, value, what: str) -> tuple[float, float]:
             raise TypeError
         low, high = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} = {value!r} is not valid: give {what} as two numbers") from None
+        raise FormulaError(f"{name} = {value!r} is not valid: give {what} as two numbers",
+                           f"{name} = {value!r} 无效：请把 {what} 写成两个数") from None
     if not (math.isfinite(low) and math.isfinite(high) and abs(low) <= MAX_NUMBER and abs(high) <= MAX_NUMBER):
-        raise ValueError(f"{name} = {value!r} is out of range: numbers must be finite and within ±1e6")
+        raise FormulaError(f"{name} = {value!r} is out of range: numbers must be finite and within ±1e6",
+                           f"{name} = {value!r} 超出范围：数必须是有限的，且在 ±1e6 以内")
     return low + 0.0, high + 0.0
 
 
@@ -816,12 +917,15 @@ def from_formula(text: str, x_range=(-5, 5), y_range=(-5, 5), start=None) -> Sur
     y_range = _checked_pair("y_range", y_range, "(low, high)")
     for name, (low, high) in (("x_range", x_range), ("y_range", y_range)):
         if not low < high:
-            raise ValueError(f"{name} = ({low:g}, {high:g}) is empty: the low end must be below the high end")
+            raise FormulaError(f"{name} = ({low:g}, {high:g}) is empty: the low end must be below the high end",
+                               f"{name} = ({low:g}, {high:g}) 是空的：下限必须小于上限")
     if start is not None:
         start = _checked_pair("start", start, "(x, y)")
         if not _inside(np.array(start), x_range, y_range):
-            raise ValueError(f"start = ({start[0]:g}, {start[1]:g}) lies outside the domain "
-                             f"[{x_range[0]:g}, {x_range[1]:g}] × [{y_range[0]:g}, {y_range[1]:g}]")
+            raise FormulaError(f"start = ({start[0]:g}, {start[1]:g}) lies outside the domain "
+                               f"[{x_range[0]:g}, {x_range[1]:g}] × [{y_range[0]:g}, {y_range[1]:g}]",
+                               f"起点 ({start[0]:g}, {start[1]:g}) 在定义域 "
+                               f"[{x_range[0]:g}, {x_range[1]:g}] × [{y_range[0]:g}, {y_range[1]:g}] 之外")
     key = (text, x_range, y_range, start)
     with _CACHE_LOCK:
         if key in _CACHE:
@@ -853,8 +957,8 @@ def _build(text: str, leading_blanks: int, x_range, y_range, given_start) -> For
         values = functions.f(sample)
         finite_values = values[np.isfinite(values)]
         if finite_values.size == 0:
-            raise ValueError(f"f is not defined anywhere in the domain {domain}: it is NaN or infinite at every "
-                             f"sampled point")
+            raise FormulaError(f"f is not defined anywhere in the domain {domain}: it is NaN or infinite at every "
+                               f"sampled point", f"f 在定义域 {domain} 中处处没有定义：在每个采样点上都是 NaN 或无穷大")
         minima, saddles = _critical_points(functions, x_range, y_range)
         # A local minimum is f_min only if no sampled point lies lower (else f falls away elsewhere).
         f_min = None
@@ -865,13 +969,15 @@ def _build(text: str, leading_blanks: int, x_range, y_range, given_start) -> For
         if start is None:
             start = _default_start(functions, x_range, y_range, np.concatenate([minima, saddles]), sample)
             if start is None:
-                raise ValueError(f"f has no point in the domain {domain} where it and its gradient are "
-                                 f"finite: there is nowhere to start")
+                raise FormulaError(f"f has no point in the domain {domain} where it and its gradient are "
+                                   f"finite: there is nowhere to start",
+                                   f"在定义域 {domain} 中找不到 f 及其梯度都有限的点：无处出发")
         else:
             value_at_start = functions.f(np.array(start))
             if not np.isfinite(value_at_start):
-                raise ValueError(f"f is not defined at the start ({start[0]:g}, {start[1]:g}): "
-                                 f"it is {value_at_start}")
+                raise FormulaError(f"f is not defined at the start ({start[0]:g}, {start[1]:g}): "
+                                   f"it is {value_at_start}",
+                                   f"f 在起点 ({start[0]:g}, {start[1]:g}) 处没有定义：其值为 {value_at_start}")
         log_levels = _use_log_levels(finite_values)
     title = formula_text(graph, root)[0]
     surface = make_surface(

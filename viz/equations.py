@@ -1,7 +1,9 @@
 """The equations panel: each rule's update in LaTeX, in the convention the run uses, and one
-sentence of intuition taken from the notes (shared/seeds)."""
+sentence of intuition taken from the notes (shared/seeds), in English or Chinese (``i18n``)."""
 
 from __future__ import annotations
+
+from .i18n import t
 
 _DENOMINATORS = {
     "outside": r"\sqrt{%s}+\epsilon",
@@ -10,7 +12,7 @@ _DENOMINATORS = {
 
 INTUITION = {
     "sgd": "Steps straight down the gradient; on a long, narrow bowl the gradient does not point at the "
-           "minimum, so the path zig-zags across the valley (the book's 之-shaped path).",
+           "minimum, so the path zig-zags across the valley, as in the book's figure.",
     "momentum": "A ball rolling in the bowl: the velocity keeps what agrees from step to step (the long, gentle "
                 "direction) and cancels what flips sign (the steep one); mu acts like friction.",
     "nesterov": "Momentum that looks ahead: the gradient is taken where the velocity is about to carry the "
@@ -29,6 +31,11 @@ INTUITION = {
     "amsgrad": "Adam that divides by the largest v seen so far, so a coordinate's step size never grows back.",
     "adamw": "Adam with weight decay applied to the parameters directly, decoupled from the gradient scaling.",
 }
+
+
+def intuition(optimizer: str, lang: str = "en") -> str:
+    """The rule's sentence of intuition in ``lang``."""
+    return t(INTUITION[optimizer], lang)
 
 
 def update_rule(optimizer: str, hyper: dict) -> str:
@@ -76,8 +83,8 @@ def update_rule(optimizer: str, hyper: dict) -> str:
     raise ValueError(f"no equation for optimizer {optimizer!r}")
 
 
-def convention(optimizer: str, hyper: dict) -> str:
-    """One line saying which of the sources' conventions this run uses."""
+def convention(optimizer: str, hyper: dict, lang: str = "en") -> str:
+    """One line saying which of the sources' conventions this run uses, in ``lang``."""
     notes = []
     if "eps_placement" in hyper:
         notes.append({"outside": "eps outside the square root (the notes, PyTorch)",
@@ -91,4 +98,4 @@ def convention(optimizer: str, hyper: dict) -> str:
                      "the notes' reformulated form (PyTorch's); its x is the look-ahead point")
     if optimizer == "newton":
         notes.append("singular Hessian: pseudo-inverse, no step along zero curvature")
-    return "; ".join(notes)
+    return ("；" if lang == "zh" else "; ").join(t(note, lang) for note in notes)

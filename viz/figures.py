@@ -21,6 +21,7 @@ import numpy as np
 
 from optim_core import analysis
 
+from .i18n import around, t
 from .scene import distance_to_nearest
 
 # Okabe & Ito's colour-blind-safe palette (without yellow, weak on a light page), then Tol's wine.
@@ -32,7 +33,7 @@ BAND_RAMP = ((0.0, (252, 248, 238)), (0.35, (233, 236, 234)), (0.7, (205, 216, 2
 LINE_RGB = np.array((92, 104, 124))
 MAX_FRAMES = 150
 FRAME_POINT_BUDGET = 30_000  # path points over all frames and runs: keeps the figure small
-PLAY_SECONDS = {"▶ Play": 5.0, "▶▶ Fast": 2.0, "▶ Slow": 12.0}
+PLAY_SECONDS = {"▶ Play": 5.0, "▶▶ Fast": 2.0, "▶ Slow": 12.0}  # button label (English, see i18n): seconds
 LOG_FLOOR = 1e-30  # zeros on log axes are drawn here
 
 
@@ -205,13 +206,14 @@ class RunView:
 
 
 def paths_figure(surface, start, runs, back: Background, *, steps: int, show_average=False, show_field=False,
-                 height=660, font_size=14, line_width=2.5) -> dict:
+                 height=660, font_size=14, line_width=2.5, lang="en") -> dict:
     """The page's main figure: paths over the surface (animated), and loss, step size, effective
-    learning rate and distance to the nearest minimum against the step, sharing one step axis."""
+    learning rate and distance to the nearest minimum against the step, sharing one step axis.
+    Its words are in ``lang`` ("en" | "zh"); run labels stay as they are."""
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     data, animated = [], []
     targets = surface.minima if len(surface.minima) else surface.saddles
-    target_name = "nearest minimum" if len(surface.minima) else "the saddle"
+    distance_title = "distance to nearest minimum" if len(surface.minima) else "distance to the saddle"
 
     # Static: a grid of invisible markers to click on (Streamlit reports selections, not clicks).
     cx = np.linspace(x_lo, x_hi, 41)
@@ -219,24 +221,24 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
     click = np.stack(np.meshgrid(cx, cy), axis=-1).reshape(-1, 2)
     with np.errstate(all="ignore"):
         click_f = surface.f(click)
-    data.append(dict(type="scatter", x=_f32(click[:, 0]), y=_f32(click[:, 1]), mode="markers", name="click grid",
-                     marker=dict(size=14, opacity=0, color="#000000"), showlegend=False,
-                     customdata=_f32(click_f), hovertemplate="x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}"
-                     "<br><i>click to start here</i><extra></extra>"))
+    data.append(dict(type="scatter", x=_f32(click[:, 0]), y=_f32(click[:, 1]), mode="markers",
+                     name=t("click grid", lang), marker=dict(size=14, opacity=0, color="#000000"), showlegend=False,
+                     customdata=_f32(click_f), hovertemplate="x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<br><i>"
+                     + t("click to start here", lang) + "</i><extra></extra>"))
     if show_field:
         fx, fy = arrows(surface)
         data.append(dict(type="scatter", x=_f32(fx), y=_f32(fy), mode="lines", line=dict(color="rgba(70,80,100,0.55)", width=1.2),
                          hoverinfo="skip", showlegend=False, name="−∇f"))
     if len(surface.minima):
         data.append(dict(type="scatter", x=_f32(surface.minima[:40, 0]), y=_f32(surface.minima[:40, 1]),
-                         mode="markers", name="minima", showlegend=False,
+                         mode="markers", name=t("minima", lang), showlegend=False,
                          marker=dict(symbol="star", size=14, color="#111111", line=dict(color="white", width=1)),
-                         hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>"))
+                         hovertemplate=t("minimum (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
     if len(surface.saddles) and len(surface.saddles) <= 12:
         data.append(dict(type="scatter", x=_f32(surface.saddles[:, 0]), y=_f32(surface.saddles[:, 1]),
-                         mode="markers", name="saddles", showlegend=False,
+                         mode="markers", name=t("saddles", lang), showlegend=False,
                          marker=dict(symbol="x-thin", size=12, line=dict(color="#333333", width=2)),
-                         hovertemplate="saddle (%{x:.4g}, %{y:.4g})<extra></extra>"))
+                         hovertemplate=t("saddle (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
 
     longest = max((len(run.trajectory.xy) for run in runs), default=1)
     shown_steps = frame_steps(longest)
@@ -250,12 +252,13 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
                          opacity=0.35, hoverinfo="skip", xaxis="x", yaxis="y"))
         if show_average:
             data.append(dict(type="scatter", x=_f32(tr.xy_avg[:, 0]), y=_f32(tr.xy_avg[:, 1]), mode="lines",
-                             name=f"{run.label} · average", legendgroup=group, showlegend=False,
-                             line=dict(color=run.colour, width=line_width, dash="dot"),
-                             hovertemplate="running average, step %{pointNumber}<extra></extra>"))
+                             name=t("{label} · average", lang, label=run.label), legendgroup=group,
+                             showlegend=False, line=dict(color=run.colour, width=line_width, dash="dot"),
+                             hovertemplate=t("running average, step %{{pointNumber}}", lang) + "<extra></extra>"))
         if tr.status == "diverged":
             data.append(dict(type="scatter", x=_f32(xy[-1:, 0]), y=_f32(xy[-1:, 1]), mode="markers+text",
-                             legendgroup=group, showlegend=False, text=[f"diverged at step {tr.stopped_at}"],
+                             legendgroup=group, showlegend=False,
+                             text=[t("diverged at step {k}", lang, k=int(tr.stopped_at))],
                              textposition="top center", textfont=dict(color=run.colour, size=font_size),
                              marker=dict(symbol="x", size=16, color=run.colour, line=dict(width=2, color="white")),
                              hoverinfo="skip"))
@@ -270,17 +273,19 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         for suffix, xs, ys, dash in panel_values:
             data.append(dict(type="scatter", x=_f32(xs), y=_f32(ys), mode="lines", legendgroup=group,
                              showlegend=False, line=dict(color=run.colour, width=2, dash=dash), xaxis="x" + suffix,
-                             yaxis="y" + suffix, hovertemplate=f"{run.label}<br>step %{{x}}: %{{y:.3g}}<extra></extra>"))
+                             yaxis="y" + suffix, hovertemplate=run.label + "<br>" + t("step %{{x}}: %{{y:.3g}}", lang)
+                             + "<extra></extra>"))
         if run.adaptive:
             data.append(dict(type="scatter", x=_f32(steps_axis[1:]), y=_f32(tr.effective_lr[:, 1]), mode="lines",
                              legendgroup=group, showlegend=False, line=dict(color=run.colour, width=2, dash="dot"),
                              xaxis="x4", yaxis="y4",
-                             hovertemplate=f"{run.label} (y)<br>step %{{x}}: %{{y:.3g}}<extra></extra>"))
+                             hovertemplate=run.label + " (y)<br>" + t("step %{{x}}: %{{y:.3g}}", lang)
+                             + "<extra></extra>"))
 
-    data.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers", name="start",
-                     showlegend=False, marker=dict(symbol="circle", size=11, color="white",
-                                                   line=dict(color="#111111", width=2.5)),
-                     hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>"))
+    data.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers",
+                     name=t("start", lang), showlegend=False,
+                     marker=dict(symbol="circle", size=11, color="white", line=dict(color="#111111", width=2.5)),
+                     hovertemplate=t("start (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
 
     # Animated: each run's path so far, the current positions, and the current step on each panel.
     first_animated = len(data)
@@ -302,8 +307,8 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         for run, info in zip(runs, curvature):
             i = held(k, run)
             low, high = info.eigenvalues[i]
-            texts.append(f"{run.label}, step {i}<br>Hessian eigenvalues {low:.3g}, {high:.3g}; "
-                         f"κ = {info.condition[i]:.3g}")
+            texts.append(t("{label}, step {k}<br>Hessian eigenvalues {low:.3g}, {high:.3g}; κ = {kappa:.3g}", lang,
+                           label=run.label, k=i, low=low, high=high, kappa=info.condition[i]))
         return dict(type="scatter", x=_f32(points[:, 0]), y=_f32(points[:, 1]), hovertext=texts)
 
     def panel_markers(k):
@@ -335,7 +340,7 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         data.append(trace)
     colours = [run.colour for run in runs]
     current = positions(last)
-    current.update(mode="markers", showlegend=False, name="now", hoverinfo="text",
+    current.update(mode="markers", showlegend=False, name=t("now", lang), hoverinfo="text",
                    marker=dict(size=5 * line_width + 3, color=colours, symbol=[run.symbol for run in runs],
                                line=dict(color="white", width=2)))
     data.append(current)
@@ -352,13 +357,13 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         frames.append(dict(name=str(k), data=frame_data, traces=animated))
 
     layout = _layout(surface, steps, shown_steps, height, font_size, loss_log=surface.f_min is not None,
-                     target_name=target_name, loss_name=gap_trace(surface, np.zeros(1))[1])
+                     distance_title=distance_title, loss_name=gap_trace(surface, np.zeros(1))[1], lang=lang)
     layout["images"] = [dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
                              sizey=y_hi - y_lo, sizing="stretch", layer="below", opacity=1.0)]
     return dict(data=data, layout=layout, frames=frames)
 
 
-def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, target_name, loss_name) -> dict:
+def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, distance_title, loss_name, lang) -> dict:
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     aspect = (y_hi - y_lo) / (x_hi - x_lo)
     layout = dict(
@@ -378,12 +383,12 @@ def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, target_
     if 1 / 3 <= aspect <= 3:
         layout["yaxis"].update(scaleanchor="x", scaleratio=1, constrain="domain")
         layout["xaxis"].update(constrain="domain")
-    titles = {"2": f"loss {loss_name}", "3": "step size ‖Δx‖", "4": "effective lr (x solid, y dotted)",
-              "5": f"distance to {target_name}"}
+    titles = {"2": t("loss {name}", lang, name=loss_name), "3": t("step size ‖Δx‖", lang),
+              "4": t("effective lr (x solid, y dotted)", lang), "5": t(distance_title, lang)}
     annotations = []
     for suffix, domain in PANELS:
         layout["xaxis" + suffix] = dict(domain=[0.71, 1.0], anchor="y" + suffix, range=[0, max(steps, 1)],
-                                        showticklabels=suffix == "5", title="step" if suffix == "5" else None,
+                                        showticklabels=suffix == "5", title=t("step", lang) if suffix == "5" else None,
                                         matches=None if suffix == "5" else "x5", showgrid=True, gridcolor="#eeeeee",
                                         zeroline=False)
         is_log = suffix != "2" or loss_log
@@ -397,18 +402,20 @@ def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, target_
     buttons = []
     for label, seconds in PLAY_SECONDS.items():
         duration = float(np.clip(seconds * 1000 / max(n_frames, 1), 1000 / 60, 600))
-        buttons.append(dict(label=label, method="animate",
+        buttons.append(dict(label=t(label, lang), method="animate",
                             args=[None, dict(frame=dict(duration=duration, redraw=False), fromcurrent=False,
                                              transition=dict(duration=0), mode="immediate")]))
-    buttons.append(dict(label="❚❚ Pause", method="animate",
+    buttons.append(dict(label=t("❚❚ Pause", lang), method="animate",
                         args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0),
                                            mode="immediate")]))
     layout["updatemenus"] = [dict(type="buttons", direction="left", showactive=False, x=0.0, y=-0.09,
                                   xanchor="left", yanchor="top", pad=dict(t=0, r=6), buttons=buttons,
                                   font=dict(size=font_size))]
+    step_prefix, step_suffix = around("step {k}", lang)  # Plotly writes the step between the two
     layout["sliders"] = [dict(
         active=n_frames - 1, x=0.36, y=-0.06, len=0.64, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
-        currentvalue=dict(prefix="step ", font=dict(size=font_size)), transition=dict(duration=0),
+        currentvalue=dict(prefix=step_prefix, suffix=step_suffix, font=dict(size=font_size)),
+        transition=dict(duration=0),
         # one label per frame is unreadable past a few dozen: then only "step k" above the slider speaks
         font=dict(size=max(font_size - 4, 8), color="#666666" if n_frames <= 40 else "rgba(0,0,0,0)"),
         steps=[dict(label=str(int(k)), method="animate",

@@ -3,7 +3,8 @@
 The app builds a Scene from its widgets, writes it to the URL with ``to_query`` and reads a
 shared link back with ``from_query``, which never raises: every malformed, unknown or
 out-of-range value falls back to its default and adds a warning naming the field and its
-valid range.  ``simulate`` runs every run of a scene with ``optim_core``.
+valid range.  The warnings are ``i18n.Message``s: English strings that the page renders in its
+own language.  ``simulate`` runs every run of a scene with ``optim_core``.
 
 No Streamlit here: the scene is plain data, testable on its own.
 """
@@ -19,6 +20,8 @@ import numpy as np
 import optim_core
 import surfaces
 from optim_core import schedules
+
+from .i18n import Message, TranslatedError
 
 
 def _two_digit_grid(low_exponent, high_exponent):
@@ -271,10 +274,12 @@ def to_query(scene: Scene) -> dict:
 
 
 class _Reader:
-    """Reads query values one by one, collecting a warning for each one it cannot use."""
+    """Reads query values one by one, collecting a warning (a Message) for each one it cannot use.
+    ``where`` names the part of the URL being read when it is not the URL as a whole (one run)."""
 
-    def __init__(self, query: Mapping):
+    def __init__(self, query: Mapping, where: Message | None = None):
         self.query = query
+        self.where = where
         self.warnings = []
 
     def raw(self, key):
@@ -283,17 +288,28 @@ class _Reader:
             value = value[-1] if value else None
         return value
 
-    def refuse(self, key, text, valid, default):
-        shown = text if len(str(text)) <= 60 else str(text)[:57] + "…"
-        self.warnings.append(f"URL value {key}={shown!r} is not valid ({valid}); using {_format(default)!s}.")
+    def refuse(self, key, text, valid: Message, default, outcome: Message | None = None):
+        """Warn that ``key=text`` is not ``valid`` and say what happens instead (default: ``default`` is used)."""
+        shown = repr(text if len(str(text)) <= 60 else str(text)[:57] + "…")
+        outcome = outcome or Message("using {default}", default=_format(default))
+        if self.where is None:
+            self.warnings.append(Message("URL value {key}={shown} is not valid ({valid}); {outcome}.", key=key,
+                                         shown=shown, valid=valid, outcome=outcome))
+        else:
+            self.warnings.append(Message("{where}: {key}={shown} is not valid ({valid}); {outcome}.",
+                                         where=self.where, key=key, shown=shown, valid=valid, outcome=outcome))
         return default
 
     def number(self, key, default, low, high, integer=False, choices=None):
         text = self.raw(key)
         if text is None:
             return default
-        kind = "a whole number" if integer else "a number"
-        valid = f"{kind} from {low:g} to {high:g}" if choices is None else "one of " + ", ".join(map(_format, choices))
+        if choices is not None:
+            valid = Message("one of {choices}", choices=", ".join(map(_format, choices)))
+        elif integer:
+            valid = Message("a whole number from {low:g} to {high:g}", low=low, high=high)
+        else:
+            valid = Message("a number from {low:g} to {high:g}", low=low, high=high)
         try:
             value = float(text)
         except ValueError:
@@ -310,7 +326,7 @@ class _Reader:
             return default
         if text in ("0", "1"):
             return text == "1"
-        return self.refuse(key, text, "0 or 1", default)
+        return self.refuse(key, text, Message("0 or 1"), default)
 
     def choice(self, key, default, choices):
         text = self.raw(key)
@@ -318,15 +334,15 @@ class _Reader:
             return default
         if text in choices:
             return text
-        return self.refuse(key, text, "one of " + ", ".join(choices), default)
+        return self.refuse(key, text, Message("one of {choices}", choices=", ".join(choices)), default)
 
 
 def _parse_run(text: str, reader: _Reader, index: int):
     optimizer, _, rest = str(text).partition(":")
-    key = f"run {index + 1}"
+    key = Message("run {n}", n=index + 1)
     if optimizer not in optim_core.names():
-        reader.refuse(key, text, "an optimizer: " + ", ".join(optim_core.names()), "—")
-        reader.warnings[-1] = reader.warnings[-1].replace("using —", "run left out")
+        reader.refuse(key, text, Message("an optimizer: {names}", names=", ".join(optim_core.names())), None,
+                      outcome=Message("run left out"))
         return None
     specs = {spec.name: spec for spec in optim_core.hyper_specs(optimizer)}
     hyper = {}
@@ -334,10 +350,11 @@ def _parse_run(text: str, reader: _Reader, index: int):
         name, _, value = item.partition("=")
         spec = specs.get(name)
         if spec is None:
-            reader.warnings.append(f"URL value {key}: {name!r} is not a hyperparameter of {optimizer} "
-                                   f"({', '.join(specs)}); ignored.")
+            reader.warnings.append(Message("URL value {key}: {name} is not a hyperparameter of {optimizer} ({names}); "
+                                           "ignored.", key=key, name=repr(name), optimizer=optimizer,
+                                           names=", ".join(specs)))
             continue
-        sub = _Reader({name: value})
+        sub = _Reader({name: value}, where=Message("run {n} ({optimizer})", n=index + 1, optimizer=optimizer))
         if spec.choices:
             if isinstance(spec.default, bool):
                 hyper[name] = sub.flag(name, spec.default)
@@ -349,9 +366,9 @@ def _parse_run(text: str, reader: _Reader, index: int):
             high = max(high, max(SLIDER_OPTIONS.get(name, (high,))))
             parsed = sub.number(name, spec.default, low, high)
             if parsed != spec.default and not _in_engine_range(spec, parsed):
-                parsed = sub.refuse(name, value, "see the slider's range", spec.default)
+                parsed = sub.refuse(name, value, Message("see the slider's range"), spec.default)
             hyper[name] = parsed
-        reader.warnings += [f"{key} ({optimizer}): {w[len('URL value '):]}" for w in sub.warnings]
+        reader.warnings += sub.warnings
     return RunSpec.of(optimizer, **hyper)
 
 
@@ -363,7 +380,8 @@ def _in_engine_range(spec, value) -> bool:
 
 def from_query(query: Mapping) -> tuple:
     """(Scene, warnings) from URL query parameters; never raises.  A missing key takes the
-    default scene's value; so does every value that cannot be used, with a warning."""
+    default scene's value; so does every value that cannot be used, with a warning (a Message:
+    the English text, renderable in the page's language)."""
     reader = _Reader(query)
     default = DEFAULT_SCENE
     surface_id = reader.choice("surface", default.surface, surfaces.names() + (FORMULA,))
@@ -376,15 +394,16 @@ def from_query(query: Mapping) -> tuple:
             surface = surfaces.from_formula(formula, x_range=x_range, y_range=y_range)
         except ValueError as error:
             shown = formula if len(formula) <= 60 else formula[:57] + "…"
-            reader.warnings.append(f"URL value formula={shown!r} cannot be used ({error}); using the default "
-                                   f"surface.")
+            reader.warnings.append(Message("URL value formula={shown} cannot be used ({error}); using the default "
+                                           "surface.", shown=repr(shown), error=Message.of(error)))
             surface_id, formula = default.surface, ""
     specs = () if surface_id == FORMULA else surfaces.param_specs(surface_id)
     surface_params = tuple((spec.name, reader.number(f"surface.{spec.name}", spec.default, spec.low, spec.high))
                            for spec in specs)
     unknown = sorted(k for k in query if k.startswith("surface.") and k[8:] not in {s.name for s in specs})
     for key in unknown:
-        reader.warnings.append(f"URL value {key} is not a parameter of {surface_id}; ignored.")
+        reader.warnings.append(Message("URL value {key} is not a parameter of {surface}; ignored.", key=key,
+                                       surface=surface_id))
     if surface_id != FORMULA:
         surface = surfaces.get(surface_id, **dict(surface_params))
     start = _parse_start(reader, surface, default if surface_id == default.surface else None)
@@ -395,7 +414,8 @@ def from_query(query: Mapping) -> tuple:
     else:
         run_texts = [run_texts] if isinstance(run_texts, str) else list(run_texts)
         if len(run_texts) > MAX_RUNS:
-            reader.warnings.append(f"URL has {len(run_texts)} runs; the page shows at most {MAX_RUNS}.")
+            reader.warnings.append(Message("URL has {count} runs; the page shows at most {max_runs}.",
+                                           count=len(run_texts), max_runs=MAX_RUNS))
         runs = tuple(r for i, t in enumerate(run_texts[:MAX_RUNS]) if (r := _parse_run(t, reader, i)) is not None)
 
     base = Scene()
@@ -425,10 +445,11 @@ def from_query(query: Mapping) -> tuple:
 
 
 def check_range(low, high, name: str) -> tuple:
-    """A typed domain (low, high): finite, low < high, within ±RANGE_LIMIT; ValueError otherwise."""
+    """A typed domain (low, high): finite, low < high, within ±RANGE_LIMIT; a ValueError
+    (``i18n.TranslatedError``, ``name`` translated when the table has it) otherwise."""
     if not (math.isfinite(low) and math.isfinite(high) and -RANGE_LIMIT <= low < high <= RANGE_LIMIT):
-        raise ValueError(f"{name} = ({low:g}, {high:g}) is not valid: give low < high, both within "
-                         f"±{RANGE_LIMIT:g}")
+        raise TranslatedError(Message("{name} = ({low:g}, {high:g}) is not valid: give low < high, both within "
+                                      "±{limit:g}", name=Message(name), low=low, high=high, limit=RANGE_LIMIT))
     return (float(low), float(high))
 
 
@@ -436,7 +457,7 @@ def _parse_range(reader: _Reader, key: str) -> tuple:
     text = reader.raw(key)
     if text is None:
         return FORMULA_RANGE
-    valid = f"low,high with low < high, both within ±{RANGE_LIMIT:g}"
+    valid = Message("low,high with low < high, both within ±{limit:g}", limit=RANGE_LIMIT)
     try:
         low, high = (float(p) for p in str(text).split(","))
         return check_range(low, high, key)
@@ -457,7 +478,8 @@ def _parse_start(reader: _Reader, surface, default_scene):
     if text is None:
         return fallback
     (x_lo, x_hi), (y_lo, y_hi) = start_bounds(surface)
-    valid = f"x,y with x in [{x_lo:g}, {x_hi:g}] and y in [{y_lo:g}, {y_hi:g}]"
+    valid = Message("x,y with x in [{x_lo:g}, {x_hi:g}] and y in [{y_lo:g}, {y_hi:g}]", x_lo=x_lo, x_hi=x_hi,
+                    y_lo=y_lo, y_hi=y_hi)
     parts = str(text).split(",")
     try:
         x, y = (float(p) for p in parts)
@@ -505,12 +527,16 @@ class RunSummary:
     final_xy: tuple
 
     @property
-    def status_text(self) -> str:
+    def status_message(self) -> Message:
         if self.status == "diverged":
-            return f"diverged at step {self.stopped_at}"
+            return Message("diverged at step {k}", k=self.stopped_at)
         if self.status == "converged":
-            return f"converged at step {self.stopped_at} (‖∇f‖ ≤ 1e-8)"
-        return f"ran all {self.stopped_at} steps"
+            return Message("converged at step {k} (‖∇f‖ ≤ 1e-8)", k=self.stopped_at)
+        return Message("ran all {n} steps", n=self.stopped_at)
+
+    @property
+    def status_text(self) -> str:
+        return str(self.status_message)
 
 
 def summarise(scene: Scene, trajectories) -> tuple:

@@ -1,0 +1,504 @@
+"""The page in English or Chinese: ``t(english, lang, **params)``, gettext-style.
+
+The English text is the key and the template: ``t("diverged at step {k}", "zh", k=13)`` looks the
+English up in ``ZH`` and formats what it finds ("在第 13 步发散"); in English, or for a text the
+table does not have, the English itself is formatted.  Every text goes through ``str.format``, so
+a literal brace is written twice (``"%{{x:.3g}}"`` for Plotly's hover templates).
+
+Texts made before the page's language is known (the URL reader's warnings, errors raised deep
+down) are ``Message``s: a ``str`` holding the English, which also remembers its template and
+parameters so the page can ``render`` it in its own language.  A parameter that is itself a
+Message is rendered in the same language; an error with a ``zh`` attribute (``FormulaError``)
+shows that in Chinese.
+
+Algorithm names (SGD, Momentum, Adam, …), parameter names (lr, mu, beta1, …), run labels
+("Adam lr=0.3"), numbers and formulas stay as they are in both languages.
+
+No Streamlit here, and no state: the table is a constant.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from types import MappingProxyType
+
+LANGUAGE_NAMES = MappingProxyType({"en": "English", "zh": "中文"})  # each language in its own words
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def has_chinese(text: str) -> bool:
+    return bool(_CJK.search(str(text)))
+
+
+def t(text: str, lang: str, /, **params) -> str:
+    """``text`` in ``lang`` ("en" | "zh"), formatted with ``params`` (Messages and errors among
+    them are rendered in ``lang`` too)."""
+    template = ZH.get(text, text) if lang == "zh" else text
+    return template.format(**{name: render(value, lang) for name, value in params.items()})
+
+
+def render(value, lang: str):
+    """A Message or an error in ``lang``; any other value as it is (numbers keep their format specs)."""
+    if isinstance(value, Message):
+        return value.render(lang)
+    if isinstance(value, BaseException):
+        message = getattr(value, "message", None)
+        if isinstance(message, Message):
+            return message.render(lang)
+        zh = getattr(value, "zh", None)
+        return zh if lang == "zh" and isinstance(zh, str) else str(value)
+    return value
+
+
+class Message(str):
+    """Text to be shown later in the page's language: the English string, plus its template and
+    parameters.  ``Message.of(error)`` keeps an error's message (and its Chinese, if it has one)."""
+
+    zh = None  # a Chinese text given as it is (from an error's ``zh``), instead of the table's
+
+    def __new__(cls, template: str, /, **params):
+        self = super().__new__(cls, t(template, "en", **params))
+        self.template, self.params = template, params
+        return self
+
+    def __getnewargs_ex__(self):
+        return (self.template,), self.params
+
+    def render(self, lang: str) -> str:
+        if lang == "zh" and self.zh is not None:
+            return self.zh
+        return t(self.template, lang, **self.params)
+
+    @classmethod
+    def of(cls, error: BaseException) -> "Message":
+        """An error's message: its Message if it carries one, else its text (and ``error.zh`` in Chinese)."""
+        message = getattr(error, "message", None)
+        if isinstance(message, Message):
+            return message
+        text = cls("{text}", text=str(error))
+        zh = getattr(error, "zh", None)
+        if isinstance(zh, str):
+            text.zh = zh
+        return text
+
+
+class TranslatedError(ValueError):
+    """A ValueError whose text is a Message: ``str(error)`` is the English, ``error.message`` renders."""
+
+    def __init__(self, message: Message):
+        super().__init__(str(message))
+        self.message = message
+
+    def __reduce__(self):
+        return TranslatedError, (self.message,)
+
+
+def translator(lang: str):
+    """``text -> t(text, lang)`` with the language fixed now: a widget's format_func (Streamlit may call it
+    outside the script run that made the widget)."""
+    return lambda text: t(text, lang)
+
+
+def placeholders(template: str) -> set:
+    """The named fields of a template with their format specs: {("k", ""), ("value", ".3g")}."""
+    return {(name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None}
+
+
+def around(template: str, lang: str) -> tuple:
+    """The text before and after the one placeholder of ``template`` in ``lang``: ("step ", "") for
+    "step {k}", for a widget that writes the value itself (a Plotly slider's prefix and suffix)."""
+    parts = list(string.Formatter().parse(ZH.get(template, template) if lang == "zh" else template))
+    before = parts[0][0]
+    after = "".join(literal for literal, *_ in parts[1:])
+    return before, after
+
+
+def separator(lang: str) -> str:
+    """Between the items of a list in running text."""
+    return "，" if lang == "zh" else ", "
+
+
+# --- surfaces -------------------------------------------------------------------------------------
+
+SURFACE_NAMES_ZH = MappingProxyType({
+    "bowl": "拉长的碗",
+    "ill_conditioned": "病态二次函数",
+    "saddle": "鞍点",
+    "monkey_saddle": "猴鞍面",
+    "rosenbrock": "Rosenbrock 函数",
+    "beale": "Beale 函数",
+    "himmelblau": "Himmelblau 函数",
+    "rastrigin": "Rastrigin 函数",
+    "six_hump_camel": "六峰驼背函数",
+    "two_wells": "双势阱（局部与全局极小值）",
+})
+_PARAMETRISED = ("ill_conditioned", "rosenbrock")  # their English titles end in their parameters: " (κ = 10, 0°)"
+
+
+def surface_title(surface, lang: str) -> str:
+    """The surface's title in ``lang``; a typed formula's title is the formula itself."""
+    if lang != "zh" or surface.id not in SURFACE_NAMES_ZH:
+        return surface.title
+    name = SURFACE_NAMES_ZH[surface.id]
+    if surface.id in _PARAMETRISED and " (" in surface.title:
+        name += surface.title[surface.title.index(" ("):]
+    return name
+
+
+def surface_name(surface_id: str, english_title: str, lang: str) -> str:
+    """The short name of a surface for the surface menu (no parameters)."""
+    if lang == "zh" and surface_id in SURFACE_NAMES_ZH:
+        return SURFACE_NAMES_ZH[surface_id]
+    return english_title.split(" (")[0]
+
+
+# --- the table --------------------------------------------------------------------------------------
+
+ZH = MappingProxyType({
+    # --- the page and the sidebar (app.py) ---
+    "Optimizer paths": "优化器的路径",
+    "Language": "语言",
+    "Projector": "投影",
+    "Larger type, thicker paths, fewer controls on screen.": "更大的字、更粗的路径、屏幕上更少的控件。",
+    "Preset": "预设",
+    "Load a well-known figure in one click.": "一键载入一张经典的图。",
+    "your own scene": "自定义场景",
+    "Surface": "曲面",
+    "✎ your own formula f(x, y)": "✎ 自己输入公式 f(x, y)",
+    "Python syntax: + − * / ** and sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, arctan; the names "
+    "x, y, pi, e. Example: (1-x)**2 + 100*(y-x**2)**2":
+        "Python 语法：+ − * / ** 以及 sin、cos、tan、exp、log、log10、sqrt、abs、tanh、sinh、cosh、arctan；"
+        "可用的名称有 x、y、pi、e。例如：(1-x)**2 + 100*(y-x**2)**2",
+    "x from": "x 下限",
+    "x to": "x 上限",
+    "y from": "y 下限",
+    "y to": "y 上限",
+    "x range": "x 范围",
+    "y range": "y 范围",
+    "{error}. The previous surface stays.": "{error}。仍保留之前的曲面。",
+    "start x": "起点 x",
+    "start y": "起点 y",
+    "…or click on the chart to start there.": "……或在图上点击，从那里出发。",
+    "steps": "步数",
+    "Runs": "运行",
+    "➕ Add run": "➕ 添加运行",
+    "↺ Reset runs": "↺ 重置运行",
+    "Back to the preset's runs (the book's comparison for your own scene).":
+        "恢复预设中的运行（自定义场景则恢复书中的对比）。",
+    "More: learning rate over time, noise, display": "更多：学习率随时间的变化、噪声、显示",
+    "**Learning rate over time**": "**学习率随时间的变化（学习率退火）**",
+    "lr schedule (applies to every run)": "学习率衰减方式（作用于每个运行）",
+    "constant": "恒定",
+    "step decay": "随步数衰减",
+    "exponential  η₀·e^(−kt)": "指数衰减  η₀·e^(−kt)",
+    "1/t  η₀/(1 + kt)": "1/t 衰减  η₀/(1 + kt)",
+    "multiply by": "乘以",
+    "every (steps)": "每隔（步）",
+    "momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)":
+        "动量递增：μ 在 N 步内从 0.5 增加到该运行的 μ（0：关闭）",
+    "**Noise and display**": "**噪声与显示**",
+    "gradient noise σ": "梯度噪声 σ",
+    "seed": "随机种子",
+    "tolerance for 'steps to reach'": "“达到所需步数”的容差",
+    "running (Polyak) average": "参数的运行平均（Polyak 平均）",
+    "gradient field (−∇f arrows)": "梯度场（−∇f 箭头）",
+    "{badge} Run {n}: {title}": "{badge} 运行 {n}：{title}",
+    "optimizer": "优化器",
+    "Remove this run": "删除此运行",
+    # hyperparameters: the sliders' labels (app.HYPER_LABELS) and optim_core's help texts
+    "learning rate η (log scale)": "学习率 η（对数刻度）",
+    "momentum μ": "动量 μ",
+    "decay rate ρ": "衰减率 ρ",
+    "ε (log scale)": "ε（对数刻度）",
+    "weight decay λ": "权值衰减 λ",
+    "bias correction": "偏置校正",
+    "ε placement": "ε 的位置",
+    "Nesterov form": "Nesterov 的形式",
+    "learning rate": "学习率",
+    "momentum (friction) coefficient": "动量（摩擦）系数",
+    "first-moment decay": "一阶矩的衰减率",
+    "second-moment decay": "二阶矩的衰减率",
+    "cache decay rate": "cache 的衰减率",
+    "√s + eps (outside) or √(s + eps) (inside)": "√s + eps（根号外）或 √(s + eps)（根号内）",
+    "numerical stabiliser": "数值稳定项（防止除以 0）",
+    "where the gradient is taken": "在哪里计算梯度",
+    "divide m, v by (1 − βᵗ)": "把 m、v 除以 (1 − βᵗ)",
+    "decay rate": "衰减率",
+    "decoupled decay": "解耦的权值衰减",
+    "outside": "根号外",
+    "inside": "根号内",
+    "book": "书中的形式",
+    "lookahead": "前瞻形式",
+    "reformulated": "变换后的形式",
+    # surface parameters (surfaces' ParamSpec labels)
+    "condition number κ": "条件数 κ",
+    "valley angle (degrees)": "山谷的角度（度）",
+    "a (minimum at (a, a²))": "a（极小值在 (a, a²)）",
+    "b (valley steepness)": "b（山谷的陡峭程度）",
+    # stability cues
+    ":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction oscillates with growing "
+    "amplitude on the local quadratic model]":
+        ":red[⚠ 起点处 lr = {lr:.3g} ≥ {rule} = {limit:.3g}：在局部二次模型上，最陡的方向会以越来越大的幅度振荡]",
+    "2/λmax at the start = {lr_max:.3g}; {rule} = {limit:.3g}": "起点处 2/λmax = {lr_max:.3g}；{rule} = {limit:.3g}",
+    "2/λmax at the start = {lr_max:.3g}": "起点处 2/λmax = {lr_max:.3g}",
+    "Curvature at the start: Hessian eigenvalues {eigen}, condition number κ = {kappa:.4g}; {limit}.":
+        "起点处的曲率：Hessian 矩阵的特征值为 {eigen}，条件数 κ = {kappa:.4g}；{limit}。",
+    "no direction curves upward here, so no learning rate is stable on the local model":
+        "这里没有向上弯曲的方向，所以在局部模型上没有稳定的学习率",
+    "gradient descent on the local quadratic model is stable only for lr < 2/λmax = {lr_max:.4g} "
+    "(Momentum: lr < 2(1 + μ)/λmax)":
+        "在局部二次模型上，梯度下降只在 lr < 2/λmax = {lr_max:.4g} 时稳定（Momentum：lr < 2(1 + μ)/λmax）",
+    # the page
+    "This setting cannot be run: {error}": "这个设置无法运行：{error}",
+    "Dismiss": "关闭",
+    "Paths": "路径",
+    "Explore": "探索",
+    "3-D surface": "三维曲面",
+    "Update rules": "更新规则",
+    "No runs: add one in the sidebar.": "没有运行：请在侧边栏添加一个。",
+    "▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on the surface to "
+    "start there. Hover a moving marker for the curvature where it is.":
+        "点 ▶ 播放，每条路径从起点开始动起来；拖动步数滑块可以逐步查看。在曲面上任意处点击，就从那里出发。"
+        "把鼠标停在移动的标记上，可以看到该处的曲率。",
+    "**{title}**: {intuition}": "**{title}**：{intuition}",
+    # the summary table
+    "run": "运行",
+    "status": "状态",
+    "final f − f*": "最终的 f − f*",
+    "steps to reach tol": "达到容差所需步数",
+    "distance to minimum": "到极小值的距离",
+    "final point": "终点",
+    "not reached": "未达到",
+    "ran all {n} steps": "跑完了全部 {n} 步",
+    "converged at step {k} (‖∇f‖ ≤ 1e-8)": "在第 {k} 步收敛（‖∇f‖ ≤ 1e-8）",
+    "diverged at step {k}": "在第 {k} 步发散",
+    # presets (viz/scene.py PRESETS)
+    "The book's comparison (ch. 6)": "书中的对比（第 6 章）",
+    "f = x²/20 + y² from (−7, 2), 30 steps: SGD zig-zags, Momentum rolls like a ball, AdaGrad damps the steep "
+    "direction, Adam combines both.":
+        "f = x²/20 + y²，从 (−7, 2) 出发，30 步：SGD 呈“之”字形移动，Momentum 像小球在碗中滚动，"
+        "AdaGrad 减弱陡峭方向的更新，Adam 融合了两者。",
+    "A saddle point": "鞍点",
+    "f = x² − y², starting just off the ridge: SGD lingers near the saddle, Momentum and Adam escape, Newton jumps "
+    "onto the saddle.":
+        "f = x² − y²，从紧挨着山脊的地方出发：SGD 在鞍点附近徘徊，Momentum 和 Adam 逃离鞍点，Newton 一步跳到鞍点上。",
+    "The Rosenbrock valley": "Rosenbrock 山谷",
+    "A curved, flat-bottomed valley: SGD crawls, Momentum and Nesterov follow the valley, Newton needs a handful of "
+    "steps.":
+        "一条弯曲、谷底平坦的山谷：SGD 缓慢爬行，Momentum 和 Nesterov 沿着山谷前进，Newton 只需几步。",
+    "Beale's function, the classic set": "Beale 函数，经典的一组",
+    "The optimizers of the well-known animations on Beale's function, from (1, 1.5).":
+        "那些著名动画里的优化器，在 Beale 函数上从 (1, 1.5) 出发。",
+    "Ill-conditioned bowl, κ = 100": "病态的碗，κ = 100",
+    "A rotated quadratic with condition number 100: SGD at lr just under 2/λmax zig-zags, Momentum at its "
+    "theoretical optimum (lr*, mu*) converges fast, Adam rotates badly.":
+        "一个旋转过的二次函数，条件数为 100：学习率略低于 2/λmax 的 SGD 呈“之”字形移动，"
+        "取理论最优 (lr*, mu*) 的 Momentum 收敛很快，Adam 受旋转的影响很大。",
+    # the equations panel (viz/equations.py)
+    "Steps straight down the gradient; on a long, narrow bowl the gradient does not point at the minimum, so the "
+    "path zig-zags across the valley, as in the book's figure.":
+        "沿着负梯度方向直接走一步；在细长的碗里，梯度的方向并没有指向最小值的方向，"
+        "所以路径在山谷两侧来回，呈“之”字形移动，和书中的图一样。",
+    "A ball rolling in the bowl: the velocity keeps what agrees from step to step (the long, gentle direction) and "
+    "cancels what flips sign (the steep one); mu acts like friction.":
+        "Momentum（动量法）像小球在碗中滚动：速度保留每一步方向一致的部分（平缓的长方向），"
+        "抵消正负交替的部分（陡峭的方向）；mu 的作用像摩擦系数。",
+    "Momentum that looks ahead: the gradient is taken where the velocity is about to carry the point, so it brakes "
+    "before overshooting.":
+        "向前看的动量法：在速度即将把点带到的位置（x + mu·v）计算梯度，所以在越过最优点之前就会减速。",
+    "Each coordinate gets its own learning rate, divided by the root of all its squared gradients so far: steep "
+    "directions are damped at once, but the rates only ever shrink, so it stalls.":
+        "每个坐标有自己的学习率，除以到目前为止所有梯度平方和的平方根：陡峭的方向立刻被减弱，"
+        "但学习率只会越来越小，所以更新最后会停下来。",
+    "AdaGrad with a memory that fades (decay_rate): the per-coordinate rate adapts without shrinking forever.":
+        "带有逐渐遗忘的记忆（decay_rate）的 AdaGrad：逐坐标的学习率会自适应调整，但不会单调地变小。",
+    "Momentum on the gradient (m) plus RMSProp's per-coordinate scaling (v), with bias correction because m and v "
+    "start at zero.":
+        "梯度上的动量（m）加上 RMSProp 的逐坐标缩放（v），因为 m 和 v 从 0 开始，所以要做偏置校正。",
+    "Jumps to the minimum of the local quadratic model: one step on a quadratic bowl, but it heads for any "
+    "stationary point, saddles included.":
+        "直接跳到局部二次模型的极小值：在二次的碗上一步到位，但它会奔向任何驻点，包括鞍点。",
+    "RMSProp whose step size carries its own units: a running average of past steps replaces the learning rate.":
+        "步长自带单位的 RMSProp：用过去各步的滑动平均代替学习率。",
+    "Adam with a Nesterov-style look-ahead on the momentum term.": "在动量项上做 Nesterov 式前瞻的 Adam。",
+    "Adam that divides by the largest v seen so far, so a coordinate's step size never grows back.":
+        "除以到目前为止最大的 v 的 Adam，所以每个坐标的步长不会再变大。",
+    "Adam with weight decay applied to the parameters directly, decoupled from the gradient scaling.":
+        "把权值衰减直接作用在参数上的 Adam，与梯度的缩放解耦。",
+    "eps outside the square root (the notes, PyTorch)": "eps 在平方根外（笔记、PyTorch 的写法）",
+    "eps inside the square root (optax's eps_root)": "eps 在平方根内（optax 的 eps_root）",
+    "the book's Adam: eps added to the uncorrected √v": "书中的 Adam：eps 加在未校正的 √v 上",
+    "bias correction on": "有偏置校正",
+    "no bias correction (the notes' first form)": "没有偏置校正（笔记中的第一种形式）",
+    "look-ahead form (gradient at x + mu·v)": "前瞻形式（在 x + mu·v 处计算梯度）",
+    "the notes' reformulated form (PyTorch's); its x is the look-ahead point":
+        "笔记中变换后的形式（PyTorch 的写法）；其中的 x 是前瞻点",
+    "singular Hessian: pseudo-inverse, no step along zero curvature":
+        "Hessian 矩阵奇异时用伪逆，沿曲率为零的方向不走",
+    # the URL's warnings (viz/scene.py from_query)
+    "URL value {key}={shown} is not valid ({valid}); {outcome}.": "URL 中的 {key}={shown} 无效（{valid}）；{outcome}。",
+    "{where}: {key}={shown} is not valid ({valid}); {outcome}.": "{where}：{key}={shown} 无效（{valid}）；{outcome}。",
+    "using {default}": "改用 {default}",
+    "run left out": "略去这个运行",
+    "run {n}": "运行 {n}",
+    "run {n} ({optimizer})": "运行 {n}（{optimizer}）",
+    "a whole number from {low:g} to {high:g}": "应为 {low:g} 到 {high:g} 之间的整数",
+    "a number from {low:g} to {high:g}": "应为 {low:g} 到 {high:g} 之间的数",
+    "one of {choices}": "应为以下之一：{choices}",
+    "0 or 1": "应为 0 或 1",
+    "an optimizer: {names}": "应为一个优化器：{names}",
+    "see the slider's range": "见滑块的范围",
+    "low,high with low < high, both within ±{limit:g}": "应为 下限,上限，下限 < 上限，且都在 ±{limit:g} 以内",
+    "x,y with x in [{x_lo:g}, {x_hi:g}] and y in [{y_lo:g}, {y_hi:g}]":
+        "应为 x,y，其中 x 在 [{x_lo:g}, {x_hi:g}] 内，y 在 [{y_lo:g}, {y_hi:g}] 内",
+    "URL value {key}: {name} is not a hyperparameter of {optimizer} ({names}); ignored.":
+        "URL 中的 {key}：{name} 不是 {optimizer} 的超参数（{names}）；已忽略。",
+    "URL value formula={shown} cannot be used ({error}); using the default surface.":
+        "URL 中的公式 formula={shown} 无法使用（{error}）；改用默认曲面。",
+    "URL value {key} is not a parameter of {surface}; ignored.": "URL 中的 {key} 不是 {surface} 的参数；已忽略。",
+    "URL has {count} runs; the page shows at most {max_runs}.": "URL 中有 {count} 个运行；页面最多显示 {max_runs} 个。",
+    "{name} = ({low:g}, {high:g}) is not valid: give low < high, both within ±{limit:g}":
+        "{name} = ({low:g}, {high:g}) 无效：下限必须小于上限，且都在 ±{limit:g} 以内",
+    # the main figure (viz/figures.py)
+    "▶ Play": "▶ 播放",
+    "▶▶ Fast": "▶▶ 快速",
+    "▶ Slow": "▶ 慢速",
+    "❚❚ Pause": "❚❚ 暂停",
+    "step {k}": "第 {k} 步",
+    "step": "步数",
+    "click grid": "点击网格",
+    "click to start here": "点击从这里出发",
+    "minima": "极小值",
+    "saddles": "鞍点",
+    "minimum (%{{x:.4g}}, %{{y:.4g}})": "极小值 (%{{x:.4g}}, %{{y:.4g}})",
+    "saddle (%{{x:.4g}}, %{{y:.4g}})": "鞍点 (%{{x:.4g}}, %{{y:.4g}})",
+    "start": "起点",
+    "start (%{{x:.4g}}, %{{y:.4g}})": "起点 (%{{x:.4g}}, %{{y:.4g}})",
+    "now": "当前位置",
+    "{label} · average": "{label} · 平均",
+    "running average, step %{{pointNumber}}": "运行平均，第 %{{pointNumber}} 步",
+    "step %{{x}}: %{{y:.3g}}": "第 %{{x}} 步：%{{y:.3g}}",
+    "{label}, step {k}<br>Hessian eigenvalues {low:.3g}, {high:.3g}; κ = {kappa:.3g}":
+        "{label}，第 {k} 步<br>Hessian 矩阵的特征值 {low:.3g}, {high:.3g}；κ = {kappa:.3g}",
+    "loss {name}": "损失 {name}",
+    "step size ‖Δx‖": "步长 ‖Δx‖",
+    "effective lr (x solid, y dotted)": "有效学习率（x 实线，y 虚线）",
+    "distance to nearest minimum": "到最近极小值的距离",
+    "distance to the saddle": "到鞍点的距离",
+    # the Explore tab (ui/explore_tab.py)
+    "Sweep": "扫描",
+    "Basins": "吸引域",
+    "Random search": "随机搜索",
+    "One step": "单步分解",
+    "Add a run in the sidebar first: its optimizer and settings are what gets explored.":
+        "请先在侧边栏添加一个运行：探索的就是它的优化器和设置。",
+    "Run {n}: {label}": "运行 {n}：{label}",
+    "run to explore": "要探索的运行",
+    "The page shows at most {n} runs: remove one first.": "页面最多显示 {n} 个运行：请先删除一个。",
+    "Added {label} to the Paths tab.": "已把 {label} 添加到“路径”标签页。",
+    "{param} from": "{param} 下限",
+    "{param} to": "{param} 上限",
+    "{param}: 'from' must be below 'to'": "{param}：下限必须小于上限",
+    "{param}: a log-scaled range must start above 0": "{param}：对数刻度的范围必须从大于 0 的数开始",
+    "{param}: valid values are below {high:g}, so 'to' must be below it": "{param}：有效值都小于 {high:g}，所以上限必须小于它",
+    "Every cell is a full run with that setting; all cells run in one batched call.":
+        "每个格子都是用该设置完整运行一次；所有格子在一次批量计算中一起运行。",
+    "x axis": "x 轴",
+    "y axis": "y 轴",
+    "(none: a 1-D sweep)": "（无：一维扫描）",
+    "resolution": "分辨率",
+    "steps per run": "每个运行的步数",
+    "tolerance": "容差",
+    "colour": "颜色表示",
+    "steps to tol": "达到容差所需步数",
+    "final loss": "最终损失",
+    "Running the sweep…": "正在扫描……",
+    "**Theory on this quadratic**: λmin = {lambda_min:.4g}, λmax = {lambda_max:.4g}, κ = {kappa:.4g}. Gradient "
+    "descent is stable for lr < 2/λmax = **{gd_lr_max:.4g}**. Momentum is fastest at lr* = (2/(√λmin + √λmax))² = "
+    "**{lr_opt:.4g}** and μ* = ((√κ − 1)/(√κ + 1))² = **{mu_opt:.4g}** (Goh, *Why Momentum Really Works*, 2017).":
+        "**这个二次函数上的理论**：λmin = {lambda_min:.4g}，λmax = {lambda_max:.4g}，κ = {kappa:.4g}。"
+        "梯度下降在 lr < 2/λmax = **{gd_lr_max:.4g}** 时稳定。Momentum 在 lr* = (2/(√λmin + √λmax))² = "
+        "**{lr_opt:.4g}**、μ* = ((√κ − 1)/(√κ + 1))² = **{mu_opt:.4g}** 时最快"
+        "（Goh，*Why Momentum Really Works*，2017）。",
+    "{reached} of {cells} settings reached the tolerance, {diverged} diverged; best cell: {best}. Click a cell to "
+    "add that setting as a run.":
+        "{cells} 个设置中有 {reached} 个达到了容差，{diverged} 个发散；最佳格子：{best}。"
+        "点击一个格子，可把该设置添加为运行。",
+    "Every start point of a grid runs the chosen run's optimizer; its colour says which minimum it ends in.":
+        "网格上的每个起点都用所选运行的优化器跑一遍；颜色表示它最终落在哪个极小值。",
+    "{surface} has no minimum to end in: try Himmelblau, two wells, six-hump camel or Rastrigin.":
+        "{surface}没有可以落入的极小值：试试 Himmelblau 函数、双势阱、六峰驼背函数或 Rastrigin 函数。",
+    "starts per side": "每边的起点数",
+    "Starting a run from every point…": "正在从每个点出发运行……",
+    "Reached {found} of the {minima} listed minima.": "到达了所列 {minima} 个极小值中的 {found} 个。",
+    "The notes' recipe: sample lr = 10**uniform(a, b) (other parameters on their own scale), run them all, then "
+    "search a narrower range around the best (coarse to fine). Beware a best value on the edge of its range. Beside "
+    "it: a grid search with the same number of runs.":
+        "笔记中的做法：在对数刻度上采样 lr = 10**uniform(a, b)（其他超参数用各自的刻度），全部运行，"
+        "然后在最佳值附近的更小范围内再搜索（从粗到细）。注意边界上的最佳值。"
+        "右边是运行次数相同的网格搜索，用来对比随机搜索。",
+    "log10 lr range": "log10 lr 的范围",
+    "also sample": "同时采样",
+    "nothing else": "不再采样其他参数",
+    "runs per stage": "每个阶段的运行次数",
+    "Sampling settings…": "正在采样设置……",
+    "Coarse stage: best {param} = {value:.3g} lies on the {edge} edge of [{low:g}, {high:g}]: widen the range":
+        "粗搜索阶段：最佳的 {param} = {value:.3g} 位于 [{low:g}, {high:g}] 的{edge}边界上（边界上的最佳值）：请扩大范围",
+    "Fine stage: best {param} = {value:.3g} lies on the {edge} edge of [{low:g}, {high:g}]: widen the range":
+        "细搜索阶段：最佳的 {param} = {value:.3g} 位于 [{low:g}, {high:g}] 的{edge}边界上（边界上的最佳值）：请扩大范围",
+    "lower": "下",
+    "upper": "上",
+    "{param}: {random} vs {grid}": "{param}：随机 {random} 个，网格 {grid} 个",
+    "{param} in [{low:.3g}, {high:.3g}]": "{param} ∈ [{low:.3g}, {high:.3g}]",
+    "Distinct values tried, random vs grid: {counts}. Fine stage searched {ranges}.":
+        "试过的不同取值个数，随机搜索与网格搜索对比：{counts}。细搜索阶段的范围：{ranges}。",
+    "Add the best setting ({best}) as a run": "把最佳设置（{best}）添加为运行",
+    "One update of one run, split into the terms of its formula, with the actual numbers.":
+        "一个运行的一次参数更新，按公式拆成各项，并给出实际的数值。",
+    "update k": "第 k 次更新",
+    "term": "项",
+    "value": "值",
+    "no bias correction": "无偏置校正",
+    "**The parts add up**: {parts} = {delta} = Δx (largest difference {error:.1e}).":
+        "**各部分相加**：{parts} = {delta} = Δx（最大误差 {error:.1e}）。",
+    "Curvature at x_(k−1): Hessian eigenvalues {eigen}, condition number {condition:.4g}, {lr_max}.":
+        "x_(k−1) 处的曲率：Hessian 矩阵的特征值为 {eigen}，条件数为 {condition:.4g}，{lr_max}。",
+    "no upward curvature": "没有向上弯曲的方向",
+    "The run stopped at step {k}.": "这个运行在第 {k} 步停止。",
+    # the Explore tab's figures (viz/explore.py)
+    "{param} (log scale)": "{param}（对数刻度）",
+    "steps to {gap} ≤ {tol:g}": "达到 {gap} ≤ {tol:g} 所需步数",
+    "log10 final {gap}": "log10 最终的 {gap}",
+    "never reached": "未达到",
+    "never reached tol": "没有达到容差",
+    "diverged": "发散",
+    "cells": "格子",
+    "best cell": "最佳格子",
+    "stability boundary lr = 2(1+μ)/λmax": "稳定边界 lr = 2(1+μ)/λmax",
+    "theory: predicted steps to tol": "理论：预测的达到容差所需步数",
+    "theory optimum (lr*, μ*)": "理论最优 (lr*, μ*)",
+    "theory optimum": "理论最优",
+    "measured": "实测",
+    "%{{x:.3g}}: %{{y}} steps": "%{{x:.3g}}：%{{y}} 步",
+    "theory: |1 − lr·λ|^k": "理论：|1 − lr·λ|^k",
+    "2/λmax: unstable beyond": "2/λmax：超过则不稳定",
+    "2/(λmin+λmax): best": "2/(λmin+λmax)：最佳",
+    "basins": "吸引域",
+    "minimum ({x:.3g}, {y:.3g}): {count} starts": "极小值 ({x:.3g}, {y:.3g})：{count} 个起点",
+    "not converged: {count} starts": "未收敛：{count} 个起点",
+    "diverged: {count} starts": "发散：{count} 个起点",
+    "random, coarse ({n} runs)": "随机搜索，粗（{n} 次运行）",
+    "random, fine ({n} runs)": "随机搜索，细（{n} 次运行）",
+    "grid ({n} runs)": "网格搜索（{n} 次运行）",
+    "final gap %{{y:.3g}}": "最终差距 %{{y:.3g}}",
+    "random: {n} distinct {param} values": "随机搜索：{param} 取了 {n} 个不同的值",
+    "grid: {n} distinct {param} values": "网格搜索：{param} 取了 {n} 个不同的值",
+    "−∇f direction": "−∇f 方向（负梯度）",
+    "momentum part": "动量部分",
+    "Δx, the step taken": "Δx，实际走的一步",
+    "path": "路径",
+    "look-ahead x + μv": "前瞻点 x + μv",
+    "look-ahead point": "前瞻点",
+})
