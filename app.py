@@ -22,6 +22,7 @@ import optim_core
 import surfaces
 from optim_core import analysis
 from viz import equations
+from viz import export
 from viz import figures as fg
 from viz import i18n
 from viz import scene as sc
@@ -314,9 +315,8 @@ def formula_controls() -> None:
 def sidebar(scene: sc.Scene) -> None:
     state = st.session_state
     with st.sidebar:
-        left, right = st.columns(2)
-        left.selectbox(tr("Language"), sc.LANGUAGES, key="lang", format_func=i18n.LANGUAGE_NAMES.get)
-        right.toggle(tr("Projector"), key="projector", help=tr("Larger type, thicker paths, fewer controls on screen."))
+        st.selectbox(tr("Language"), sc.LANGUAGES, key="lang", format_func=i18n.LANGUAGE_NAMES.get)
+        st.toggle(tr("Projector"), key="projector", help=tr("Larger type, thicker paths, fewer controls on screen."))
         st.selectbox(tr("Preset"), (CUSTOM,) + tuple(sc.PRESETS), key="preset",
                      format_func=functools.partial(preset_title, lang=state["lang"]),
                      on_change=on_preset, help=tr("Load a well-known figure in one click."))
@@ -515,6 +515,34 @@ def paths_tab(scene: sc.Scene, view: dict) -> None:
                   "surface to start there. Hover a moving marker for the curvature where it is."))
     st.markdown(summary_table(view["summary"], scene.lang), unsafe_allow_html=True)
     st.caption(curvature_text(scene))
+    export_buttons(scene, view)
+
+
+def export_buttons(scene: sc.Scene, view: dict) -> None:
+    """Downloads for slides and papers.  Each file is made when its button is clicked (a callable
+    ``data``), so the GIF and the MP4 (a second or two each) cost nothing until asked for."""
+    style = PROJECTOR_STYLE if scene.projector else SCREEN_STYLE
+    picture = dict(line_width=style["line_width"] + 0.5, font_size=style["font_size"] + 4 if scene.projector else None)
+    stem = f"optimizer-paths-{scene.surface}"
+    title = i18n.surface_title(scene.surface_object(), scene.lang)
+
+    def trajectories():
+        return sc.simulate(scene)
+
+    files = (
+        ("Interactive HTML", "html", "text/html", lambda: export.standalone_html(view["figure"], title)),
+        ("Animated GIF", "gif", "image/gif", lambda: export.gif_bytes(scene, trajectories(), **picture)),
+        ("MP4 video", "mp4", "video/mp4", lambda: export.mp4_bytes(scene, trajectories(), **picture)),
+        ("PNG image", "png", "image/png", lambda: export.png_bytes(scene, trajectories(), **picture)),
+        ("CSV", "csv", "text/csv", lambda: export.trajectories_csv(scene, trajectories())),
+        ("JSON", "json", "application/json", lambda: export.trajectories_json(scene, trajectories())),
+    )
+    st.markdown(f"**{tr('Export')}**")
+    for column, (label, extension, mime, make) in zip(st.columns(len(files)), files):
+        column.download_button(tr(label), data=make, file_name=f"{stem}.{extension}", mime=mime,
+                               key=f"export_{extension}", on_click="ignore", use_container_width=True)
+    st.caption(tr("HTML plays offline in any browser; GIF and MP4 are for slides; CSV and JSON hold every path "
+                  "with the surface, the start and each run's hyperparameters."))
 
 
 def curvature_text(scene: sc.Scene) -> str:

@@ -255,6 +255,13 @@ def test_projector_mode_enlarges_the_figure_and_travels_in_the_url():
     at.toggle(key="projector").set_value(True).run()
     no_exception(at)
     figure = chart(at)
-    assert figure["layout"]["font"]["size"] == 20 and figure["layout"]["height"] == 760
+    assert figure["layout"]["font"]["size"] == 20 and figure["layout"]["height"] > 600  # screen: 561 (wide bowl)
     assert url(at, "projector") == ["1"]
     assert any("font-size: 20px" in m.value for m in at.markdown)
+
+
+def test_export_buttons_are_offered():
+    at = open_app()
+    no_exception(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Interactive HTML", "Animated GIF", "MP4 video", "PNG image", "CSV", "JSON"]

@@ -35,6 +35,7 @@ NEUTRAL_WORDS = {
     "sin", "cos", "tan", "exp", "log", "log10", "sqrt", "abs", "tanh", "sinh", "cosh", "arctan", "pi",  # formulas
     "min", "max",  # of λmin, λmax
     "inf", "nan",  # a diverged run's numbers
+    "CSV", "JSON",  # file formats, named so in Chinese too
 }
 OWN_NAMES = {"en": "English", "zh": "中文"}  # the language menu names each language in its own words
 RUN_LABEL = re.compile(r"\b(?:%s)(?: [a-z_0-9]+=[^\s,;<]+)+" % "|".join(ALGORITHMS))

@@ -370,7 +370,8 @@ def step_section(scene: sc.Scene) -> None:
     with left:
         st.plotly_chart(CheckedFigure(view["figure"]), key="step_chart")
     with right:
-        st.latex(view["formula"])
+        for line in view["formula"].split(r",\quad"):  # one equation a line: the column is narrow
+            st.latex(line)
         rows = "\n".join(f"| ${latex_words(label, scene.lang)}$ | {value} |" for label, value in view["rows"])
         st.markdown(f"| {tr('term')} | {tr('value')} |\n|---|---|\n" + rows)
         parts = " + ".join(f"${label}$" for label, _ in view["parts"])

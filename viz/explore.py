@@ -147,10 +147,15 @@ def sweep_line_figure(result, *, theory=None, height=420, font_size=14, lang: st
         data.append(dict(type="scatter", x=_f32(xs), y=_f32(predicted), mode="lines",
                          name=t("theory: |1 − lr·λ|^k", lang),
                          line=dict(color="black", dash="dot")))
-        for value, text in ((theory.gd_lr_max, "2/λmax: unstable beyond"), (theory.gd_lr_opt, "2/(λmin+λmax): best")):
+        # the best lr 2/(λmin+λmax) is always left of the limit 2/λmax: its label reads leftwards, the
+        # limit's rightwards, so the two never print over each other even when the lines almost touch
+        for value, text, side, colour in ((theory.gd_lr_max, "2/λmax: unstable beyond", "left", DIVERGED_COLOUR),
+                                          (theory.gd_lr_opt, "2/(λmin+λmax): best", "right", "#333333")):
             x = float(axis_values("lr", np.asarray(value)))
-            shapes.append(dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(dash="dash", width=2)))
-            annotations.append(dict(x=x, y=1, yref="paper", text=t(text, lang), showarrow=False, yanchor="bottom"))
+            shapes.append(dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
+                               line=dict(dash="dash", width=2, color=colour)))
+            annotations.append(dict(x=x, y=1, yref="paper", text=t(text, lang), showarrow=False, yanchor="bottom",
+                                    xanchor=side, font=dict(color=colour)))
     layout = dict(height=height, font=dict(size=font_size), margin=dict(l=60, r=20, t=40, b=50),
                   xaxis=_axis(result.x_param, result.x_values, lang),
                   yaxis=dict(title=t("steps to {gap} ≤ {tol:g}", lang, gap=result.gap, tol=result.tol), type="log"),
@@ -265,7 +270,10 @@ def step_figure(breakdown, surface, back: Background, path_xy: np.ndarray, colou
                                 xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
                                 arrowsize=1.2, arrowwidth=3, arrowcolor=arrow_colour, text=""))
         # the label at the tip, beyond it along the arrow, so labels of different arrows do not collide
-        beyond = tip + 0.12 * span * (vector / (np.linalg.norm(vector) or 1.0))
+        # alternate sides across the arrow too: nearly parallel arrows (momentum part and step) keep apart
+        direction = vector / (np.linalg.norm(vector) or 1.0)
+        across = direction[::-1] * np.array([-1.0, 1.0]) * (1 if len(annotations) % 4 == 0 else -1)
+        beyond = tip + 0.12 * span * direction + 0.08 * span * across
         annotations.append(dict(x=float(beyond[0]), y=float(beyond[1]), xref="x", yref="y", showarrow=False,
                                 text=t(label, lang), bgcolor="rgba(255,255,255,0.85)",
                                 font=dict(color=arrow_colour, size=font_size)))

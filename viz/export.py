@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from . import figures as fg
+from .i18n import surface_title, t
 from . import scene as sc
 
 FORMAT = "optimizer-trajectories/1"
@@ -72,14 +73,36 @@ def export_steps(trajectories, max_frames: int = fg.MAX_FRAMES) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, longest - 1, max_frames)).astype(int))
 
 
-@functools.lru_cache(maxsize=16)
-def _font(size: int):
-    for name in ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf"):
+LATIN_FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf")
+# Debian's fonts-noto-cjk (which .ci/run installs), then other common CJK fonts.
+CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "NotoSansCJK-Regular.ttc",
+             "NotoSansCJKsc-Regular.otf", "wqy-microhei.ttc", "wqy-zenhei.ttc")
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size: int, lang: str = "en"):
+    for name in (CJK_FONTS if lang == "zh" else ()) + LATIN_FONTS:
         try:
             return ImageFont.truetype(name, size)
         except OSError:
             continue
     return ImageFont.load_default(size)
+
+
+@functools.lru_cache(maxsize=1)
+def _has_cjk_font() -> bool:
+    for name in CJK_FONTS:
+        try:
+            ImageFont.truetype(name, 10)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def picture_language(scene) -> str:
+    """The language of the words drawn in pictures: the page's, if a font can draw Chinese here."""
+    return scene.lang if scene.lang == "en" or _has_cjk_font() else "en"
 
 
 def _text_width(font, text: str) -> float:
@@ -128,8 +151,10 @@ class FrameLayout:
 
 
 def legend_texts(scene, surface) -> list:
-    """The legend's entries: each run's label, then the markers' keys."""
-    return [run.label() for run in scene.runs] + (["minimum"] if len(surface.minima) else []) + ["start"]
+    """The legend's entries: each run's label, then the markers' keys (in the pictures' language)."""
+    lang = picture_language(scene)
+    return [run.label() for run in scene.runs] + ([t("minimum", lang)] if len(surface.minima) else []) \
+        + [t("start", lang)]
 
 
 def _plot_size(available_w, available_h, aspect) -> tuple:
@@ -149,7 +174,8 @@ def frame_layout(scene, *, width: int = 960, height: int = 600, font_size: int |
         raise ValueError(f"frame size {width}×{height} is too small: use at least 200×150 pixels")
     surface = surface or scene.surface_object()
     font_size = font_size or max(10, round(height * 0.027))
-    font, small = _font(font_size), _font(max(8, round(font_size * 0.8)))
+    lang = picture_language(scene)
+    font, small = _font(font_size, lang), _font(max(8, round(font_size * 0.8)), lang)
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     aspect = (y_hi - y_lo) / (x_hi - x_lo)
     pad, tick, row = round(font_size * 0.6), round(font_size * 0.35), round(font_size * 1.6)
@@ -303,6 +329,9 @@ def _clip_segments(p: np.ndarray, q: np.ndarray, low: float, high_x: float, high
 class _Renderer:
     """Draws frames of one scene: the static parts once, the paths incrementally."""
 
+    def _step_text(self, k: int, last: int) -> str:
+        return t("step {k} / {n}", self.lang, k=k, n=last)
+
     def __init__(self, scene, trajectories, *, width, height, palette, symbols, line_width, font_size):
         trajectories = tuple(trajectories)
         if len(trajectories) != len(scene.runs):
@@ -310,7 +339,8 @@ class _Renderer:
         self.surface = scene.surface_object()
         self.scene, self.trajectories = scene, trajectories
         self.layout = frame_layout(scene, width=width, height=height, font_size=font_size, surface=self.surface)
-        self.font = _font(self.layout.font_size)
+        self.lang = picture_language(scene)
+        self.font = _font(self.layout.font_size, self.lang)
         self.colours = [_rgb(palette[i % len(palette)]) for i in range(len(trajectories))]
         self.symbols = [symbols[i % len(symbols)] for i in range(len(trajectories))]
         self.line_width = line_width
@@ -359,13 +389,13 @@ class _Renderer:
         left, top, plot_w, plot_h = lay.plot
         canvas = Image.new("RGB", (lay.width * s, lay.height * s), WHITE)
         draw = ImageDraw.Draw(canvas)
-        font, small = _font(lay.font_size * s), _font(max(8, round(lay.font_size * 0.8)) * s)
+        font, small = _font(lay.font_size * s, self.lang), _font(max(8, round(lay.font_size * 0.8)) * s, self.lang)
         pad, tick = round(lay.font_size * 0.6) * s, round(lay.font_size * 0.35) * s
         draw.rectangle((left * s - s, top * s - s, (left + plot_w) * s, (top + plot_h) * s - 1 + s),
                        outline=(120, 120, 120), width=s)
-        title_room = (left + plot_w - left) * s - _text_width(font, "step 0000 / 0000") - pad
-        draw.text((left * s, top * s / 2), _fit(font, self.surface.title, title_room), font=font, fill=TEXT_RGB,
-                  anchor="lm")
+        title_room = (left + plot_w - left) * s - _text_width(font, self._step_text(0, 0).replace("0", "0000")) - pad
+        title = surface_title(self.surface, self.lang)
+        draw.text((left * s, top * s / 2), _fit(font, title, title_room), font=font, fill=TEXT_RGB, anchor="lm")
         (x_lo, x_hi), (y_lo, y_hi) = lay.x_range, lay.y_range
         bottom = (top + plot_h) * s
         for value, label in _ticks(x_lo, x_hi):
@@ -395,7 +425,7 @@ class _Renderer:
                 colour = self.colours[i]
                 draw.line((x, y, x + swatch * 0.7, y), fill=colour, width=round(self.line_width * s))
                 _draw_marker(draw, self.symbols[i], middle, y, self.line_width * 0.9 * s * 1.6, colour)
-            elif text == "minimum":
+            elif text == t("minimum", self.lang) and i == len(self.colours):
                 draw.polygon(_star(middle, y, size * 0.55), fill=MARKER_RGB, outline=WHITE, width=s)
             else:
                 r = size * 0.3
@@ -453,7 +483,7 @@ class _Renderer:
                     sprite, offset = self.crosses[i]
                     cx = float(np.clip(cx, offset, plot_w - 1 - offset))  # keep the ✕ in view
                     cy = float(np.clip(cy, offset, plot_h - 1 - offset))
-                    notes.append((i, cx + left, cy + top, f"diverged at step {tr.stopped_at}"))
+                    notes.append((i, cx + left, cy + top, t("diverged at step {k}", self.lang, k=tr.stopped_at)))
                 else:
                     sprite, offset = self.position_markers[i]
                     if not (-offset <= cx <= plot_w + offset and -offset <= cy <= plot_h + offset):
@@ -462,8 +492,8 @@ class _Renderer:
             frame = self.chrome.copy()
             frame.paste(plot, (left, top))
             draw_frame = ImageDraw.Draw(frame)
-            draw_frame.text((left + plot_w, top / 2), f"step {k} / {longest - 1}", font=self.font, fill=TEXT_RGB,
-                            anchor="rm")
+            draw_frame.text((left + plot_w, top / 2), self._step_text(k, longest - 1), font=self.font,
+                            fill=TEXT_RGB, anchor="rm")
             for i, x, y, text in notes:
                 room = _text_width(self.font, text)
                 x = float(np.clip(x, room / 2 + 2, lay.width - room / 2 - 2))

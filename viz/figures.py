@@ -293,9 +293,13 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
     def held(k, run):
         return min(k, len(run.trajectory.xy) - 1)
 
+    last = int(shown_steps[-1])
+
     def path_so_far(run, k):
+        """The path up to step k: its most recent ``tail`` points while playing, all of it at the end
+        (so the chart at rest and after playback shows every path in full)."""
         end = held(k, run) + 1
-        part = run.trajectory.xy[max(0, end - tail):end]
+        part = run.trajectory.xy[0 if k == last else max(0, end - tail):end]
         return dict(type="scatter", x=_f32(part[:, 0]), y=_f32(part[:, 1]))
 
     # The stability cue where each run is: the Hessian's eigenvalues and condition number there.
@@ -330,7 +334,6 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
             markers.append(dict(type="scatter", x=_i32(xs), y=_f32(ys)))
         return markers
 
-    last = int(shown_steps[-1])
     for index, run in enumerate(runs):
         trace = path_so_far(run, last)
         trace.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=True, name=run.label,
@@ -346,7 +349,8 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
     data.append(current)
     for (suffix, _), marker in zip(PANELS, panel_markers(last)):
         marker.update(mode="markers", showlegend=False, hoverinfo="skip", xaxis="x" + suffix, yaxis="y" + suffix,
-                      marker=dict(size=9, color=colours, line=dict(color="white", width=1.5)))
+                      marker=dict(size=9, color=colours, symbol=[run.symbol for run in runs],
+                                  line=dict(color="white", width=1.5)))
         data.append(marker)
     animated = list(range(first_animated, len(data)))
 
@@ -366,6 +370,8 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
 def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, distance_title, loss_name, lang) -> dict:
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     aspect = (y_hi - y_lo) / (x_hi - x_lo)
+    if aspect < 0.6:  # a wide domain drawn to scale is short: do not leave a tall empty band above it
+        height = int(height * 0.85)
     layout = dict(
         height=height,
         margin=dict(l=50, r=20, t=40, b=95),
@@ -392,9 +398,10 @@ def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, distanc
                                         matches=None if suffix == "5" else "x5", showgrid=True, gridcolor="#eeeeee",
                                         zeroline=False)
         is_log = suffix != "2" or loss_log
+        # nticks keeps a log axis that spans less than a decade from labelling every digit
         layout["yaxis" + suffix] = dict(domain=list(domain), anchor="x" + suffix, type="log" if is_log else "linear",
                                         showgrid=True, gridcolor="#eeeeee", exponentformat="power", zeroline=False,
-                                        tickfont=dict(size=max(font_size - 3, 9)))
+                                        nticks=5, tickfont=dict(size=max(font_size - 3, 9)))
         annotations.append(dict(text=titles[suffix], x=0.71, y=domain[1], xref="paper", yref="paper",
                                 xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=font_size - 1)))
     layout["annotations"] = annotations
@@ -414,7 +421,7 @@ def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, distanc
     step_prefix, step_suffix = around("step {k}", lang)  # Plotly writes the step between the two
     layout["sliders"] = [dict(
         active=n_frames - 1, x=0.36, y=-0.06, len=0.64, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
-        currentvalue=dict(prefix=step_prefix, suffix=step_suffix, font=dict(size=font_size)),
+        currentvalue=dict(prefix=step_prefix, suffix=step_suffix, font=dict(size=font_size, color="#333333")),
         transition=dict(duration=0),
         # one label per frame is unreadable past a few dozen: then only "step k" above the slider speaks
         font=dict(size=max(font_size - 4, 8), color="#666666" if n_frames <= 40 else "rgba(0,0,0,0)"),

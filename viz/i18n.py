@@ -501,4 +501,15 @@ ZH = MappingProxyType({
     "path": "路径",
     "look-ahead x + μv": "前瞻点 x + μv",
     "look-ahead point": "前瞻点",
+    # --- the exported pictures (viz/export.py) ---
+    "Export": "导出",
+    "Interactive HTML": "交互式 HTML",
+    "Animated GIF": "GIF 动画",
+    "MP4 video": "MP4 视频",
+    "PNG image": "PNG 图片",
+    "HTML plays offline in any browser; GIF and MP4 are for slides; CSV and JSON hold every path with the "
+    "surface, the start and each run's hyperparameters.":
+        "HTML 可在任何浏览器中离线播放；GIF 和 MP4 适合放进幻灯片；CSV 和 JSON 保存了每条路径，以及曲面、起点和每次运行的超参数。",
+    "minimum": "极小值",
+    "step {k} / {n}": "第 {k} / {n} 步",
 })
