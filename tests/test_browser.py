@@ -230,3 +230,46 @@ def test_shared_url_reproduces_the_scene_and_bad_urls_warn(page_at, app_url):
     assert "Elongated bowl" in page.locator("[data-testid=stMain] h3").first.inner_text()  # the defaults
     _no_exception(page)
     _save(page.screenshot(), "malformed_url.png")
+
+
+def test_explore_sweep_draws_the_theory_and_a_clicked_cell_becomes_a_run(page_at, app_url):
+    """The Explore tab in the browser: a Momentum lr × mu sweep on the bowl is drawn with the theory's
+    stability boundary and optimum on it, and clicking a cell adds that setting as a run."""
+    page = page_at(app_url + "?run=momentum:lr=0.1,mu=0.9")
+    page.get_by_role("tab", name="Explore").click()
+    page.wait_for_selector("text=Theory on this quadratic", timeout=60_000)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd._fullData &&"
+        " gd._fullData.some(t => t.type === 'heatmap') &&"
+        " gd._fullData.some(t => t.name === 'theory optimum (lr*, μ*)'))", timeout=60_000)
+    bs.wait_for_script_done(page, timeout=60_000)
+    _save(page.screenshot(), "explore_sweep.png")
+    # the invisible marker on the cell nearest the plot's centre, in viewport pixels (the chart scrolled into view)
+    page.locator(".js-plotly-plot").filter(has=page.locator(".heatmaplayer")).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    cell = page.evaluate("""() => {
+        const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
+            .find(g => g._fullData && g._fullData.some(t => t.type === 'heatmap'));
+        const cells = gd._fullData.find(t => t.name === 'cells');
+        const r = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const cx = xa._offset + xa._length / 2, cy = ya._offset + ya._length / 2;
+        let best = null, distance = Infinity;
+        for (let i = 0; i < cells.x.length; i++) {
+            const px = xa._offset + xa.l2p(cells.x[i]), py = ya._offset + ya.l2p(cells.y[i]);
+            const d = (px - cx) ** 2 + (py - cy) ** 2;
+            if (d < distance) { distance = d; best = [r.left + px, r.top + py]; }
+        }
+        return best;
+    }""")
+    page.mouse.move(cell[0] - 20, cell[1] - 20)
+    page.mouse.move(cell[0], cell[1], steps=5)
+    # Plotly reports a click on the point it is hovering: wait for the cell's hover label first
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.hoverlayer .hovertext'))"
+                           ".some(e => e.textContent.includes('click to add this setting'))", timeout=30_000)
+    page.mouse.click(cell[0], cell[1])
+    page.wait_for_selector("text=to the Paths tab", timeout=60_000)  # "Added Momentum lr=… to the Paths tab."
+    bs.wait_for_script_done(page, timeout=60_000)
+    message = page.locator("[data-testid=stAlert]").filter(has_text="to the Paths tab").first.inner_text()
+    assert message.startswith("Added Momentum lr="), message
+    assert page.url.count("run=momentum") == 2, page.url  # the new run is in the scene (and its link)
+    _no_exception(page)

@@ -65,21 +65,29 @@ def sweep_figure(result, *, theory=None, colour_by: str = "steps", height: int =
         colour_title = t("log10 final {gap}", lang, gap=result.gap)
     never = np.where(~result.diverged & np.isnan(z), 1.0, np.nan)
     diverged = np.where(result.diverged, 1.0, np.nan)
-    common = dict(type="heatmap", x=_f32(xs), y=_f32(ys), hoverongaps=False, xgap=0, ygap=0)
+    # The heatmaps only paint; hovering and clicking go to an invisible marker on every cell, because
+    # Streamlit reports clicks as selected points of a scatter trace.
+    common = dict(type="heatmap", x=_f32(xs), y=_f32(ys), hoverinfo="skip", xgap=0, ygap=0)
     data = [
         dict(common, z=_f32(never), colorscale=[[0, NEVER_COLOUR], [1, NEVER_COLOUR]], showscale=False,
-             name=t("never reached", lang), hovertemplate=t("never reached tol", lang) + "<extra></extra>"),
+             name=t("never reached", lang)),
         dict(common, z=_f32(diverged), colorscale=[[0, DIVERGED_COLOUR], [1, DIVERGED_COLOUR]], showscale=False,
-             name=t("diverged", lang), hovertemplate=t("diverged", lang) + "<extra></extra>"),
+             name=t("diverged", lang)),
         dict(common, z=_f32(z), colorscale="Viridis", reversescale=colour_by == "steps", name=colour_title,
-             colorbar=dict(title=dict(text=colour_title, side="right"), thickness=14),
-             hovertemplate=f"{result.x_param}=%{{x:.3g}} {result.y_param}=%{{y:.3g}}<br>%{{z:.4g}}<extra></extra>"),
+             colorbar=dict(title=dict(text=colour_title, side="right"), thickness=14)),
     ]
-    # Clicks: Streamlit reports selected points, so every cell gets an invisible marker.
     grid_x, grid_y = np.meshgrid(xs, ys)
+    x_cells, y_cells = np.meshgrid(result.x_values, result.y_values)
+    outcome = np.where(result.diverged, t("diverged", lang),
+                       np.where(np.isnan(z), t("never reached tol", lang), np.char.mod("%.4g", np.nan_to_num(z))))
     data.append(dict(type="scattergl", x=_f32(grid_x.ravel()), y=_f32(grid_y.ravel()), mode="markers",
                      marker=dict(size=max(4, 400 // max(len(xs), len(ys))), opacity=0), name=t("cells", lang),
-                     showlegend=False, hoverinfo="skip"))
+                     showlegend=False,
+                     customdata=_f32(np.stack([x_cells.ravel(), y_cells.ravel()], axis=-1)),
+                     text=outcome.ravel().tolist(),
+                     hovertemplate=(f"{result.x_param} = %{{customdata[0]:.3g}}, {result.y_param} = "
+                                    f"%{{customdata[1]:.3g}}<br>{colour_title}: %{{text}}"
+                                    f"<br><i>{t('click to add this setting as a run', lang)}</i><extra></extra>")))
     best = result.best_index
     data.append(dict(type="scatter", x=[float(xs[best[1]])], y=[float(ys[best[0]])], mode="markers",
                      name=t("best cell", lang),

@@ -32,7 +32,7 @@ SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "
 BAND_RAMP = ((0.0, (252, 248, 238)), (0.35, (233, 236, 234)), (0.7, (205, 216, 226)), (1.0, (160, 178, 200)))
 LINE_RGB = np.array((92, 104, 124))
 MAX_FRAMES = 150
-FRAME_POINT_BUDGET = 30_000  # path points over all frames and runs: keeps the figure small
+FRAME_POINT_BUDGET = 24_000  # path points over all frames and runs: keeps the figure small
 PLAY_SECONDS = {"▶ Play": 5.0, "▶▶ Fast": 2.0, "▶ Slow": 12.0}  # button label (English, see i18n): seconds
 LOG_FLOOR = 1e-30  # zeros on log axes are drawn here
 

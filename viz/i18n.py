@@ -501,6 +501,7 @@ ZH = MappingProxyType({
     "path": "路径",
     "look-ahead x + μv": "前瞻点 x + μv",
     "look-ahead point": "前瞻点",
+    "click to add this setting as a run": "点击，把这个设置加为一次运行",
     # --- the exported pictures (viz/export.py) ---
     "Export": "导出",
     "Interactive HTML": "交互式 HTML",

@@ -11,7 +11,8 @@
     Streamlit + plotly.js alone cost on this machine); target 2.5 s;
 (d) playback frame rate of the Rosenbrock preset (150 frames) with "▶▶ Fast": frames Plotly
     animated per second (plotly_animatingframe) and animation frames in which the paths changed
-    (requestAnimationFrame + MutationObserver); target ≥ 24 fps.
+    (requestAnimationFrame + MutationObserver); target ≥ 24 fps;
+(e) the Explore tab's rerun when only the sweep's resolution changes (16 … 128 cells a side).
 Prints figures and ratios; asserts nothing (speed is not a test).  (c) and (d) need Chromium.
 """
 
@@ -123,6 +124,38 @@ def bench_rerun(repeats: int) -> None:
     print(row("new scene", uncached))
     print(row("cached scene", cached))
     print("    target: median < 100 ms")
+
+
+def bench_sweep_resolution(repeats: int) -> None:
+    """(e) the Explore tab: the rerun when only the sweep's resolution changes (a new batched sweep of the
+    Momentum run over lr × mu on the bowl, 300 steps a cell), and when a resolution seen before comes back."""
+    from streamlit.testing.v1 import AppTest
+
+    print("(e) server-side rerun when only the Explore sweep's resolution changes (Momentum, lr x mu, 300 steps)")
+    with _SharedScriptCache():
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+        at.query_params["run"] = "momentum:lr=0.1,mu=0.9"
+        at.run()
+        at.session_state["view"] = "Explore"
+        at.run()
+        at.selectbox(key="sweep_run").set_value(0).run()
+        if at.exception:
+            raise RuntimeError(f"the app raised: {at.exception[0].message}")
+        by_resolution = {}
+        for resolution in [16, 24, 32, 48, 64, 96, 128][:max(2, min(repeats, 7))]:
+            started = time.perf_counter()
+            at.select_slider(key="sweep_resolution").set_value(resolution).run()
+            by_resolution[resolution] = time.perf_counter() - started
+        cached = []
+        for resolution in list(by_resolution)[:3]:
+            started = time.perf_counter()
+            at.select_slider(key="sweep_resolution").set_value(resolution).run()
+            cached.append(time.perf_counter() - started)
+        if at.exception:
+            raise RuntimeError(f"the app raised: {at.exception[0].message}")
+    for resolution, seconds in by_resolution.items():
+        print(f"    {resolution:>3} x {resolution:<3} new sweep   {ms(seconds)}")
+    print(f"    a resolution seen before (st.cache_data)   median {ms(statistics.median(cached))}")
 
 
 # --- (b) figure sizes ----------------------------------------------------------------------------------
@@ -308,13 +341,15 @@ def section(name: str, function, *args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--only", default="abcd", help="which parts to run, e.g. --only cd")
+    parser.add_argument("--only", default="abcde", help="which parts to run, e.g. --only cd")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {_cpus()} CPUs\n")
     if "a" in args.only:
         section("a", bench_rerun, 5 if args.quick else 20)
     if "b" in args.only:
         section("b", bench_sizes)
+    if "e" in args.only:
+        section("e", bench_sweep_resolution, 3 if args.quick else 7)
     if not set(args.only) & set("cd"):
         return
     if bs.chromium_path() is None:
