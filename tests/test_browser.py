@@ -13,6 +13,7 @@ import sys
 import pytest
 
 import browser_support as bs  # tests/browser_support.py (pytest puts tests/ on sys.path)
+from viz import figures as fg
 
 REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 
@@ -184,7 +185,7 @@ def test_clicking_the_chart_sets_the_start_point(page_at, app_url):
     markers = bs.grid_markers(page)
     gx, gy, mx, my = min(markers, key=lambda m: (m[2] - px) ** 2 + (m[3] - py) ** 2)
     columns, rows = len({round(m[0], 6) for m in markers}), len({round(m[1], 6) for m in markers})
-    assert columns == 41 and rows >= 15, (columns, rows)
+    assert columns == fg.CLICK_COLUMNS and rows >= 11, (columns, rows)
     cell_x, cell_y = (x_hi - x_lo) / (columns - 1), (y_hi - y_lo) / (rows - 1)  # one grid cell
     assert abs(gx - want_x) <= cell_x and abs(gy - want_y) <= cell_y
     page.mouse.move(mx - 30, my - 30)
