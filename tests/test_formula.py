@@ -7,6 +7,7 @@ import time
 import warnings
 
 import numpy as np
+from derivative_checks import local_scale
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -28,15 +29,6 @@ def five_point_gradient(f, p, h=1e-3):
     for step in h * np.eye(2):
         columns.append((-f(p + 2 * step) + 8 * f(p + step) - 8 * f(p - step) + f(p - 2 * step)) / (12 * h))
     return np.stack(columns, axis=-1)
-
-
-def local_scale(surface, points):
-    return (
-        1.0
-        + np.abs(surface.f(points))
-        + np.abs(surface.grad(points)).max(axis=-1)
-        + np.abs(surface.hessian(points)).max(axis=(-2, -1))
-    )
 
 
 def assert_derivatives_match_differences(surface, points):

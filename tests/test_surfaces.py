@@ -7,6 +7,7 @@ import types
 import warnings
 
 import numpy as np
+from derivative_checks import local_scale
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,16 +61,6 @@ def central_hessian(grad, p, h=1e-5):
     p = np.asarray(p, dtype=float)
     columns = [(grad(p + step) - grad(p - step)) / (2 * h) for step in h * np.eye(2)]
     return np.stack(columns, axis=-1)
-
-
-def local_scale(surface, points):
-    """Size of f and its first two derivatives at the points, for difference-quotient tolerances."""
-    return (
-        1.0
-        + np.abs(surface.f(points))
-        + np.abs(surface.grad(points)).max(axis=-1)
-        + np.abs(surface.hessian(points)).max(axis=(-2, -1))
-    )
 
 
 def assert_gradient_matches_differences(surface, points):
