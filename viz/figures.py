@@ -423,8 +423,11 @@ def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, distanc
                                   xanchor="left", yanchor="top", pad=dict(t=0, r=6), buttons=buttons,
                                   font=dict(size=font_size))]
     step_prefix, step_suffix = around("step {k}", lang)  # Plotly writes the step between the two
+    slider_left = 0.36 + 0.013 * max(font_size - 14, 0)
     layout["sliders"] = [dict(
-        active=n_frames - 1, x=0.36, y=-0.06, len=0.64, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
+        # the slider starts right of the four play buttons, which grow with the font (projector mode)
+        active=n_frames - 1, x=slider_left, y=-0.06, len=1 - slider_left, xanchor="left", yanchor="top",
+        pad=dict(t=0, b=0),
         currentvalue=dict(prefix=step_prefix, suffix=step_suffix, font=dict(size=font_size, color="#333333")),
         transition=dict(duration=0),
         # one label per frame is unreadable past a few dozen: then only "step k" above the slider speaks
