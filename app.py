@@ -98,6 +98,12 @@ def build_view(scene: sc.Scene) -> dict:
     }
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def build_3d(scene: sc.Scene) -> dict:
+    """The 3-D tab's figure: the surface with every run's path lying on it."""
+    return fg.surface_3d_figure(scene.surface_object(), run_views(scene, sc.simulate(scene)))
+
+
 def run_views(scene: sc.Scene, trajectories) -> list:
     return [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive,
                        fg.SYMBOLS[i % len(fg.SYMBOLS)])
@@ -488,9 +494,7 @@ def page(scene: sc.Scene, view: dict) -> None:
             explore_tab.render(scene)
     if three_d.open:
         with three_d:
-            runs = run_views(scene, sc.simulate(scene))
-            st.plotly_chart(CheckedFigure(fg.surface_3d_figure(scene.surface_object(), runs)), key="surface_3d",
-                            config={"displaylogo": False})
+            st.plotly_chart(CheckedFigure(build_3d(scene)), key="surface_3d", config={"displaylogo": False})
     if rules.open:
         with rules:
             rules_tab(scene)
