@@ -3,6 +3,7 @@
 import base64
 import copy
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -14,11 +15,13 @@ import urllib.parse
 
 import imageio_ffmpeg
 import numpy as np
+import pandas as pd
 import plotly.offline
 import pytest
 from PIL import Image
 
 import optim_core
+import surfaces
 from viz import export as ex
 from viz import figures as fg
 from viz import scene as sc
@@ -382,65 +385,139 @@ def test_mp4_rounds_odd_sizes_down_to_even(book):
 
 # --- CSV ---------------------------------------------------------------------------------------------------
 
-COLUMNS = ["run", "label", "optimizer", "step", "x", "y", "loss", "step_norm", "status"]
+COLUMNS = ["run", "label", "optimizer", "step", "x", "y", "f", "f_minus_fmin", "step_norm", "status"]
+BOOK_HYPER = ["lr", "mu", "eps", "eps_placement", "beta1", "beta2", "bias_correction"]  # in order of first use
 
 
 def read_csv(text):
-    header = [line for line in text.splitlines() if line.startswith("# ")]
-    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
-    return header, rows
+    """The CSV as Python's csv module reads it: the header, and each row as a dict."""
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    header, rows = table[0], table[1:]
+    assert all(len(row) == len(header) for row in rows), "not rectangular"
+    return header, [dict(zip(header, row)) for row in rows]
 
 
-def test_csv_rows_are_the_runs_step_by_step(book):
+def read_pandas(text):
+    """The CSV as a student opens it: ``pd.read_csv`` with its default options."""
+    return pd.read_csv(io.StringIO(text))
+
+
+def independent_paths(scene):
+    """The scene's runs computed here, straight from optim_core (constant lr, no noise, no mu ramp only)."""
+    assert scene.schedule == "constant" and scene.noise == 0 and not scene.mu_ramp
+    surface = surfaces.get(scene.surface, **dict(scene.surface_params))
+    return [optim_core.run(surface, optim_core.make(run.optimizer, **dict(run.hyper)), start=scene.start,
+                           steps=scene.steps) for run in scene.runs]
+
+
+def assert_plain_table(text):
+    """One header row, then data: no comment, no blank line, no line of anything else."""
+    lines = text.splitlines()
+    assert lines[0].split(",")[:4] == COLUMNS[:4]
+    assert all(line and not line.startswith("#") for line in lines)
+
+
+def test_csv_is_a_plain_table_pandas_reads_as_it_is(book):
+    scene, trajectories = book
+    text = ex.trajectories_csv(scene, trajectories)
+    assert_plain_table(text)
+    header, rows = read_csv(text)
+    assert header == COLUMNS + BOOK_HYPER
+    assert len(rows) == sum(len(tr.xy) for tr in trajectories) == 4 * 31
+    frame = read_pandas(text)  # the default options: what a student types
+    assert frame.shape == (4 * 31, len(COLUMNS) + len(BOOK_HYPER))
+    assert list(frame.columns) == COLUMNS + BOOK_HYPER
+    for column in ("run", "step"):
+        assert frame[column].dtype == np.int64, column
+    for column in ("x", "y", "f", "f_minus_fmin", "step_norm", "lr", "mu", "eps", "beta1", "beta2"):
+        assert frame[column].dtype == np.float64, column
+    assert not frame[["run", "label", "optimizer", "step", "x", "y", "f", "status", "lr"]].isna().any().any()
+    # the tidy uses: one loss curve per run, the runs' outcomes, a pivot by optimizer
+    assert frame.groupby("run").size().tolist() == [31] * 4
+    assert frame.groupby("label")["status"].first().to_dict() == {run.label(): tr.status
+                                                                 for run, tr in zip(scene.runs, trajectories)}
+    curves = frame.pivot(index="step", columns="optimizer", values="f")
+    assert curves.shape == (31, 4) and list(curves.index) == list(range(31))
+
+
+def test_csv_values_are_the_runs_computed_independently(book):
     scene, trajectories = book
     text = ex.trajectories_csv(scene, trajectories)
     _, rows = read_csv(text)
-    assert list(rows[0]) == COLUMNS
-    assert len(rows) == sum(len(tr.xy) for tr in trajectories) == 4 * 31
-    # SGD on x²/20 + y² with lr 0.95: x_k = (1 − 0.095)^k·(−7), y_k = (1 − 1.9)^k·2, by closed form
-    sgd = [row for row in rows if row["run"] == "0"]
-    assert [int(row["step"]) for row in sgd] == list(range(31))
-    for k, row in enumerate(sgd):
-        x, y = 0.905 ** k * -7.0, (-0.9) ** k * 2.0
-        assert row["label"] == "SGD lr=0.95" and row["optimizer"] == "sgd" and row["status"] == "max_steps"
-        assert float(row["x"]) == pytest.approx(x, rel=1e-12, abs=1e-15)
-        assert float(row["y"]) == pytest.approx(y, rel=1e-12, abs=1e-15)
-        assert float(row["loss"]) == pytest.approx(x * x / 20 + y * y, rel=1e-12, abs=1e-15)
-        if k == 0:
-            assert row["step_norm"] == ""
-        else:
-            previous = (0.905 ** (k - 1) * -7.0, (-0.9) ** (k - 1) * 2.0)
-            assert float(row["step_norm"]) == pytest.approx(math.dist((x, y), previous), rel=1e-10)
-    # every run's numbers are its trajectory's, to the last bit
-    for i, (run, tr) in enumerate(zip(scene.runs, trajectories)):
-        mine = [row for row in rows if row["run"] == str(i)]
-        assert {row["label"] for row in mine} == {run.label()}
-        np.testing.assert_array_equal([[float(row["x"]), float(row["y"])] for row in mine], tr.xy)
-        np.testing.assert_array_equal([float(row["loss"]) for row in mine], tr.loss)
-        np.testing.assert_array_equal([float(row["step_norm"]) for row in mine[1:]], tr.step_norm)
+    frame = read_pandas(text)
+    mine = independent_paths(scene)
+    surface = surfaces.get("bowl")
+    assert surface.f_min == 0.0
+    for n, (run, tr) in enumerate(zip(scene.runs, mine), start=1):  # "run" counts as the page does: Run 1, 2, …
+        assert tr.status == "max_steps" and len(tr.xy) == 31
+        own = [row for row in rows if row["run"] == str(n)]
+        assert [int(row["step"]) for row in own] == list(range(31))
+        assert {(row["label"], row["optimizer"], row["status"]) for row in own} == {
+            (run.label(), run.optimizer, "max_steps")}
+        # to the last bit through the csv module …
+        np.testing.assert_array_equal([[float(row["x"]), float(row["y"])] for row in own], tr.xy)
+        np.testing.assert_array_equal([float(row["f"]) for row in own], surface.f(tr.xy))
+        np.testing.assert_array_equal([float(row["f_minus_fmin"]) for row in own], surface.f(tr.xy))
+        assert own[0]["step_norm"] == ""
+        np.testing.assert_array_equal([float(row["step_norm"]) for row in own[1:]],
+                                      np.linalg.norm(np.diff(tr.xy, axis=0), axis=1))
+        # … and within an ulp or two through pandas (exact since pandas 3; 2.x's default parser may differ by one)
+        runs = frame[frame["run"] == n]
+        np.testing.assert_allclose(runs[["x", "y"]].to_numpy(), tr.xy, rtol=1e-15, atol=0)
+        np.testing.assert_allclose(runs["f"].to_numpy(), surface.f(tr.xy), rtol=1e-15, atol=0)
+        # the hyperparameters: the run's own, empty where its optimizer has none of that name
+        hyper = dict(run.hyper)
+        for name in BOOK_HYPER:
+            cells = {row[name] for row in own}
+            if name not in hyper:
+                assert cells == {""}, (run.optimizer, name)
+                assert runs[name].isna().all(), (run.optimizer, name)
+            elif isinstance(hyper[name], bool):
+                assert cells == {str(hyper[name])}, name
+                assert runs[name].tolist() == [hyper[name]] * 31, name
+            elif isinstance(hyper[name], str):
+                assert cells == {hyper[name]}, name
+            else:
+                assert {float(cell) for cell in cells} == {hyper[name]}, name
+                assert runs[name].tolist() == [hyper[name]] * 31, name
+    # SGD on x²/20 + y² with lr 0.95, by closed form: x_k = (1 − 0.095)^k·(−7), y_k = (1 − 1.9)^k·2
+    sgd = frame[frame["optimizer"] == "sgd"]
+    assert sgd["label"].unique().tolist() == ["SGD lr=0.95"] and sgd["lr"].unique().tolist() == [0.95]
+    k = sgd["step"].to_numpy()
+    np.testing.assert_allclose(sgd["x"], 0.905 ** k * -7.0, rtol=1e-12)
+    np.testing.assert_allclose(sgd["y"], (-0.9) ** k * 2.0, rtol=1e-12)
+    np.testing.assert_allclose(sgd["f"], (0.905 ** k * 7.0) ** 2 / 20 + (0.9 ** k * 2.0) ** 2, rtol=1e-12)
 
 
-def test_csv_header_says_how_to_reproduce_the_plot():
-    scene = sc.Scene(surface="rosenbrock", surface_params=(("b", 50.0),), start=(-1.5, 2.0), steps=40,
-                     runs=(sc.RunSpec.of("adam", lr=0.05, beta2=0.99), sc.RunSpec.of("sgd", lr=1e-3)),
-                     schedule="step", step_factor=0.5, step_every=10, noise=0.1, seed=7)
+@dataclasses.dataclass(frozen=True)
+class NamedRun(sc.RunSpec):
+    """A run with a label of its own, as a teacher might type it."""
+
+    name: str = ""
+
+    def label(self) -> str:
+        return self.name
+
+
+LABELS = ['Adam, "fast"', "SGD lr=0.1, the book's", 'He said "go", then stopped', "two\nlines; a ;",
+          "# not a comment", "  spaced  "]
+
+
+def test_csv_labels_with_commas_quotes_and_newlines_survive():
+    base = sc.RunSpec.of("adam", lr=0.3)
+    scene = sc.Scene(runs=tuple(NamedRun(base.optimizer, base.hyper, label) for label in LABELS), steps=5)
     trajectories = sc.simulate(scene)
-    header, rows = read_csv(ex.trajectories_csv(scene, trajectories))
-    text = "\n".join(header)
-    assert "# surface: rosenbrock" in text and "a=1.0, b=50.0" in text
-    assert "# start: -1.5, 2.0" in text and "# steps: 40" in text and "# noise: 0.1; seed: 7" in text
-    schedule = json.loads(next(line for line in header if line.startswith("# schedule: "))[12:])
-    assert schedule == {"name": "step", "decay_k": 0.05, "step_factor": 0.5, "step_every": 10, "mu_ramp": 0}
-    run_lines = [line for line in header if line.startswith("# run ")]
-    assert len(run_lines) == 2
-    hyper = json.loads(run_lines[0].split("; adam ", 1)[1])
-    assert hyper == dict(scene.runs[0].hyper) and hyper["beta2"] == 0.99
-    query = next(line for line in header if line.startswith("# query: "))[9:]
-    assert sc.from_query(urllib.parse.parse_qs(query)) == (scene, [])
-    assert len(rows) == sum(len(tr.xy) for tr in trajectories)
+    text = ex.trajectories_csv(scene, trajectories)
+    _, rows = read_csv(text)
+    assert len(rows) == 6 * 6
+    assert [row["label"] for row in rows[::6]] == LABELS
+    frame = read_pandas(text)
+    assert frame.shape == (6 * 6, len(COLUMNS) + 6)
+    assert frame.groupby("run")["label"].first().tolist() == LABELS
+    assert frame["label"].tolist() == [label for label in LABELS for _ in range(6)]
+    np.testing.assert_allclose(frame[["x", "y"]].to_numpy(), np.concatenate([tr.xy for tr in trajectories]),
+                               rtol=1e-15)
 
-
-# --- JSON ---------------------------------------------------------------------------------------------------
 
 SCENES = {
     **{key: preset.scene for key, preset in sc.PRESETS.items()},
@@ -449,6 +526,89 @@ SCENES = {
                        schedule="exponential", decay_k=0.02, mu_ramp=20, noise=0.5, seed=11, tol=1e-6),
     "diverging": DIVERGING,
 }
+
+
+
+
+@pytest.mark.parametrize("key", list(SCENES))
+def test_csv_of_every_preset_is_one_row_per_run_and_step(key):
+    scene = SCENES[key]
+    trajectories = sc.simulate(scene)
+    surface = scene.surface_object()
+    text = ex.trajectories_csv(scene, trajectories)
+    assert_plain_table(text)
+    header, rows = read_csv(text)
+    names = list(dict.fromkeys(name for run in scene.runs for name, _ in run.hyper))
+    assert header == COLUMNS + names and header[len(COLUMNS)] == "lr"
+    frame = read_pandas(text)
+    assert frame.shape == (sum(len(tr.xy) for tr in trajectories), len(header)) == (len(rows), len(header))
+    for n, (run, tr) in enumerate(zip(scene.runs, trajectories), start=1):
+        own = frame[frame["run"] == n]
+        assert own["step"].tolist() == list(range(len(tr.xy)))
+        assert set(own["status"]) == {tr.status} and set(own["label"]) == {run.label()}
+        np.testing.assert_allclose(own[["x", "y"]].to_numpy(), tr.xy, rtol=1e-15, atol=0)
+        np.testing.assert_allclose(own["f"].to_numpy(), tr.loss, rtol=1e-15, atol=0)
+        if surface.f_min is None:
+            assert own["f_minus_fmin"].isna().all()
+        else:
+            np.testing.assert_allclose(own["f_minus_fmin"].to_numpy(), tr.loss - surface.f_min, rtol=1e-15, atol=0)
+        exact = [row for row in rows if row["run"] == str(n)]
+        np.testing.assert_array_equal([[float(row["x"]), float(row["y"])] for row in exact], tr.xy)
+        for name in names:
+            assert own[name].isna().all() == (name not in dict(run.hyper)), (run.optimizer, name)
+
+
+def test_csv_header_names_no_hyperparameter_twice():
+    for name in optim_core.names():  # a hyperparameter named like a fixed column would make two columns of a name
+        assert not {spec.name for spec in optim_core.hyper_specs(name)} & set(COLUMNS), name
+    assert list(ex.CSV_COLUMNS) == COLUMNS
+    clash = types.SimpleNamespace(optimizer="sgd", hyper=(("lr", 0.1), ("step", 3)), label=lambda: "odd")
+    run = sc.simulate(sc.Scene(runs=(sc.RunSpec.of("sgd"),)))[0]
+    with pytest.raises(ValueError, match="clash"):
+        ex.trajectories_csv(sc.Scene(runs=(clash,)), [run])
+    with pytest.raises(ValueError, match="trajectories"):
+        ex.trajectories_csv(BOOK, [run])
+
+
+def test_the_scene_is_in_the_json_not_in_the_csv():
+    """What the CSV's comment lines used to say (surface, params, formula, domain, start, steps, noise,
+    seed, schedule, each run's optimizer and hyperparameters, the page's query) is all in the JSON."""
+    scene = sc.Scene(surface="rosenbrock", surface_params=(("b", 50.0),), start=(-1.5, 2.0), steps=40,
+                     runs=(sc.RunSpec.of("adam", lr=0.05, beta2=0.99), sc.RunSpec.of("sgd", lr=1e-3)),
+                     schedule="step", step_factor=0.5, step_every=10, noise=0.1, seed=7)
+    trajectories = sc.simulate(scene)
+    text = ex.trajectories_csv(scene, trajectories)
+    assert_plain_table(text)
+    assert "rosenbrock" not in text and "query" not in text
+    document = json.loads(ex.trajectories_json(scene, trajectories))
+    assert document["format"] == ex.FORMAT
+    assert document["surface"]["id"] == "rosenbrock" and document["surface"]["params"] == {"a": 1.0, "b": 50.0}
+    assert document["start"] == [-1.5, 2.0] and document["steps"] == 40
+    assert document["noise"] == 0.1 and document["seed"] == 7
+    assert document["schedule"] == {"name": "step", "decay_k": 0.05, "step_factor": 0.5, "step_every": 10,
+                                    "mu_ramp": 0}
+    assert [(r["optimizer"], r["label"], r["hyperparameters"]) for r in document["runs"]] == [
+        (run.optimizer, run.label(), dict(run.hyper)) for run in scene.runs]
+    assert document["runs"][0]["hyperparameters"]["beta2"] == 0.99
+    assert sc.from_query(urllib.parse.parse_qs(document["query"])) == (scene, [])
+    # the CSV's hyperparameter columns say the same as the JSON
+    frame = read_pandas(text)
+    assert frame.groupby("run")["beta2"].first().fillna(-1).tolist() == [0.99, -1]
+    assert frame.groupby("run")["lr"].first().tolist() == [0.05, 1e-3]
+    # a typed formula: the formula and its domain
+    formula = sc.Scene(surface=sc.FORMULA, formula="(1-x)**2 + 100*(y-x**2)**2", x_range=(-2.0, 2.0),
+                       y_range=(-1.0, 3.0), start=(-1.5, 2.5), steps=20, runs=(sc.RunSpec.of("adam", lr=0.05),))
+    trajectories = sc.simulate(formula)
+    document = json.loads(ex.trajectories_json(formula, trajectories))
+    assert document["surface"]["id"] == sc.FORMULA and document["surface"]["formula"] == formula.formula
+    assert document["surface"]["x_range"] == [-2.0, 2.0] and document["surface"]["y_range"] == [-1.0, 3.0]
+    assert sc.from_query(urllib.parse.parse_qs(document["query"])) == (formula, [])
+    text = ex.trajectories_csv(formula, trajectories)
+    assert_plain_table(text)
+    assert "x**2" not in text and read_pandas(text).shape[0] == len(trajectories[0].xy)
+
+
+# --- JSON ---------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", list(SCENES))
@@ -486,5 +646,11 @@ def test_json_writes_null_for_a_loss_that_is_not_a_number():
     text = ex.trajectories_json(scene, [run])
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text)["runs"][0]["loss"] == [1.5, None, None]
-    _, rows = read_csv(ex.trajectories_csv(scene, [run]))
-    assert [row["loss"] for row in rows] == ["1.5", "inf", "nan"]
+    text = ex.trajectories_csv(scene, [run])
+    _, rows = read_csv(text)  # in the CSV: inf as pandas spells it, NaN as a missing value
+    assert [row["f"] for row in rows] == ["1.5", "inf", ""]
+    assert [row["f_minus_fmin"] for row in rows] == ["1.5", "inf", ""]
+    assert [row["step_norm"] for row in rows] == ["", "1.1", "0.6"]
+    frame = read_pandas(text)
+    assert frame["f"].dtype == np.float64 and frame["f"].tolist()[:2] == [1.5, math.inf]
+    assert math.isnan(frame["f"].iloc[2]) and frame["status"].tolist() == ["diverged"] * 3

@@ -659,32 +659,62 @@ def _surface_record(scene, surface) -> dict:
     return record
 
 
+CSV_COLUMNS = ("run", "label", "optimizer", "step", "x", "y", "f", "f_minus_fmin", "step_norm", "status")
+
+
+def _csv_cell(value) -> str:
+    """One CSV cell: a float in its shortest exact form (``repr``), NaN as an empty cell (a missing value
+    to pandas and to spreadsheets), ±inf as ``inf``/``-inf`` (which pandas reads as floats)."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return "" if math.isnan(value) else repr(float(value))
+    return str(value)
+
+
+def _hyper_columns(runs) -> list:
+    """Every hyperparameter name of the scene's runs, in order of first appearance (lr first)."""
+    names = []
+    for run in runs:
+        names += [name for name, _ in run.hyper if name not in names]
+    clash = set(names) & set(CSV_COLUMNS)
+    if clash:  # an engine change would have to rename one of them
+        raise ValueError(f"hyperparameter names {sorted(clash)} clash with the CSV's columns {CSV_COLUMNS}")
+    return names
+
+
 def trajectories_csv(scene, trajectories) -> str:
-    """One row per (run, step), after a header of '# ' lines that says how to reproduce the runs."""
+    """Every run's path as one tidy table: a header row, then one row per (run, step), nothing else, so
+    ``pandas.read_csv`` and a spreadsheet open it as it is.
+
+    Columns: ``run`` (1, 2, …: the page's "Run n"), ``label``, ``optimizer``, ``step`` (k = 0 … n),
+    ``x``, ``y``, ``f`` = f(x_k), ``f_minus_fmin`` = f(x_k) − f* (empty when the surface's minimum value is
+    unknown), ``step_norm`` = ‖x_k − x_(k−1)‖ (empty at step 0), ``status`` (the run's outcome: max_steps,
+    converged or diverged), then one column per hyperparameter of the scene's runs (lr, mu, beta1, …),
+    empty where a run's optimizer has no such hyperparameter; ``lr`` is the slider's value, before any
+    schedule.  The scene itself (surface, formula, domain, start, schedule, noise, seed, the page's
+    link) is in ``trajectories_json``.
+    """
     trajectories = tuple(trajectories)
-    surface = scene.surface_object()
-    params = ", ".join(f"{k}={v!r}" for k, v in scene.surface_params) or "none"
-    lines = [f"# {FORMAT}: optimizer paths exported from the trajectory visualiser",
-             f"# surface: {scene.surface} ({surface.title}); params: {params}"]
-    if getattr(scene, "formula", ""):
-        lines.append(f"# formula: {scene.formula}; x_range: {scene.x_range}; y_range: {scene.y_range}")
-    lines += [f"# start: {scene.start[0]!r}, {scene.start[1]!r}",
-              f"# steps: {scene.steps}",
-              f"# noise: {scene.noise!r}; seed: {scene.seed}",
-              f"# schedule: {json.dumps(_schedule(scene))}"]
-    for i, run in enumerate(scene.runs):
-        lines.append(f"# run {i}: {run.label()}; {run.optimizer} {json.dumps(dict(run.hyper))}")
-    lines += [f"# query: {query_string(scene)}",
-              "# columns: step_norm = ‖x_k − x_(k−1)‖ (empty at step 0); status is the run's outcome"]
+    if len(trajectories) != len(scene.runs):
+        raise ValueError(f"{len(trajectories)} trajectories for {len(scene.runs)} runs: give one per run")
+    f_min = scene.surface_object().f_min
+    hyper_names = _hyper_columns(scene.runs)
     out = io.StringIO()
-    out.write("\n".join(lines) + "\n")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["run", "label", "optimizer", "step", "x", "y", "loss", "step_norm", "status"])
-    for i, (run, tr) in enumerate(zip(scene.runs, trajectories)):
-        label, norms = run.label(), tr.step_norm
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
+    writer.writerow(CSV_COLUMNS + tuple(hyper_names))
+    for i, (run, tr) in enumerate(zip(scene.runs, trajectories), start=1):
+        label, norms, hyper = run.label(), tr.step_norm, dict(run.hyper)
+        hyper_cells = [_csv_cell(hyper.get(name)) for name in hyper_names]
         for k, ((x, y), loss) in enumerate(zip(tr.xy.tolist(), tr.loss.tolist())):
-            writer.writerow([i, label, run.optimizer, k, repr(x), repr(y), repr(float(loss)),
-                             "" if k == 0 else repr(float(norms[k - 1])), tr.status])
+            loss = float(loss)
+            cells = [i, label, run.optimizer, k, x, y, loss, None if f_min is None else loss - float(f_min),
+                     None if k == 0 else float(norms[k - 1]), tr.status]
+            writer.writerow([_csv_cell(value) for value in cells] + hyper_cells)
     return out.getvalue()
 
 
