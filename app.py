@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import logging
 import math
 
 import numpy as np
@@ -27,9 +28,13 @@ from viz import figures as fg
 from viz import i18n
 from viz import scene as sc
 from ui import explore_tab
+from ui import viewport
+from ui import widgets
 from ui.checked_figure import CheckedFigure
+from viz import styles
 
 st.set_page_config(page_title="Optimizer paths", page_icon="📉", layout="wide")
+LOG = logging.getLogger("optimizer_paths")
 
 HYPER_LABELS = {  # English; tr() translates
     "lr": "learning rate η (log scale)",
@@ -49,14 +54,16 @@ SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": 
 # The tabs, by their English labels; st.tabs keeps the open one's label (in the page's language) in
 # session_state["view"].
 VIEWS = ("Paths", "Explore", "3-D surface", "Update rules")
-# Streamlit's named text colours nearest to fg.PALETTE, for the runs' expander labels.
-RUN_BADGES = (":orange[●]", ":blue[●]", ":green[●]", ":violet[●]", ":orange[●]", ":blue[●]", ":gray[●]", ":red[●]")
 
 
 SCREEN_STYLE = dict(height=660, font_size=14, line_width=2.5)
 PROJECTOR_STYLE = dict(height=760, font_size=20, line_width=4.0)
-# Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.
-PROJECTOR_CSS = "<style>html { font-size: 20px; } [data-testid='stSidebar'] { min-width: 24rem; }</style>"
+# Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.  The
+# wider sidebar only while it is open: collapsed, it must leave no strip behind.
+PROJECTOR_CSS = ("<style>html { font-size: 20px; } "
+                 "[data-testid='stSidebar'][data-collapsed='false'] { min-width: 24rem; }</style>")
+# Display settings belong to the teacher, not to the scene: a preset, a surface or a reset keeps them.
+DISPLAY_SETTINGS = ("projector", "lang")
 
 
 def tr(text: str, **params) -> str:
@@ -85,29 +92,38 @@ def surface_key(scene: sc.Scene) -> tuple:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def build_view(scene: sc.Scene) -> dict:
-    """Everything the page draws for a scene: runs it, then builds the figures and the table."""
+def build_view(scene: sc.Scene, looks: tuple, stacked: bool = False) -> dict:
+    """Everything the page draws for a scene: runs it, then builds the figures and the table.
+    ``looks`` holds each run's ``styles.RunStyle``; ``stacked`` puts the side panels below the
+    paths (a narrow screen)."""
     surface = scene.surface_object()
     trajectories = sc.simulate(scene)
     back = background(surface_key(scene))
     style = PROJECTOR_STYLE if scene.projector else SCREEN_STYLE
     return {
-        "figure": fg.paths_figure(surface, scene.start, run_views(scene, trajectories), back, steps=scene.steps,
-                                  show_average=scene.average, show_field=scene.field, lang=scene.lang, **style),
+        "figure": fg.paths_figure(surface, scene.start, run_views(scene, trajectories, looks), back,
+                                  steps=scene.steps, show_average=scene.average, show_field=scene.field,
+                                  lang=scene.lang, **({"stacked": True} if stacked else {}), **style),
         "summary": sc.summarise(scene, trajectories),
+        "undefined_share": undefined_share(surface),
     }
 
 
+def undefined_share(surface) -> float:
+    """The fraction of the domain where f is not defined (a typed formula such as log(x))."""
+    _, _, _, values = fg.grid(surface, 81, 81)
+    return float(np.mean(~np.isfinite(values)))
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def build_3d(scene: sc.Scene) -> dict:
+def build_3d(scene: sc.Scene, looks: tuple) -> dict:
     """The 3-D tab's figure: the surface with every run's path lying on it."""
-    return fg.surface_3d_figure(scene.surface_object(), run_views(scene, sc.simulate(scene)))
+    return fg.surface_3d_figure(scene.surface_object(), run_views(scene, sc.simulate(scene), looks))
 
 
-def run_views(scene: sc.Scene, trajectories) -> list:
-    return [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive,
-                       fg.SYMBOLS[i % len(fg.SYMBOLS)])
-            for i, (run, tr) in enumerate(zip(scene.runs, trajectories))]
+def run_views(scene: sc.Scene, trajectories, looks: tuple) -> list:
+    return [fg.RunView(run.label(), look.colour, trajectory, optim_core.RULES[run.optimizer].adaptive, look.symbol)
+            for run, trajectory, look in zip(scene.runs, trajectories, looks)]
 
 
 # --- session state <-> scene ------------------------------------------------------------------------
@@ -117,8 +133,9 @@ def _run_key(run_id: int, optimizer: str, name: str) -> str:
     return f"run{run_id}.{optimizer}.{name}"
 
 
-def load_scene(scene: sc.Scene) -> None:
-    """Put a scene into the widgets' session state (call before the widgets are drawn)."""
+def load_scene(scene: sc.Scene, *, keep_display: bool = False) -> None:
+    """Put a scene into the page's session state (call before the widgets are drawn).  With
+    ``keep_display`` the teacher's display settings (projector mode, language) stay as they are."""
     state = st.session_state
     state["surface"] = scene.surface
     for name, value in scene.surface_params:
@@ -131,15 +148,25 @@ def load_scene(scene: sc.Scene) -> None:
     state["formula_y_lo"], state["formula_y_hi"] = scene.y_range
     state["formula_error"] = None
     for name in ("steps", "schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed",
-                 "average", "tol", "field", "projector", "lang"):
+                 "average", "tol", "field") + (() if keep_display else DISPLAY_SETTINGS):
         state[name] = getattr(scene, name)
     first = state.get("next_run_id", 0)
     state["run_ids"] = list(range(first, first + len(scene.runs)))
     state["next_run_id"] = first + len(scene.runs)
-    for run_id, run in zip(state["run_ids"], scene.runs):
+    variants = styles.scene_variants(run.optimizer for run in scene.runs)
+    for run_id, run, variant in zip(state["run_ids"], scene.runs, variants):
         state[f"run{run_id}.optimizer"] = run.optimizer
+        state[f"run{run_id}.variant"] = variant
         for name, value in run.hyper:
             state[_run_key(run_id, run.optimizer, name)] = value
+
+
+def run_looks() -> tuple:
+    """Each run's colour and marker, in the order of the runs: fixed by its optimizer and its
+    variant, so a run keeps its look when others come and go."""
+    state = st.session_state
+    return tuple(styles.run_style(state[f"run{run_id}.optimizer"], state.get(f"run{run_id}.variant", 0))
+                 for run_id in state["run_ids"])
 
 
 def scene_from_state() -> sc.Scene:
@@ -189,10 +216,17 @@ def preset_title(key: str, lang: str = "en") -> str:
     return i18n.t("your own scene" if key == CUSTOM else sc.PRESETS[key].title, lang)
 
 
+def same_scene(one: sc.Scene, other: sc.Scene) -> bool:
+    """Equal but for the display settings (the teacher's, not the scene's)."""
+    neutral = {name: sc.Scene.__dataclass_fields__[name].default for name in DISPLAY_SETTINGS}
+    return dataclasses.replace(one, **neutral) == dataclasses.replace(other, **neutral)
+
+
 def on_preset() -> None:
     state = st.session_state
-    if state["preset"] in sc.PRESETS:  # the page keeps its language
-        load_scene(dataclasses.replace(sc.PRESETS[state["preset"]].scene, lang=state["lang"]))
+    if state["preset"] in sc.PRESETS:
+        state["last_preset"] = state["preset"]
+        load_scene(sc.PRESETS[state["preset"]].scene, keep_display=True)
 
 
 def on_surface() -> None:
@@ -224,20 +258,45 @@ def on_formula() -> None:
     state["start_x"], state["start_y"] = map(float, surface.default_start)
 
 
+def _taken_variants(except_id: int) -> list:
+    state = st.session_state
+    return [(state[f"run{r}.optimizer"], state.get(f"run{r}.variant", 0)) for r in state["run_ids"] if r != except_id]
+
+
+def on_optimizer(run_id: int) -> None:
+    """A run that changes optimizer takes that optimizer's colour, in the first shade no other run of it uses."""
+    state = st.session_state
+    state[f"run{run_id}.variant"] = styles.first_free_variant(state[f"run{run_id}.optimizer"],
+                                                              _taken_variants(run_id))
+
+
+def _halved(lr: float) -> float:
+    """Half the learning rate (double it at the bottom of the range): a new run must look different."""
+    low = sc.LR_OPTIONS[0]
+    return float(f"{lr / 2:.3g}") if lr / 2 >= low else float(f"{lr * 2:.3g}")
+
+
 def on_add_run() -> None:
+    """A new run: the last run's optimizer and settings at half its learning rate (said in its label),
+    in that optimizer's next shade, opened."""
     state = st.session_state
     if len(state["run_ids"]) >= sc.MAX_RUNS:
         return
     new_id = state["next_run_id"]
     state["next_run_id"] += 1
-    if state["run_ids"]:  # a copy of the last run, ready to be changed: Adam at lr 0.01 against lr 0.3
+    if state["run_ids"]:
         last = state["run_ids"][-1]
         optimizer = state[f"run{last}.optimizer"]
         for spec in optim_core.hyper_specs(optimizer):
-            state[_run_key(new_id, optimizer, spec.name)] = state[_run_key(last, optimizer, spec.name)]
+            state[_run_key(new_id, optimizer, spec.name)] = state.get(_run_key(last, optimizer, spec.name),
+                                                                      spec.default)
+        lr_key = _run_key(new_id, optimizer, "lr")
+        state[lr_key] = _halved(state[lr_key])
     else:
         optimizer = "adam"
     state[f"run{new_id}.optimizer"] = optimizer
+    state[f"run{new_id}.variant"] = styles.first_free_variant(optimizer, _taken_variants(new_id))
+    state[f"run{new_id}.expanded"] = True
     state["run_ids"] = state["run_ids"] + [new_id]
 
 
@@ -246,9 +305,9 @@ def on_remove_run(run_id: int) -> None:
 
 
 def on_reset_runs() -> None:
-    preset = sc.PRESETS.get(st.session_state.get("preset"), sc.PRESETS["book"])
-    current = scene_from_state()
-    load_scene(sc.with_runs(current, preset.scene.runs))
+    """Back to the runs of the preset last chosen (the book's comparison if none was)."""
+    preset = sc.PRESETS[st.session_state.get("last_preset", "book")]
+    load_scene(sc.with_runs(scene_from_state(), preset.scene.runs), keep_display=True)
 
 
 def on_chart_select() -> None:
@@ -280,7 +339,7 @@ def hyper_widget(run_id: int, optimizer: str, spec: optim_core.HyperSpec) -> Non
     if spec.choices and isinstance(spec.default, bool):
         st.toggle(label, key=key, help=tr(spec.help))
     elif spec.choices:  # option values stay as they are (they are the URL's); their labels are translated
-        st.selectbox(label, spec.choices, key=key, help=tr(spec.help), format_func=option_labels())
+        widgets.choice(st.selectbox, label, spec.choices, key=key, help=tr(spec.help), format_func=option_labels())
     else:
         options = sc.options_with(sc.SLIDER_OPTIONS[spec.name], st.session_state[key])
         st.select_slider(label, options=options, key=key, format_func=_number_format, help=tr(spec.help))
@@ -306,16 +365,16 @@ def surface_title(surface_id: str, lang: str = "en") -> str:
 def formula_controls() -> None:
     """The typed surface: f(x, y) and its domain, applied when the parser accepts them."""
     state = st.session_state
-    st.text_input("f(x, y) =", key="formula_text", on_change=on_formula, max_chars=500,
+    st.text_input("f(x, y) =", key="formula_text", on_change=widgets.safe(on_formula), max_chars=500,
                   help=tr("Python syntax: + − * / ** and sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, "
                           "arctan; the names x, y, pi, e. Example: (1-x)**2 + 100*(y-x**2)**2"))
     left, right = st.columns(2)
-    left.number_input(tr("x from"), key="formula_x_lo", on_change=on_formula, format="%.4g")
-    right.number_input(tr("x to"), key="formula_x_hi", on_change=on_formula, format="%.4g")
-    left.number_input(tr("y from"), key="formula_y_lo", on_change=on_formula, format="%.4g")
-    right.number_input(tr("y to"), key="formula_y_hi", on_change=on_formula, format="%.4g")
+    left.number_input(tr("x from"), key="formula_x_lo", on_change=widgets.safe(on_formula), format="%.4g")
+    right.number_input(tr("x to"), key="formula_x_hi", on_change=widgets.safe(on_formula), format="%.4g")
+    left.number_input(tr("y from"), key="formula_y_lo", on_change=widgets.safe(on_formula), format="%.4g")
+    right.number_input(tr("y to"), key="formula_y_hi", on_change=widgets.safe(on_formula), format="%.4g")
     if state.get("formula_error"):
-        st.error(tr("{error}. The previous surface stays.", error=state["formula_error"]))
+        st.error(widgets.literal(tr("{error}. The previous surface stays.", error=state["formula_error"])))
 
 
 def sidebar(scene: sc.Scene) -> None:
@@ -323,15 +382,18 @@ def sidebar(scene: sc.Scene) -> None:
     with st.sidebar:
         st.selectbox(tr("Language"), sc.LANGUAGES, key="lang", format_func=i18n.LANGUAGE_NAMES.get)
         st.toggle(tr("Projector"), key="projector", help=tr("Larger type, thicker paths, fewer controls on screen."))
-        st.selectbox(tr("Preset"), (CUSTOM,) + tuple(sc.PRESETS), key="preset",
-                     format_func=functools.partial(preset_title, lang=state["lang"]),
-                     on_change=on_preset, help=tr("Load a well-known figure in one click."))
+        widgets.choice(st.selectbox, tr("Preset"), (CUSTOM,) + tuple(sc.PRESETS), key="preset",
+                       format_func=functools.partial(preset_title, lang=state["lang"]),
+                       on_change=on_preset, help=tr("Load a well-known figure in one click."))
         if state["preset"] in sc.PRESETS:
             st.caption(tr(sc.PRESETS[state["preset"]].description))
+        else:
+            st.caption(tr("Your own scene: pick a preset to load a well-known one."))
 
         st.subheader(tr("Surface"))
-        st.selectbox(tr("Surface"), surfaces.names() + (sc.FORMULA,), key="surface", on_change=on_surface,
-                     format_func=functools.partial(surface_title, lang=state["lang"]), label_visibility="collapsed")
+        widgets.choice(st.selectbox, tr("Surface"), surfaces.names() + (sc.FORMULA,), key="surface",
+                       on_change=on_surface, format_func=functools.partial(surface_title, lang=state["lang"]),
+                       label_visibility="collapsed")
         if state["surface"] == sc.FORMULA:
             formula_controls()
         else:
@@ -349,12 +411,15 @@ def sidebar(scene: sc.Scene) -> None:
 
         st.subheader(tr("Runs"))
         lr_limit = analysis.hessian_info(surface, np.array([state["start_x"], state["start_y"]])).lr_max
-        for position, run_id in enumerate(state["run_ids"]):
-            run_controls(position, run_id, lr_limit)
+        looks = run_looks()
+        st.html(badge_css(state["run_ids"], looks))
+        for position, (run_id, look) in enumerate(zip(state["run_ids"], looks)):
+            run_controls(position, run_id, lr_limit, look)
         left, right = st.columns(2)
-        left.button(tr("➕ Add run"), key="add_run", on_click=on_add_run,
+        left.button(tr("➕ Add run"), key="add_run", on_click=widgets.safe(on_add_run),
                     disabled=len(state["run_ids"]) >= sc.MAX_RUNS, use_container_width=True)
-        right.button(tr("↺ Reset runs"), key="reset_runs", on_click=on_reset_runs, use_container_width=True,
+        right.button(tr("↺ Reset runs"), key="reset_runs", on_click=widgets.safe(on_reset_runs),
+                     use_container_width=True,
                      help=tr("Back to the preset's runs (the book's comparison for your own scene)."))
 
         with st.expander(tr("More: learning rate over time, noise, display"), expanded=not state["projector"]):
@@ -364,8 +429,8 @@ def sidebar(scene: sc.Scene) -> None:
 def more_settings() -> None:
     state = st.session_state
     st.markdown(tr("**Learning rate over time**"))
-    st.selectbox(tr("lr schedule (applies to every run)"), sc.SCHEDULES, key="schedule",
-                 format_func=lambda schedule, label=option_labels(): label(SCHEDULE_LABELS[schedule]))
+    widgets.choice(st.selectbox, tr("lr schedule (applies to every run)"), sc.SCHEDULES, key="schedule",
+                   format_func=lambda schedule, label=option_labels(): label(SCHEDULE_LABELS[schedule]))
     if state["schedule"] == "step":
         left, right = st.columns(2)
         left.number_input(tr("multiply by"), 0.01, 1.0, key="step_factor", step=0.05)
@@ -403,24 +468,38 @@ def stability_cue(run_id: int, optimizer: str, lr_max: float) -> None:
         st.caption(tr("2/λmax at the start = {lr_max:.3g}", lr_max=lr_max))
 
 
-def run_controls(position: int, run_id: int, lr_limit) -> None:
+def run_controls(position: int, run_id: int, lr_limit, look: styles.RunStyle) -> None:
+    """One run's panel; its label carries a badge drawn in exactly the run's colour (see ``badge_css``)."""
     state = st.session_state
     optimizer = state[f"run{run_id}.optimizer"]
-    badge = RUN_BADGES[position % len(RUN_BADGES)]
-    expanded = position < 4 and not state["projector"]
-    with st.expander(tr("{badge} Run {n}: {title}", badge=badge, n=position + 1,
-                        title=optim_core.RULES[optimizer].title), expanded=expanded):
-        colour = fg.PALETTE[position % len(fg.PALETTE)]
-        st.markdown(f"<span style='display:inline-block;width:2.2em;height:0.5em;background:{colour};"
-                    f"border-radius:3px'></span>", unsafe_allow_html=True)
-        st.selectbox(tr("optimizer"), optim_core.names(), key=f"run{run_id}.optimizer",
-                     format_func=lambda k: optim_core.RULES[k].title)
-        optimizer = state[f"run{run_id}.optimizer"]
-        for spec in optim_core.hyper_specs(optimizer):
-            hyper_widget(run_id, optimizer, spec)
-            if spec.name == "lr" and lr_limit is not None:
-                stability_cue(run_id, optimizer, lr_limit)
-        st.button(tr("Remove this run"), key=f"remove{run_id}", on_click=on_remove_run, args=(run_id,))
+    with st.container(key=f"run_panel_{run_id}"):
+        # Open or closed as the user left it, through a change of optimizer (a new label, so a new
+        # expander to Streamlit); a new run opens.
+        expanded = state.setdefault(f"run{run_id}.expanded", not state["projector"] and position < 4)
+        with st.expander(tr("Run {n}: {title}", n=position + 1, title=optim_core.RULES[optimizer].title),
+                         expanded=expanded, key=f"run{run_id}.panel", on_change=remember_panel, args=(run_id,)):
+            st.selectbox(tr("optimizer"), optim_core.names(), key=f"run{run_id}.optimizer",
+                         format_func=lambda k: optim_core.RULES[k].title,
+                         on_change=widgets.safe(on_optimizer), args=(run_id,))
+            for spec in optim_core.hyper_specs(optimizer):
+                hyper_widget(run_id, optimizer, spec)
+                if spec.name == "lr" and lr_limit is not None:
+                    stability_cue(run_id, optimizer, lr_limit)
+            st.button(tr("Remove this run"), key=f"remove{run_id}", on_click=widgets.safe(on_remove_run),
+                      args=(run_id,))
+
+
+def remember_panel(run_id: int) -> None:
+    st.session_state[f"run{run_id}.expanded"] = bool(st.session_state.get(f"run{run_id}.panel"))
+
+
+def badge_css(run_ids, looks) -> str:
+    """Each run panel's label starts with a bar in the run's own colour (a run's colour is an exact
+    hex value; Streamlit's named Markdown colours only approximate it)."""
+    rules = [f".st-key-run_panel_{run_id} summary::before {{ content: ''; display: inline-block; width: 1.6em; "
+             f"height: 0.55em; margin-right: 0.5em; border-radius: 3px; background-color: {look.colour}; }}"
+             for run_id, look in zip(run_ids, looks)]
+    return "<style>" + " ".join(rules) + "</style>"
 
 
 # --- the page ------------------------------------------------------------------------------------------------
@@ -429,22 +508,36 @@ def run_controls(position: int, run_id: int, lr_limit) -> None:
 SUMMARY_HEADERS = ("run", "status", "final f − f*", "steps to reach tol", "distance to minimum", "final point")
 
 
-def summary_table(rows, lang: str = "en") -> str:
-    """The per-run summary as an HTML table (coloured like the runs)."""
+def summary_table(rows, looks, lang: str = "en") -> str:
+    """The per-run summary as an HTML table (each row marked in its run's colour); it scrolls
+    sideways on a narrow screen instead of losing columns."""
     head = "<tr><th></th>" + "".join(f"<th>{html.escape(i18n.t(h, lang))}</th>" for h in SUMMARY_HEADERS) + "</tr>"
     body = []
-    for i, row in enumerate(rows):
-        colour = fg.PALETTE[i % len(fg.PALETTE)]
+    for row, look in zip(rows, looks):
         status = html.escape(row.status_message.render(lang))
         if row.status == "diverged":
             status = f"<b style='color:#B00020'>⚠ {status}</b>"
         steps = i18n.t("not reached", lang) if row.steps_to_tol is None else str(row.steps_to_tol)
         distance = "—" if math.isnan(row.distance) else f"{row.distance:.3g}"
-        body.append(f"<tr><td><span style='color:{colour};font-size:1.3em'>●</span></td>"
+        body.append(f"<tr><td><span style='color:{look.colour};font-size:1.3em'>●</span></td>"
                     f"<td>{html.escape(row.label)}</td><td>{status}</td><td>{row.final_gap:.3g}</td>"
                     f"<td>{steps}</td><td>{distance}</td>"
                     f"<td>({row.final_xy[0]:.4g}, {row.final_xy[1]:.4g})</td></tr>")
-    return f"<table style='width:100%'>{head}{''.join(body)}</table>"
+    return (f"<div class='run-summary' style='overflow-x:auto;max-width:100%'>"
+            f"<table style='width:100%;min-width:36rem'>{head}{''.join(body)}</table></div>")
+
+
+def match_preset(scene: sc.Scene) -> str:
+    """The preset the scene is (display settings aside), or CUSTOM once it differs from every one."""
+    return next((key for key, preset in sc.PRESETS.items() if same_scene(scene, preset.scene)), CUSTOM)
+
+
+def show_problems() -> None:
+    """What a callback could not do, said once, in the page's language and never as a traceback."""
+    error = st.session_state.pop("callback_error", None)
+    if error is not None:
+        st.error(widgets.literal(tr("That change could not be applied ({error}); the page kept your scene.",
+                                    error=error)))
 
 
 def main() -> None:
@@ -453,33 +546,37 @@ def main() -> None:
         scene, warnings = read_url()
         load_scene(scene)
         state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
-        state["preset"] = "book" if scene == sc.DEFAULT_SCENE else CUSTOM
     st.set_page_config(page_title=tr("Optimizer paths"))
+    show_problems()
     try:
         scene = scene_from_state()
-        view = build_view(scene)
+        looks = run_looks()
+        view = build_view(scene, looks, viewport.is_narrow())
     except ValueError as error:  # every widget is range-checked; this is the last line of defence
-        st.error(tr("This setting cannot be run: {error}", error=i18n.Message.of(error)))
+        st.error(widgets.literal(tr("This setting cannot be run: {error}", error=i18n.Message.of(error))))
         sidebar(sc.DEFAULT_SCENE)
         return
+    state["preset"] = match_preset(scene)
     write_url(scene)
-    page(scene, view)
+    page(scene, view, looks)
     sidebar(scene)
+    viewport.watch()
 
 
-def page(scene: sc.Scene, view: dict) -> None:
+def page(scene: sc.Scene, view: dict, looks: tuple) -> None:
     state = st.session_state
     if scene.projector:
         st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
 
     surface = scene.surface_object()
     title, formula = st.columns([2, 3])
-    title.markdown(f"### {i18n.surface_title(surface, scene.lang)}")
+    title.markdown("### " + widgets.literal(i18n.surface_title(surface, scene.lang)))
     formula.latex(surface.latex)
     for warning in state.get("url_warnings", []):
-        st.warning(i18n.render(warning, scene.lang), icon="⚠️")
+        st.warning(widgets.literal(i18n.render(warning, scene.lang)), icon="⚠️")
     if state.get("url_warnings"):
         st.button(tr("Dismiss"), key="dismiss_warnings", on_click=lambda: state.update(url_warnings=[]))
+    undefined_note(view)
 
     # Only the open tab runs (on_change="rerun" makes the tabs lazy): a sweep or a WebGL scene costs
     # nothing until it is looked at.
@@ -488,16 +585,23 @@ def page(scene: sc.Scene, view: dict) -> None:
     paths, explore, three_d, rules = st.tabs(labels, key="view", on_change="rerun")
     if paths.open:
         with paths:
-            paths_tab(scene, view)
+            paths_tab(scene, view, looks)
     if explore.open:
         with explore:
             explore_tab.render(scene)
     if three_d.open:
         with three_d:
-            st.plotly_chart(CheckedFigure(build_3d(scene)), key="surface_3d", config={"displaylogo": False})
+            st.plotly_chart(CheckedFigure(build_3d(scene, looks)), key="surface_3d", config={"displaylogo": False})
     if rules.open:
         with rules:
             rules_tab(scene)
+
+
+def undefined_note(view: dict) -> None:
+    share = view.get("undefined_share", 0.0)
+    if share > 0.005:
+        st.info(tr("f is not defined on about {share:.0%} of the domain (left blank in the chart); a run that "
+                   "steps there stops and is reported as diverged.", share=share))
 
 
 def keep_open_tab(labels: list) -> None:
@@ -510,23 +614,25 @@ def keep_open_tab(labels: list) -> None:
             state["view"] = label
 
 
-def paths_tab(scene: sc.Scene, view: dict) -> None:
+def paths_tab(scene: sc.Scene, view: dict, looks: tuple) -> None:
     if not scene.runs:
         st.info(tr("No runs: add one in the sidebar."))
-    st.plotly_chart(CheckedFigure(view["figure"]), key="paths_chart", on_select=on_chart_select,
+    st.plotly_chart(CheckedFigure(view["figure"]), key="paths_chart", on_select=widgets.safe(on_chart_select),
                     selection_mode="points", config={"displaylogo": False, "scrollZoom": True})
     st.caption(tr("▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on the "
                   "surface to start there. Hover a moving marker for the curvature where it is."))
-    st.markdown(summary_table(view["summary"], scene.lang), unsafe_allow_html=True)
+    st.markdown(summary_table(view["summary"], looks, scene.lang), unsafe_allow_html=True)
     st.caption(curvature_text(scene))
-    export_buttons(scene, view)
+    export_buttons(scene, view, looks)
 
 
-def export_buttons(scene: sc.Scene, view: dict) -> None:
+def export_buttons(scene: sc.Scene, view: dict, looks: tuple) -> None:
     """Downloads for slides and papers.  Each file is made when its button is clicked (a callable
     ``data``), so the GIF and the MP4 (a second or two each) cost nothing until asked for."""
     style = PROJECTOR_STYLE if scene.projector else SCREEN_STYLE
-    picture = dict(line_width=style["line_width"] + 0.5, font_size=style["font_size"] + 4 if scene.projector else None)
+    picture = dict(line_width=style["line_width"] + 0.5, font_size=style["font_size"] + 4 if scene.projector else None,
+                   palette=tuple(look.colour for look in looks) or fg.PALETTE,
+                   symbols=tuple(look.symbol for look in looks) or fg.SYMBOLS)
     stem = f"optimizer-paths-{scene.surface}"
     title = i18n.surface_title(scene.surface_object(), scene.lang)
 
@@ -545,8 +651,9 @@ def export_buttons(scene: sc.Scene, view: dict) -> None:
     for column, (label, extension, mime, make) in zip(st.columns(len(files)), files):
         column.download_button(tr(label), data=make, file_name=f"{stem}.{extension}", mime=mime,
                                key=f"export_{extension}", on_click="ignore", use_container_width=True)
-    st.caption(tr("HTML plays offline in any browser; GIF and MP4 are for slides; CSV and JSON hold every path "
-                  "with the surface, the start and each run's hyperparameters."))
+    st.caption(tr("HTML plays offline in any browser; GIF and MP4 are for slides; CSV is one table, a row per run and "
+                  "step with each run's hyperparameters, that pandas or a spreadsheet opens as it is; JSON holds the "
+                  "whole scene (surface, formula, start, schedule, noise, the page's link) with every path."))
 
 
 def curvature_text(scene: sc.Scene) -> str:
@@ -576,4 +683,16 @@ def rules_tab(scene: sc.Scene) -> None:
         if note:
             st.caption(note)
 
-main()
+
+def run_page() -> None:
+    """The page, with a last guard: whatever still goes wrong is said in a sentence in the page's
+    language (the traceback goes to the server's log, never to the audience)."""
+    try:
+        main()
+    except Exception:  # noqa: BLE001
+        LOG.exception("the page failed")
+        st.error(tr("Something went wrong while drawing the page. Your scene is kept: change a setting or reload "
+                    "the page."))
+
+
+run_page()

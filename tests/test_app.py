@@ -1,15 +1,19 @@
 """The page with streamlit.testing.v1.AppTest: loads, responds, round-trips its URL, never raises."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
 import surfaces
 from viz import figures as fg
+from viz import i18n
 from viz import scene as sc
+from viz import styles
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -28,7 +32,12 @@ def chart(at) -> dict:
 
 
 def table(at) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("<table"))
+    return next(m.value for m in at.markdown if "<table" in m.value)
+
+
+def shown(markdown: str) -> str:
+    """What the browser shows for Markdown source whose punctuation is backslash-escaped."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def url(at, key) -> list:
@@ -49,7 +58,7 @@ def test_the_default_page_is_the_books_comparison():
     legend = [t["name"] for t in figure["data"] if t.get("showlegend")]
     assert legend == ["SGD lr=0.95", "Momentum lr=0.1", "AdaGrad lr=1.5", "Adam lr=0.3"]
     assert len(figure["frames"]) == 31
-    assert at.markdown[0].value == "### Elongated bowl"
+    assert shown(at.markdown[0].value) == "### Elongated bowl"
     assert table(at).count("ran all 30 steps") == 4
     assert url(at, "surface") == ["bowl"] and len(url(at, "run")) == 4
 
@@ -57,7 +66,7 @@ def test_the_default_page_is_the_books_comparison():
 @pytest.mark.parametrize("surface_id", surfaces.names())
 def test_every_surface_loads(surface_id):
     at = open_app()
-    at.selectbox(key="surface").set_value(surface_id).run()
+    at.selectbox(key="surface@en").set_value(surface_id).run()
     no_exception(at)
     assert at.session_state["start_x"] == surfaces.get(surface_id).default_start[0]
     assert chart(at)["layout"]["xaxis"]["range"] == list(surfaces.get(surface_id).x_range)
@@ -66,7 +75,7 @@ def test_every_surface_loads(surface_id):
 @pytest.mark.parametrize("key", list(sc.PRESETS))
 def test_every_preset_loads(key):
     at = open_app()
-    at.selectbox(key="preset").set_value(key).run()
+    at.selectbox(key="preset@en").set_value(key).run()
     no_exception(at)
     preset = sc.PRESETS[key].scene
     legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
@@ -93,7 +102,7 @@ def test_changing_a_slider_changes_the_chart():
 
 def test_the_url_reproduces_the_scene():
     at = open_app()
-    at.selectbox(key="surface").set_value("ill_conditioned").run()
+    at.selectbox(key="surface@en").set_value("ill_conditioned").run()
     at.select_slider(key="surface.kappa").set_value(100.0).run()
     at.number_input(key="steps").set_value(60).run()
     at.button(key="add_run").click().run()
@@ -109,7 +118,7 @@ def test_the_url_reproduces_the_scene():
 def test_malformed_url_values_warn_and_fall_back():
     at = open_app({"steps": "abc", "surface": "nope", "run": ["adamax:lr=1", "sgd:lr=-5"], "start": "x,y"})
     no_exception(at)
-    warnings = " ".join(w.value for w in at.warning)
+    warnings = shown(" ".join(w.value for w in at.warning))
     assert "steps='abc'" in warnings and "surface='nope'" in warnings and "'adamax:lr=1'" in warnings
     assert "lr='-5'" in warnings and "start='x,y'" in warnings
     assert chart(at)["layout"]["xaxis"]["range"] == [-10, 10]  # the default surface
@@ -132,7 +141,8 @@ def test_runs_can_be_added_removed_and_reset():
     at.button(key="add_run").click().run()
     assert len(at.session_state["run_ids"]) == 5
     legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
-    assert legend[-1] == legend[-2] == "Adam lr=0.3"  # a copy of the last run, ready to race it
+    # the last run's optimizer at half its learning rate, said in its label: visibly a new run
+    assert legend[-2:] == ["Adam lr=0.3", "Adam lr=0.15"]
     first = at.session_state["run_ids"][0]
     at.button(key=f"remove{first}").click().run()
     legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
@@ -148,14 +158,14 @@ def test_switching_a_runs_optimizer_shows_its_own_hyperparameters():
     first = at.session_state["run_ids"][0]
     at.selectbox(key=f"run{first}.optimizer").set_value("nesterov").run()
     no_exception(at)
-    assert at.selectbox(key=f"run{first}.nesterov.form").value == "lookahead"
-    at.selectbox(key=f"run{first}.nesterov.form").set_value("reformulated").run()
+    assert at.selectbox(key=f"run{first}.nesterov.form@en").value == "lookahead"
+    at.selectbox(key=f"run{first}.nesterov.form@en").set_value("reformulated").run()
     assert any(r.startswith("nesterov:") and "form=reformulated" in r for r in url(at, "run"))
 
 
 def test_schedule_noise_and_field_controls():
     at = open_app()
-    at.selectbox(key="schedule").set_value("inverse_time").run()
+    at.selectbox(key="schedule@en").set_value("inverse_time").run()
     at.number_input(key="decay_k").set_value(0.5).run()
     at.number_input(key="noise").set_value(0.5).run()
     at.toggle(key="field").set_value(True).run()
@@ -205,12 +215,12 @@ def test_the_lr_control_warns_past_two_over_lambda_max():
 
 def test_a_typed_formula_becomes_the_surface():
     at = open_app()
-    at.selectbox(key="surface").set_value(sc.FORMULA).run()
+    at.selectbox(key="surface@en").set_value(sc.FORMULA).run()
     no_exception(at)
     assert url(at, "formula") == [sc.FORMULA_EXAMPLE]
     at.text_input(key="formula_text").set_value("(1-x)**2 + 100*(y-x**2)**2").run()
     no_exception(at)
-    assert at.markdown[0].value == "### (1 - x)**2 + 100*(y - x**2)**2"
+    assert shown(at.markdown[0].value) == "### (1 - x)**2 + 100*(y - x**2)**2"
     # the typed Rosenbrock on the default domain gives the same loss as the catalogue's, independently coded
     rosen = surfaces.get("rosenbrock")
     figure = chart(at)
@@ -225,11 +235,11 @@ def test_a_refused_formula_keeps_the_previous_surface():
     before = chart(at)
     at.text_input(key="formula_text").set_value("__import__('os').system('ls')").run()
     assert not at.exception
-    [message] = [e.value for e in at.error]
+    [message] = [shown(e.value) for e in at.error]
     assert "__import__('os').system" in message and "column 1" in message and "previous surface stays" in message
     assert chart(at) == before and url(at, "formula") == ["x**2 + y**2"]
     at.number_input(key="formula_x_lo").set_value(9.0).run()  # from 9 to 5: not a range
-    assert any("x range = (9, 5) is not valid" in e.value for e in at.error)
+    assert any("x range = (9, 5) is not valid" in shown(e.value) for e in at.error)
     assert chart(at) == before
 
 
@@ -245,9 +255,9 @@ def test_a_formula_survives_the_url_and_a_bad_one_warns():
     assert chart(again) == chart(at)
     bad = open_app({"surface": sc.FORMULA, "formula": "os.system('ls')"})
     no_exception(bad)
-    assert any("formula=\"os.system('ls')\"" in w.value and "using the default surface" in w.value
+    assert any("formula=\"os.system('ls')\"" in shown(w.value) and "using the default surface" in shown(w.value)
                for w in bad.warning)
-    assert bad.markdown[0].value == "### Elongated bowl"
+    assert shown(bad.markdown[0].value) == "### Elongated bowl"
 
 
 def test_projector_mode_enlarges_the_figure_and_travels_in_the_url():
@@ -265,3 +275,180 @@ def test_export_buttons_are_offered():
     no_exception(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Interactive HTML", "Animated GIF", "MP4 video", "PNG image", "CSV", "JSON"]
+
+
+# --- a lesson never breaks (language switches, display settings, user text, runs) ---------------------
+
+
+def choice_key(at, key: str) -> str:
+    """The widget key of a choice box in the page's current language (ui/widgets.py)."""
+    return f"{key}@{at.session_state['lang']}"
+
+
+def send_label(at, key: str, label: str) -> AppTest:
+    """Rerun with the choice box ``key`` sending ``label`` as its value, exactly as a browser does
+    (Streamlit's wire value is the label), whether or not the box offers that label now."""
+    box = at.selectbox(key=key)
+    state = WidgetState(id=box.id, string_value=label)
+    box.__class__ = type("SentLabel", (type(box),), {"_widget_state": property(lambda self: state)})
+    return at.run()
+
+
+def test_switching_the_language_then_touching_any_widget_never_breaks():
+    at = open_app()
+    for lang, other in (("zh", "en"), ("en", "zh"), ("zh", "en")):
+        at.selectbox(key="lang").set_value(lang).run()
+        no_exception(at)
+        # The browser still holds each choice box's label in the other language and may send it back.
+        stale = {"surface": i18n.surface_name("bowl", "Elongated bowl", other),
+                 "preset": i18n.t(sc.PRESETS["book"].title, other), "schedule": i18n.t("constant", other)}
+        for key, label in stale.items():
+            send_label(at, choice_key(at, key), label)
+            no_exception(at)
+        assert (at.session_state["surface"], at.session_state["preset"], at.session_state["schedule"]) == (
+            "bowl", "book", "constant")
+        first = at.session_state["run_ids"][0]
+        at.number_input(key="steps").set_value(40).run()
+        at.select_slider(key=f"run{first}.sgd.lr").set_value(0.5).run()
+        at.toggle(key="field").set_value(True).run()
+        at.selectbox(key=choice_key(at, "surface")).set_value("himmelblau").run()
+        at.selectbox(key=choice_key(at, "preset")).set_value("book").run()
+        for view in ("Explore", "3-D surface", "Update rules", "Paths"):
+            at.session_state["view"] = i18n.t(view, lang)
+            at.run()
+            no_exception(at)
+        assert at.session_state["surface"] == "bowl" and at.session_state["lang"] == lang
+        assert ("lang" in at.query_params) == (lang == "zh")
+
+
+def test_a_preset_a_surface_and_a_reset_keep_projector_mode_and_the_language():
+    at = open_app({"projector": "1", "lang": "zh"})
+    at.selectbox(key=choice_key(at, "preset")).set_value("rosenbrock").run()
+    assert at.session_state["projector"] and at.session_state["lang"] == "zh"
+    assert url(at, "projector") == ["1"] and url(at, "lang") == ["zh"] and url(at, "surface") == ["rosenbrock"]
+    at.selectbox(key=choice_key(at, "surface")).set_value("beale").run()
+    at.button(key="reset_runs").click().run()
+    no_exception(at)
+    assert at.session_state["projector"] and url(at, "projector") == ["1"] and url(at, "lang") == ["zh"]
+    assert [r.split(":")[0] for r in url(at, "run")] == ["sgd", "momentum", "nesterov", "adam", "newton"]
+
+
+def test_the_preset_box_says_your_own_scene_once_the_scene_differs():
+    at = open_app()
+    assert at.session_state["preset"] == "book"
+    at.selectbox(key=choice_key(at, "surface")).set_value("saddle").run()
+    assert at.session_state["preset"] == "custom"
+    assert "Your own scene" in " ".join(c.value for c in at.sidebar.caption)
+    assert "SGD zig-zags" not in " ".join(c.value for c in at.sidebar.caption)
+    at.selectbox(key=choice_key(at, "preset")).set_value("saddle").run()
+    assert at.session_state["preset"] == "saddle"
+    at.session_state["paths_chart"] = {"selection": {"points": [{"curve_number": 0, "x": 0.5, "y": -0.5}]}}
+    at.run()  # a click on the chart: a new start
+    at.number_input(key="start_x").set_value(0.5).run()
+    assert at.session_state["preset"] == "custom"
+    at.selectbox(key=choice_key(at, "preset")).set_value("book").run()
+    at.toggle(key="projector").set_value(True).run()  # a display setting: still the book's scene
+    assert at.session_state["preset"] == "book"
+
+
+def test_user_and_url_text_is_shown_literally():
+    markdown_it = pytest.importorskip("markdown_it")
+    at = open_app()
+    at.selectbox(key=choice_key(at, "surface")).set_value(sc.FORMULA).run()
+    at.text_input(key="formula_text").set_value("sin(x)*cos(y) + 0.1*(x**2+y**2)").run()
+    heading = markdown_it.MarkdownIt("commonmark").render(at.markdown[0].value)
+    assert heading == "<h3>sin(x)*cos(y) + 0.1*(x**2 + y**2)</h3>\n"  # no <em>: the stars are shown
+    at.text_input(key="formula_text").set_value("__import__('os')").run()
+    rendered = markdown_it.MarkdownIt("commonmark").render(at.error[0].value)
+    assert "<strong>" not in rendered and "__import__" in rendered
+    link = open_app({"steps": "[x](http://e.com) :red[a] $x^2$", "seed": "![i](http://e.com/a.png) <b>b</b>"})
+    rendered = "".join(markdown_it.MarkdownIt("commonmark").render(w.value) for w in link.warning)
+    assert "<a " not in rendered and "<img" not in rendered and "<b>" not in rendered
+    for text in ("[x](http://e.com)", ":red[a]", "$x^2$", "![i](http://e.com/a.png)", "&lt;b&gt;b&lt;/b&gt;"):
+        assert text in rendered
+
+
+def _page_with_a_failing_callback():
+    import streamlit as st
+
+    from ui import widgets
+
+    def fails():
+        raise RuntimeError("/srv/app/secret.py, line 3")
+
+    def refuses():
+        raise ValueError("steps = 0 is not valid: give a whole number from 1 to 3000")
+
+    st.button("fails", key="fails", on_click=widgets.safe(fails))
+    st.button("refuses", key="refuses", on_click=widgets.safe(refuses))
+    error = st.session_state.pop("callback_error", None)
+    if error is not None:
+        st.error(widgets.literal(str(error)))
+
+
+def test_a_failing_callback_is_a_sentence_not_a_traceback():
+    at = AppTest.from_function(_page_with_a_failing_callback).run()
+    at.button(key="fails").click().run()
+    assert not at.exception
+    assert shown(at.error[0].value) == "an unexpected RuntimeError"  # no path, no traceback
+    at.button(key="refuses").click().run()
+    assert shown(at.error[0].value) == "steps = 0 is not valid: give a whole number from 1 to 3000"
+    at.run()
+    assert not at.error  # said once
+
+
+def test_the_page_hides_tracebacks_and_the_developer_menu():
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["toolbarMode"] == "viewer"
+
+
+def test_a_run_keeps_its_colour_and_every_optimizer_has_one():
+    at = open_app()
+
+    def colours():
+        return {t["name"]: t["line"]["color"] for t in chart(at)["data"] if t.get("showlegend")}
+
+    before = colours()
+    assert before["Adam lr=0.3"] == styles.OPTIMIZER_COLOURS["adam"]
+    second = at.session_state["run_ids"][1]
+    at.button(key=f"remove{second}").click().run()
+    after = colours()
+    assert "Momentum lr=0.1" not in after and all(after[name] == before[name] for name in after)
+    at.selectbox(key=choice_key(at, "preset")).set_value("beale").run()
+    assert colours()["Adam lr=0.05"] == styles.OPTIMIZER_COLOURS["adam"]  # Adam is pink in every preset
+    badges = next(h.proto.body for h in at.get("html") if "summary::before" in h.proto.body)
+    for run_id, colour in zip(at.session_state["run_ids"], colours().values()):
+        assert f".st-key-run_panel_{run_id} summary::before" in badges
+        assert re.search(rf"run_panel_{run_id} summary::before {{[^}}]*background-color: {colour};", badges)
+
+
+def test_a_new_run_is_open_and_visibly_different():
+    at = open_app({"run": [f"sgd:lr={0.1 * (k + 1):.1f}" for k in range(5)]})
+    at.button(key="add_run").click().run()
+    expanders = [e for e in at.sidebar.expander if e.label.startswith("Run ")]
+    assert expanders[-1].label == "Run 6: SGD" and expanders[-1].proto.expanded
+    legend = [t for t in chart(at)["data"] if t.get("showlegend")]
+    assert legend[-1]["name"] == "SGD lr=0.25" and legend[-2]["name"] == "SGD lr=0.5"
+    assert legend[-1]["line"]["color"] != legend[-2]["line"]["color"]
+    last = at.session_state["run_ids"][-1]
+    at.selectbox(key=f"run{last}.optimizer").set_value("adam").run()  # a new optimizer: still open
+    expanders = [e for e in at.sidebar.expander if e.label.startswith("Run ")]
+    assert expanders[-1].label == "Run 6: Adam" and expanders[-1].proto.expanded
+    legend = [t for t in chart(at)["data"] if t.get("showlegend")]
+    assert legend[-1]["line"]["color"] == styles.OPTIMIZER_COLOURS["adam"]
+
+
+def test_the_summary_table_scrolls_on_a_narrow_screen():
+    at = open_app()
+    assert "overflow-x:auto" in table(at)
+
+
+def test_a_surface_undefined_on_half_its_domain_says_so():
+    at = open_app({"surface": sc.FORMULA, "formula": "log(x)"})
+    no_exception(at)
+    # log(x) on [-5, 5]²: undefined for x <= 0, 41 of the 81 grid columns (x = -5 … 0)
+    assert any("not defined on about 51%" in info.value for info in at.info), [i.value for i in at.info]
+    assert not open_app().info

@@ -204,7 +204,7 @@ ZH = MappingProxyType({
     "tolerance for 'steps to reach'": "“达到所需步数”的容差",
     "running (Polyak) average": "参数的运行平均（Polyak 平均）",
     "gradient field (−∇f arrows)": "梯度场（−∇f 箭头）",
-    "{badge} Run {n}: {title}": "{badge} 运行 {n}：{title}",
+    "Run {n}: {title}": "运行 {n}：{title}",
     "optimizer": "优化器",
     "Remove this run": "删除此运行",
     # hyperparameters: the sliders' labels (app.HYPER_LABELS) and optim_core's help texts
@@ -366,6 +366,10 @@ ZH = MappingProxyType({
     "▶▶ Fast": "▶▶ 快速",
     "▶ Slow": "▶ 慢速",
     "❚❚ Pause": "❚❚ 暂停",
+    "↺ Restart": "↺ 从头播放",
+    "{label}: diverged at step {k}": "{label}：在第 {k} 步发散",
+    "left the chart at step {k}": "在第 {k} 步离开图区",
+    "{label}: left the chart at step {k}": "{label}：在第 {k} 步离开图区",
     "step {k}": "第 {k} 步",
     "step": "步数",
     "click grid": "点击网格",
@@ -426,6 +430,9 @@ ZH = MappingProxyType({
     "add that setting as a run.":
         "{cells} 个设置中有 {reached} 个达到了容差，{diverged} 个发散；最佳格子：{best}。"
         "点击一个格子，可把该设置添加为运行。",
+    "{reached} of {cells} settings reached the tolerance, {diverged} diverged; best: {best}. Click a point to add "
+    "that setting as a run.":
+        "{cells} 个设置中有 {reached} 个达到了容差，{diverged} 个发散；最佳：{best}。点击一个点，可把该设置添加为运行。",
     "Every start point of a grid runs the chosen run's optimizer; its colour says which minimum it ends in.":
         "网格上的每个起点都用所选运行的优化器跑一遍；颜色表示它最终落在哪个极小值。",
     "{surface} has no minimum to end in: try Himmelblau, two wells, six-hump camel or Rastrigin.":
@@ -481,7 +488,9 @@ ZH = MappingProxyType({
     "theory optimum (lr*, μ*)": "理论最优 (lr*, μ*)",
     "theory optimum": "理论最优",
     "measured": "实测",
-    "%{{x:.3g}}: %{{y}} steps": "%{{x:.3g}}：%{{y}} 步",
+    "{n} steps": "{n} 步",
+    "settings": "设置",
+    "learning rate η": "学习率 η",
     "theory: |1 − lr·λ|^k": "理论：|1 − lr·λ|^k",
     "2/λmax: unstable beyond": "2/λmax：超过则不稳定",
     "2/(λmin+λmax): best": "2/(λmin+λmax)：最佳",
@@ -508,9 +517,20 @@ ZH = MappingProxyType({
     "Animated GIF": "GIF 动画",
     "MP4 video": "MP4 视频",
     "PNG image": "PNG 图片",
-    "HTML plays offline in any browser; GIF and MP4 are for slides; CSV and JSON hold every path with the "
-    "surface, the start and each run's hyperparameters.":
-        "HTML 可在任何浏览器中离线播放；GIF 和 MP4 适合放进幻灯片；CSV 和 JSON 保存了每条路径，以及曲面、起点和每次运行的超参数。",
+    "HTML plays offline in any browser; GIF and MP4 are for slides; CSV is one table, a row per run and step with "
+    "each run's hyperparameters, that pandas or a spreadsheet opens as it is; JSON holds the whole scene (surface, "
+    "formula, start, schedule, noise, the page's link) with every path.":
+        "HTML 可在任何浏览器中离线播放；GIF 和 MP4 适合放进幻灯片；CSV 是一张表，每次运行的每一步占一行，附带该运行的超参数，"
+        "pandas 或电子表格可直接打开；JSON 保存整个场景（曲面、公式、起点、学习率计划、噪声、本页链接）和每条路径。",
+    # --- the page's own messages (app.py) ---
+    "an unexpected {kind}": "意外的 {kind}",
+    "Your own scene: pick a preset to load a well-known one.": "自定义场景：选择一个预设即可载入经典场景。",
+    "That change could not be applied ({error}); the page kept your scene.": "无法应用这项更改（{error}）；页面保留了你的场景。",
+    "Something went wrong while drawing the page. Your scene is kept: change a setting or reload the page.":
+        "绘制页面时出了问题。你的场景已保留：请更改某项设置或重新加载页面。",
+    "f is not defined on about {share:.0%} of the domain (left blank in the chart); a run that steps there stops "
+    "and is reported as diverged.":
+        "f 在定义域中约 {share:.0%} 的区域没有定义（图中留白）；走进那里的运行会停止，并记为发散。",
     "minimum": "极小值",
     "step {k} / {n}": "第 {k} / {n} 步",
 })
