@@ -1,5 +1,6 @@
 """The figures as plain dicts: valid Plotly, small, frames that carry only what moves."""
 
+import re
 import struct
 import zlib
 
@@ -10,6 +11,7 @@ import pytest
 import optim_core
 import surfaces
 from viz import figures as fg
+from viz import i18n
 from viz import scene as sc
 
 
@@ -40,7 +42,7 @@ def read_png(data: bytes):
 
 
 @pytest.mark.parametrize("key", list(sc.PRESETS))
-@pytest.mark.parametrize("options", [{}, dict(show_average=True, show_field=True)])
+@pytest.mark.parametrize("options", [{}, dict(show_average=True, show_field=True), dict(stacked=True, lang="zh")])
 def test_every_preset_figure_is_valid_plotly(key, options):
     _, _, figure = build(sc.PRESETS[key].scene, **options)
     go.Figure(figure)  # raises on any property Plotly does not know
@@ -84,11 +86,17 @@ def test_long_runs_get_at_most_max_frames_and_a_bounded_tail():
 
 
 def test_a_diverged_run_is_marked_where_it_stopped():
+    # SGD at lr 1.5 on the bowl from (0, 2): y ← (1 − 2·1.5)·y = −2y, so y_k = 2·(−2)^k on the line x = 0;
+    # it leaves y ≤ 5 at step 2 and stops at step 13 with y_12 = 8192, last crossing the chart up through y = 5
     scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=1.5),), start=(0.0, 2.0), steps=50)
     _, runs, figure = build(scene)
-    labels = [t for t in figure["data"] if t.get("text") == ["diverged at step 13"]]
+    labels = [a for a in figure["layout"]["annotations"] if a["text"] == "diverged at step 13"]
     assert len(labels) == 1
-    np.testing.assert_allclose(fg.decode(labels[0]["y"]), [runs[0].trajectory.xy[-1, 1]], rtol=1e-6)
+    assert (labels[0]["x"], labels[0]["y"]) == pytest.approx((0.0, 5.0))
+    assert labels[0]["yanchor"] == "top" and labels[0]["yshift"] < 0  # read downward, into the chart
+    mark = next(t for t in figure["data"] if t.get("name") == "diverged at step 13")
+    assert mark["marker"]["symbol"] == "x"
+    np.testing.assert_allclose([fg.decode(mark["x"])[0], fg.decode(mark["y"])[0]], [0.0, 5.0], atol=1e-6)
     for trace in figure["data"]:
         for axis in ("x", "y"):
             if isinstance(trace.get(axis), dict):
@@ -195,3 +203,273 @@ def test_run_colours_stay_apart_under_colour_vision_deficiencies(deficiency):
 
 def test_runs_also_differ_by_marker_shape():
     assert len(set(fg.SYMBOLS)) == len(fg.SYMBOLS) == len(fg.PALETTE)
+
+
+# --- issue 8: ticks, markers, playback, undefined surfaces, paths leaving the chart, phones ----------------------
+
+POWER = re.compile(r"^(?:(\d+(?:\.\d+)?)×)?10<sup>(\u2212?\d+)</sup>$")
+
+
+def label_value(text: str) -> float:
+    """The number a tick label stands for: 1, 0.2, 10, 10<sup>−3</sup>, 2×10<sup>−7</sup>."""
+    match = POWER.match(text)
+    if match:
+        mantissa, exponent = match.groups()
+        return float(mantissa or 1) * 10.0 ** int(exponent.replace("\u2212", "-"))
+    return float(text)
+
+
+def panel_pixels(layout, axis) -> float:
+    margin = layout["margin"]
+    low, high = axis["domain"]
+    return (layout["height"] - margin["t"] - margin["b"]) * (high - low)
+
+
+def test_log_ticks_are_whole_decades_or_one_two_five():
+    # 3e-4 … 20 spans the decades 10^-4 … 10^2: six gaps where four fit, so every second decade
+    ticks = fg.log_ticks(3e-4, 20, room=4)
+    assert ticks["tickvals"] == pytest.approx([1e-4, 1e-2, 1, 100])
+    assert ticks["ticktext"] == ["10<sup>−4</sup>", "10<sup>−2</sup>", "1", "10<sup>2</sup>"]
+    assert ticks["range"] == [-4, 2]
+    # a loss that reached zero is drawn at 1e-30: 32 decades where 3.2 gaps fit → every tenth (every fifth: 6.4)
+    assert fg.log_ticks(1e-30, 100, room=3.2)["tickvals"] == pytest.approx([1e-30, 1e-20, 1e-10, 1])
+    # less than a decade: 1, 2, 5 × 10^k around the data, written in full
+    ticks = fg.log_ticks(0.3, 0.8)
+    assert ticks["tickvals"] == pytest.approx([0.2, 0.5, 1]) and ticks["ticktext"] == ["0.2", "0.5", "1"]
+    assert ticks["range"] == pytest.approx([np.log10(0.2), 0])
+    assert fg.log_ticks(2e-7, 6e-7)["ticktext"] == ["2×10<sup>−7</sup>", "5×10<sup>−7</sup>", "10<sup>−6</sup>"]
+    assert fg.log_ticks(0.95, 0.95)["tickvals"] == pytest.approx([0.5, 1])  # a constant lr still gets two ticks
+
+
+@pytest.mark.parametrize("key", ["book", "rosenbrock", "saddle"])
+@pytest.mark.parametrize("style", [dict(), dict(height=760, font_size=20, line_width=4.0), dict(stacked=True)])
+def test_side_panels_label_only_whole_values_with_room_between(key, style):
+    _, _, figure = build(sc.PRESETS[key].scene, **style)
+    layout = figure["layout"]
+    log_axes = [name for name in layout if name.startswith("yaxis") and layout[name].get("type") == "log"]
+    assert len(log_axes) >= 3
+    for name in log_axes:
+        axis = layout[name]
+        assert axis["tickmode"] == "array" and "dtick" not in axis  # no "D1"/"D2": Plotly's minor digits
+        values, texts = axis["tickvals"], axis["ticktext"]
+        # every label is its tick's whole value: no lone "2" or "5" standing for 2·10^k beside 10^k
+        for value, text in zip(values, texts):
+            assert label_value(text) == pytest.approx(value, rel=1e-9), (name, text, value)
+        exponents = np.log10(values)
+        whole_decades = np.allclose(exponents, np.round(exponents))
+        assert whole_decades or max(values) / min(values) <= 10, (name, values)
+        low, high = axis["range"]
+        assert all(low <= e <= high for e in exponents)
+        # neighbouring labels at least two label heights apart on the panel
+        spacing = panel_pixels(layout, axis) * np.min(np.diff(exponents)) / (high - low)
+        assert spacing >= 2 * axis["tickfont"]["size"], (name, spacing)
+
+
+LANDMARK_SHAPES = {"star", "x", "x-thin", "cross", "cross-thin", "asterisk", "hexagram", "star-triangle-up",
+                   "star-triangle-down", "star-square", "star-diamond", "y-up", "y-down", "y-left", "y-right"}
+
+
+def test_run_markers_never_look_like_landmarks():
+    assert len(set(fg.SYMBOLS)) == len(fg.SYMBOLS) == 8
+    assert not set(fg.SYMBOLS) & LANDMARK_SHAPES
+    assert not any(symbol.endswith(("-open", "-dot")) for symbol in fg.SYMBOLS)  # filled, unlike the start's ring
+    scene = sc.PRESETS["beale"].scene  # Adam ends on the minimum (3, 0.5)
+    _, runs, figure = build(scene)
+    data = figure["data"]
+    names = [trace.get("name") for trace in data]
+    minimum, saddles, start = (names.index(name) for name in ("minima", "saddles", "start"))
+    assert data[minimum]["marker"]["symbol"] == "star" and data[saddles]["marker"]["symbol"] == "x-thin"
+    assert data[start]["marker"]["color"] == "white"
+    # drawn after (above) every path and every current-position marker
+    on_the_surface = [i for i, trace in enumerate(data) if trace.get("xaxis", "x") == "x" and trace.get("name")
+                      in {run.label for run in runs} | {"now"}]
+    assert on_the_surface and max(on_the_surface) < min(minimum, saddles, start)
+    now = data[names.index("now")]
+    assert data[minimum]["marker"]["size"] > now["marker"]["size"]  # the star shows round Adam's marker
+
+
+def test_play_goes_on_from_where_it_stands_and_restart_starts_over():
+    _, _, figure = build(sc.DEFAULT_SCENE)
+    buttons = {button["label"]: button for button in figure["layout"]["updatemenus"][0]["buttons"]}
+    for label in ("▶ Play", "▶▶ Fast", "▶ Slow"):
+        frames, options = buttons[label]["args"]
+        # plotly.js with fromcurrent plays the frames after the current one, and all of them from the last one
+        assert frames is None and options["fromcurrent"] is True and options["mode"] == "immediate"
+    frames, options = buttons["↺ Restart"]["args"]
+    assert frames is None and options["fromcurrent"] is False
+    assert buttons["❚❚ Pause"]["args"][0] == [None]
+    assert figure["layout"]["sliders"][0]["active"] == len(figure["frames"]) - 1  # at rest on the last step
+    _, _, chinese = build(sc.DEFAULT_SCENE, lang="zh")
+    labels = [button["label"] for button in chinese["layout"]["updatemenus"][0]["buttons"]]
+    assert len(labels) == 5 and all(i18n.has_chinese(label) for label in labels)
+
+
+# The five buttons' widths measured in Debian's Chromium (plotly.js 4.1, DejaVu Sans): English / Chinese labels.
+BUTTON_ROW_PX = {("en", 14): 398, ("zh", 14): 408, ("en", 20): 513, ("zh", 20): 529}
+
+
+@pytest.mark.parametrize("lang, font_size", list(BUTTON_ROW_PX))
+def test_the_slider_starts_right_of_the_buttons_or_below_them(lang, font_size):
+    _, _, figure = build(sc.DEFAULT_SCENE, lang=lang, font_size=font_size)
+    layout = figure["layout"]
+    slider, menu = layout["sliders"][0], layout["updatemenus"][0]
+    assert slider["x"] + slider["len"] <= 1.0 + 1e-9
+    if slider["x"] > 0:  # beside the buttons on a chart ~770 px wide (plot area 700 px: a 1280 px screen and sidebar)
+        assert slider["x"] * 700 >= BUTTON_ROW_PX[lang, font_size] + 8
+    else:  # on its own row: below the buttons' (33 px at font 14, measured; 1.3 em + 14 px)
+        plot_h = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+        assert -slider["y"] * plot_h >= -menu["y"] * plot_h + 1.3 * font_size + 14
+    if font_size == 14:  # the page's usual size: beside them
+        assert slider["x"] > 0
+    if font_size == 20:  # projector: the buttons need 513–529 px, most of a 700 px plot area
+        assert slider["x"] == 0 and slider["len"] == 1
+
+
+UNDEFINED_LEFT = dict(surface="formula", formula="log(x)", x_range=(-5.0, 5.0), y_range=(-5.0, 5.0), steps=30,
+                      runs=(sc.RunSpec.of("sgd", lr=0.1), sc.RunSpec.of("adam", lr=0.3),
+                            sc.RunSpec.of("momentum", lr=0.1), sc.RunSpec.of("newton")))
+
+
+def label_box(annotation, plot_w, plot_h, layout_x, layout_y):
+    """The rectangle (pixels, y up) an annotation covers on a plot_w × plot_h surface: ~0.55 em a character."""
+    size = annotation["font"]["size"]
+    width, height = 0.55 * size * len(annotation["text"]), 1.3 * size
+    x = (annotation["x"] - layout_x[0]) / (layout_x[1] - layout_x[0]) * plot_w + annotation.get("xshift", 0)
+    y = (annotation["y"] - layout_y[0]) / (layout_y[1] - layout_y[0]) * plot_h + annotation.get("yshift", 0)
+    left = x - {"left": 0, "center": width / 2, "right": width}[annotation["xanchor"]]
+    bottom = y - {"bottom": 0, "middle": height / 2, "top": height}[annotation["yanchor"]]
+    return left, bottom, left + width, bottom + height
+
+
+@pytest.mark.parametrize("start", [(1.0, 1.0), (-1.0, 1.0)])
+def test_diverged_labels_of_several_runs_stay_apart(start):
+    # from (1, 1) SGD, Adam and Momentum step into x ≤ 0 within a few steps, all near (0.1 … 0.4, 1), and
+    # Newton (∂f/∂x = 1/x, ∂²f/∂x² = −1/x²: x ← x − (−x²)(1/x) = 2x) doubles x until it leaves at x = 5;
+    # from (−1, 1) log is undefined at the start and all four stop there, at step 0
+    scene = sc.Scene(start=start, **UNDEFINED_LEFT)
+    _, _, figure = build(scene)
+    layout = figure["layout"]
+    labels = [a for a in layout["annotations"] if "diverged at step" in a["text"]]
+    assert len(labels) == 4
+    assert {a["text"].split(":")[0] for a in labels} == {run.label() for run in scene.runs}  # each names its run
+    for plot in (434, 515):  # the surface's side in pixels on a narrower and a 900 px wide chart
+        boxes = [label_box(a, plot, plot, layout["xaxis"]["range"], layout["yaxis"]["range"]) for a in labels]
+        for i, a in enumerate(boxes):
+            for b in boxes[:i]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+            assert -5 <= a[0] and a[2] <= plot + 5 and 0 <= a[1] and a[3] <= plot  # inside the chart
+    if start == (-1.0, 1.0):  # one point: stacked one line apart each
+        shifts = sorted(a["yshift"] for a in labels)
+        assert np.min(np.abs(np.diff(shifts))) >= 1.2 * labels[0]["font"]["size"]
+
+
+def traced_values(figure, axis_name) -> np.ndarray:
+    letter = axis_name[0]
+    values = [fg.decode(trace[letter]) for trace in figure["data"]
+              if trace.get(letter + "axis", letter) == axis_name and isinstance(trace.get(letter), dict)]
+    return np.concatenate(values)
+
+
+def test_a_panel_without_data_is_not_drawn():
+    # log(x) has no minimum and no saddle: no distance panel, and the three others share the column
+    _, _, figure = build(sc.Scene(start=(1.0, 1.0), **UNDEFINED_LEFT))
+    layout = figure["layout"]
+    assert "yaxis5" not in layout and "xaxis5" not in layout
+    assert not any(trace.get("yaxis") == "y5" for trace in figure["data"])
+    assert not any("distance" in a["text"] for a in layout["annotations"])
+    domains = sorted(layout[f"yaxis{s}"]["domain"] for s in "234")
+    assert domains[0][0] == pytest.approx(0) and domains[-1][1] == pytest.approx(1)
+    assert all(low[1] < high[0] for low, high in zip(domains, domains[1:]))
+    assert layout["xaxis4"]["showticklabels"] and layout["xaxis2"]["matches"] == "x4"  # the step axis, at the bottom
+    for suffix in "234":
+        assert np.isfinite(traced_values(figure, "y" + suffix)).any()
+    # every run undefined at its start: nothing to plot beside the surface, which takes the whole width
+    _, _, figure = build(sc.Scene(start=(-1.0, 1.0), **UNDEFINED_LEFT))
+    assert not any(name.startswith(("xaxis", "yaxis")) and name[-1].isdigit() for name in figure["layout"])
+    assert figure["layout"]["xaxis"]["domain"] == [0.0, 1.0]
+    go.Figure(figure)
+
+
+def test_a_run_that_leaves_the_chart_is_drawn_to_its_edge():
+    # SGD at lr 2.5 on the bowl x²/20 + y² from (−7, 2): x ← 0.75x, y ← −4y, so (x_k, y_k) =
+    # (−7·0.75^k, 2·(−4)^k); y_6 = 8192 is more than 1000 half-diagonals out: it stops at step 7 with 7 points
+    scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=2.5), sc.RunSpec.of("momentum", lr=0.1)), steps=30)
+    surface, runs, figure = build(scene)
+    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
+    assert (x_lo, x_hi, y_lo, y_hi) == (-10, 10, -5, 5) and runs[0].trajectory.stopped_at == 7
+
+    def inside(trace):
+        x, y = fg.decode(trace["x"]), fg.decode(trace["y"])
+        drawn = np.isfinite(x)
+        assert np.array_equal(drawn, np.isfinite(y)) and drawn.any()
+        assert np.all((x_lo <= x[drawn]) & (x[drawn] <= x_hi) & (y_lo <= y[drawn]) & (y[drawn] <= y_hi))
+        return x, y
+
+    surface_traces = [t for t in figure["data"] if t.get("xaxis", "x") == "x" and t.get("name") != "click grid"]
+    for trace in surface_traces:
+        inside(trace)
+    for frame in figure["frames"]:
+        for trace in frame["data"][:3]:  # the two paths and the current positions
+            inside(trace)
+    # the path goes from (−7, 2) toward (−5.25, −8) and leaves through y = −5 at t = 0.7: x = −7 + 0.7·1.75
+    sgd = next(t for t in figure["data"] if t.get("showlegend") and t["name"] == runs[0].label)
+    x, y = inside(sgd)
+    np.testing.assert_allclose([x[1], y[1]], [-5.775, -5.0], rtol=1e-6)
+    # it last crosses the chart from y_5 = −2048 to y_6 = 8192 and leaves through y = 5 at t = 2053/10240
+    x5, x6 = -7 * 0.75**5, -7 * 0.75**6
+    exit_x = x5 + 2053 / 10240 * (x6 - x5)
+    label = next(a for a in figure["layout"]["annotations"] if a["text"] == "diverged at step 7")
+    assert (label["x"], label["y"]) == pytest.approx((exit_x, 5.0), rel=1e-9)
+    assert label["yanchor"] == "top" and label["yshift"] < 0 and label["xanchor"] == "center"
+    now = figure["frames"][-1]["data"][2]
+    np.testing.assert_allclose([fg.decode(now["x"])[0], fg.decode(now["y"])[0]], [exit_x, 5.0], rtol=1e-6)
+    # the panels keep the whole run: the loss at step 6 is x_6²/20 + y_6²
+    loss = next(t for t in figure["data"] if t.get("yaxis") == "y2" and t["line"]["color"] == runs[0].colour
+                and t.get("mode") == "lines")
+    assert fg.decode(loss["y"])[-1] == pytest.approx(x6**2 / 20 + 8192.0**2, rel=1e-6)
+
+
+def test_clip_path_cuts_at_the_edges_and_breaks_between_parts():
+    box = ((0.0, 1.0), (0.0, 1.0))
+    # in, out through x = 1 at y = 0.5, back in through y = 1 at x = 0.5, in
+    path = fg.clip_path([(0.5, 0.5), (1.5, 0.5), (0.5, 1.5), (0.5, 0.5)], box)
+    expected = [(0.5, 0.5), (1.0, 0.5), (np.nan, np.nan), (1.0, 1.0), (1.0, 1.0), (np.nan, np.nan), (0.5, 1.0),
+                (0.5, 0.5)]
+    # (1.5, 0.5) → (0.5, 1.5) touches the box only at its corner (1, 1)
+    np.testing.assert_allclose(path, expected)
+    inner = np.array([(0.1, 0.2), (0.3, 0.4)])
+    assert fg.clip_path(inner, box) is not None and np.array_equal(fg.clip_path(inner, box), inner)
+
+
+# Heights measured in Chromium: a row of buttons is 33 px; the stacked rows' widths at font 14.
+BUTTON_ROW_HEIGHT = 33
+STACKED_ROWS_PX = {"en": (66 + 92 + 85 + 4, 77 + 70 + 2), "zh": (70 + 80 + 96 + 4, 84 + 70 + 2)}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_stacked_for_a_phone(lang):
+    _, _, figure = build(sc.DEFAULT_SCENE, stacked=True, lang=lang)
+    layout = figure["layout"]
+    margin = layout["margin"]
+    plot_h = layout["height"] - margin["t"] - margin["b"]
+    assert layout["height"] < 1500
+    # one column: the surface on top at full width, to scale; each panel below it, a readable height
+    assert layout["xaxis"]["domain"] == [0.0, 1.0] and layout["yaxis"]["scaleanchor"] == "x"
+    domains = [layout["yaxis"]["domain"]] + [layout[f"yaxis{s}"]["domain"] for s in "2345"]
+    for upper, lower in zip(domains, domains[1:]):
+        assert lower[1] < upper[0]  # below, not overlapping
+        assert (upper[0] - lower[1]) * plot_h >= layout["font"]["size"] * 1.3  # room for the panel's title
+    assert all(layout[f"xaxis{s}"]["domain"] == [0.0, 1.0] for s in "2345")
+    assert all((high - low) * plot_h >= 130 for low, high in domains[1:])
+    # the bowl's domain is 20 × 10: drawn at the phone's width (~294 px) it is ~147 px high
+    assert (domains[0][1] - domains[0][0]) * plot_h == pytest.approx(147, abs=15)
+    # the buttons in two rows that fit a 390 px phone, the slider on its own row below them
+    menus = layout["updatemenus"]
+    assert len(menus) == 2 and sum(len(m["buttons"]) for m in menus) == 5
+    assert all(width <= 358 - margin["l"] for width in STACKED_ROWS_PX[lang])
+    lowest_row_top = -min(m["y"] for m in menus) * plot_h
+    slider = layout["sliders"][0]
+    assert slider["x"] == 0 and slider["len"] == 1
+    assert -slider["y"] * plot_h >= lowest_row_top + BUTTON_ROW_HEIGHT
+    assert -menus[1]["y"] * plot_h >= -menus[0]["y"] * plot_h + BUTTON_ROW_HEIGHT
+    go.Figure(figure)

@@ -8,6 +8,10 @@ Why a picture under the paths: Plotly drops contour and heatmap traces while sca
 animate with ``redraw=False`` (plotly.py #2151, #5256; plotly.js #4491).  The surface is drawn
 once, as a PNG in ``layout.images`` (filled bands plus contour lines, gaps where f is undefined),
 and only the scatter traces that move are in the frames.
+
+Paths are drawn inside the surface's domain (cut at its edge, ``clip_path``); the side panels keep every
+step.  Log axes are labelled with whole decades only (``log_ticks``): Plotly's own minor "2" and "5" labels
+collide with the decades on panels ~110 px high.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import numpy as np
 
 from optim_core import analysis
 
-from .i18n import around, t
+from .i18n import around, has_chinese, t
 from .scene import distance_to_nearest
 
 # Okabe & Ito's colour-blind-safe palette (without yellow, weak on a light page), then Tol's wine.
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
 # A marker shape per run as well, so runs stay apart without colour (print, projectors, colour vision).
-SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "pentagon")
+# None of them is a landmark's shape (the minimum's star, the saddle's thin ✕, a diverged end's ✕): all filled.
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "bowtie")
 # The surface's bands, low to high: cream to slate, light enough for every path colour to stand out.
 BAND_RAMP = ((0.0, (252, 248, 238)), (0.35, (233, 236, 234)), (0.7, (205, 216, 226)), (1.0, (160, 178, 200)))
 LINE_RGB = np.array((92, 104, 124))
@@ -185,14 +190,142 @@ def arrows(surface, count: int = 15) -> tuple:
     return segments[:, 0], segments[:, 1]
 
 
+# --- the domain: paths drawn up to its edge ---------------------------------------------------------
+
+
+def inside(points, box) -> np.ndarray:
+    """Which points (..., 2) lie in ``box`` = ((x_lo, x_hi), (y_lo, y_hi)), edges included."""
+    points = np.asarray(points, dtype=float)
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    x, y = points[..., 0], points[..., 1]
+    return (x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi)
+
+
+def _clamp(points, box) -> np.ndarray:
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    return np.clip(points, [x_lo, y_lo], [x_hi, y_hi])  # NaN stays NaN
+
+
+def _windows(points: np.ndarray, box):
+    """Each segment points[i] → points[i+1] as (p, d) with (t_in, t_out): the part p + t·d, t_in ≤ t ≤ t_out,
+    lies in the box (Liang–Barsky); the segment misses the box where t_in > t_out."""
+    p, d = points[:-1], np.diff(points, axis=0)
+    t_in, t_out = np.zeros(len(p)), np.ones(len(p))
+    for axis, (lo, hi) in enumerate(box):
+        moving = d[:, axis] != 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low, high = (lo - p[:, axis]) / d[:, axis], (hi - p[:, axis]) / d[:, axis]
+        t_in = np.where(moving, np.maximum(t_in, np.minimum(low, high)), t_in)
+        t_out = np.where(moving, np.minimum(t_out, np.maximum(low, high)), t_out)
+        t_out = np.where(~moving & ((p[:, axis] < lo) | (p[:, axis] > hi)), -1.0, t_out)
+    return p, d, t_in, t_out
+
+
+def clip_path(points, box) -> np.ndarray:
+    """The polyline through ``points`` (n, 2) cut to ``box``: its parts inside, each drawn up to the edge where
+    the path leaves and from the edge where it comes back, with a NaN row between parts (plotly.js breaks
+    the line there).  A path inside the box comes back as it is."""
+    points = np.asarray(points, dtype=float)
+    if len(points) == 0 or inside(points, box).all():
+        return points
+    p, d, t_in, t_out = _windows(points, box)
+    crosses, from_outside = t_in <= t_out, ~inside(p, box)
+    rows = np.stack([np.full_like(p, np.nan), p + t_in[:, None] * d, p + t_out[:, None] * d], axis=1)
+    keep = np.stack([crosses & from_outside, crosses & from_outside, crosses], axis=1)
+    path = np.concatenate([points[:1][inside(points[:1], box)], rows[keep]])
+    drawn = np.flatnonzero(np.isfinite(path[:, 0]))
+    return _clamp(path[drawn[0]:] if len(drawn) else path[:0], box)
+
+
+@dataclass(frozen=True)
+class Clipped:
+    """Where a run is drawn: each step's point, or, while the run is outside the domain, the point on the
+    edge where it last left; and the step at which it left for good (None if it ends inside)."""
+
+    shown: np.ndarray
+    left_at: int | None
+    all_inside: bool
+
+
+def clip_run(points, box) -> Clipped:
+    points = np.asarray(points, dtype=float)
+    within = inside(points, box)
+    if within.all():
+        return Clipped(points, None, True)
+    if len(points) == 1:
+        return Clipped(_clamp(points, box), 0, False)
+    p, d, t_in, t_out = _windows(points, box)
+    leaves = (t_in <= t_out) & (t_out < 1)
+    exits = p + np.clip(t_out, 0, 1)[:, None] * d
+    last_exit = np.maximum.accumulate(np.where(leaves, np.arange(len(p)), -1))  # per segment: latest exit so far
+    shown = points.copy()
+    for step in np.flatnonzero(~within):
+        segment = last_exit[step - 1] if step > 0 else -1
+        shown[step] = exits[segment] if segment >= 0 else points[step]
+    left_at = None
+    if not within[-1]:
+        left_at = int(last_exit[-1]) + 1 if last_exit[-1] >= 0 else 0
+    return Clipped(_clamp(shown, box), left_at, False)
+
+
+# --- log axes: whole decades, never a lone minor digit ------------------------------------------------
+
+
+def _nice(value: float, up: bool) -> float:
+    """The nearest of 1, 2, 5 × 10^k at or above (up) / at or below ``value``."""
+    exponent = int(np.floor(np.log10(value)))
+    mantissa = value / 10.0**exponent
+    choices = (1, 2, 5, 10)
+    if up:
+        return next(c for c in choices if c >= mantissa * (1 - 1e-9)) * 10.0**exponent
+    return [c for c in choices if c <= mantissa * (1 + 1e-9)][-1] * 10.0**exponent
+
+
+def _power_text(exponent: int, mantissa: float = 1) -> str:
+    """1, 10, 10⁻³ as Plotly writes powers (exponentformat "power"), with a mantissa: 2×10⁻⁷."""
+    if mantissa == 1 and exponent in (0, 1):
+        return "1" if exponent == 0 else "10"
+    power = "10<sup>" + str(exponent).replace("-", "\u2212") + "</sup>"
+    return power if mantissa == 1 else f"{mantissa:g}×{power}"
+
+
+def log_ticks(low: float, high: float, room: float = 4.0) -> dict:
+    """Ticks of a log axis that shows [low, high] (0 < low ≤ high), where ``room`` gaps between labels fit
+    along the axis: whole decades, or every second, third, fifth, tenth, … decade when the range holds more
+    than ``room`` decades; the values 1, 2, 5 × 10^k when the data span less than a decade.  Every label is
+    a whole value (never a lone "2" or "5" beside a decade), and the range runs from decade to decade."""
+    if high / low >= 10 * (1 - 1e-9):
+        lo, hi = int(np.floor(np.log10(low) + 1e-9)), int(np.ceil(np.log10(high) - 1e-9))
+        every = next(s for s in (1, 2, 3, 5, 10, 20, 50, 100, 200, 500) if (hi - lo) / s <= max(room, 1))
+        exponents = [e for e in range(lo, hi + 1) if e % every == 0]
+        return dict(tickmode="array", tickvals=[10.0**e for e in exponents],
+                    ticktext=[_power_text(e) for e in exponents], range=[float(lo), float(hi)])
+    lo, hi = _nice(low, up=False), _nice(high, up=True)
+    if hi <= lo * (1 + 1e-9):
+        lo, hi = _nice(lo * 0.99, up=False), _nice(hi * 1.01, up=True)
+    values = [m * 10.0**e for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+              for m in (1, 2, 5) if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)]
+    if len(values) > room + 1:
+        values = values[::2] if len(values) % 2 else values[::2] + values[-1:]
+    texts = []
+    for value in values:
+        exponent = int(np.floor(np.log10(value) + 1e-9))
+        mantissa = round(value / 10.0**exponent)
+        texts.append(f"{value:.12g}" if 1e-3 <= value < 1e4 else _power_text(exponent, mantissa))
+    return dict(tickmode="array", tickvals=values, ticktext=texts,
+                range=[float(np.log10(lo)), float(np.log10(hi))])
+
+
 # --- the main figure ----------------------------------------------------------------------------------
 
-PANELS = (  # (axis suffix, y domain)
-    ("2", (0.79, 1.0)),
-    ("3", (0.53, 0.74)),
-    ("4", (0.27, 0.48)),
-    ("5", (0.0, 0.22)),
-)
+PANEL_AXES = ("2", "3", "4", "5")  # the side panels' axis suffixes: loss, step size, effective lr, distance
+# Button labels (English, see i18n).  Not "⏮": Debian's fonts (and many a classroom PC's) have no glyph for it.
+PAUSE, RESTART = "❚❚ Pause", "↺ Restart"
+# The plot area's width the slider's start is reckoned in: a chart ~770 px wide (a 1280 px screen beside the
+# sidebar); on a narrower one the buttons would reach into the slider (use ``stacked`` there).
+ASSUMED_PLOT_PX = 700
+PHONE_CHART_PX = 358  # stacked: a 390 px phone screen less Streamlit's side paddings
+PANEL_PX = 140  # stacked: a side panel's height
 
 
 @dataclass(frozen=True)
@@ -206,228 +339,478 @@ class RunView:
     symbol: str = "circle"
 
 
-def paths_figure(surface, start, runs, back: Background, *, steps: int, show_average=False, show_field=False,
-                 height=660, font_size=14, line_width=2.5, lang="en") -> dict:
-    """The page's main figure: paths over the surface (animated), and loss, step size, effective
-    learning rate and distance to the nearest minimum against the step, sharing one step axis.
-    Its words are in ``lang`` ("en" | "zh"); run labels stay as they are."""
-    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
-    data, animated = [], []
-    targets = surface.minima if len(surface.minima) else surface.saddles
-    distance_title = "distance to nearest minimum" if len(surface.minima) else "distance to the saddle"
+@dataclass(frozen=True)
+class _Drawn:
+    """A run with what the figure derives from it once: where it is drawn, and its four panel series."""
 
-    # Static: a grid of invisible markers to click on (Streamlit reports selections, not clicks).
-    # CLICK_COLUMNS across: Plotly restyles every SVG point of the figure on each animation frame, so a
-    # finer grid costs playback frame rate (1681 points: ~28 fps, 441: ~34 fps, measured in Chromium)
+    run: RunView
+    clipped: Clipped
+    series: dict  # panel axis suffix → (steps, values)
+
+
+def _panel_series(surface, tr, targets) -> dict:
+    steps = np.arange(len(tr.xy))
+    with np.errstate(invalid="ignore"):
+        return {"2": (steps, gap_trace(surface, tr.loss)[0]),
+                "3": (steps[1:], np.maximum(tr.step_norm, LOG_FLOOR)),
+                "4": (steps[1:], tr.effective_lr[:, 0]),
+                "5": (steps, np.maximum(distance_to_nearest(tr.xy, targets), LOG_FLOOR))}
+
+
+def paths_figure(surface, start, runs, back: Background, *, steps: int, show_average=False, show_field=False,
+                 height=660, font_size=14, line_width=2.5, lang="en", stacked=False) -> dict:
+    """The page's main figure: paths over the surface (animated), and loss, step size, effective
+    learning rate and distance to the nearest minimum against the step, sharing one step axis; a panel
+    no run has data for is left out.  Paths are drawn inside the surface's domain, up to its edge.
+    Its words are in ``lang`` ("en" | "zh"); run labels stay as they are.
+
+    ``stacked``: for a narrow (phone) screen, the panels go below the surface in one column and the step
+    slider below the buttons; the height is then reckoned from the panels (``height`` is not used)."""
+    box = (tuple(surface.x_range), tuple(surface.y_range))
+    targets = surface.minima if len(surface.minima) else surface.saddles
+    drawn = [_Drawn(run, clip_run(run.trajectory.xy, box), _panel_series(surface, run.trajectory, targets))
+             for run in runs]
+    panels = [s for s in PANEL_AXES if any(np.isfinite(d.series[s][1]).any() for d in drawn)]
+    shown_steps = frame_steps(max((len(run.trajectory.xy) for run in runs), default=1))
+    motion = _Motion(surface, drawn, panels, shown_steps, lang)
+
+    data = [_click_grid(surface, lang)]
+    if show_field:
+        fx, fy = arrows(surface)
+        data.append(dict(type="scatter", x=_f32(fx), y=_f32(fy), mode="lines", line=dict(color="rgba(70,80,100,0.55)",
+                         width=1.2), hoverinfo="skip", showlegend=False, name="−∇f"))
+    for index, item in enumerate(drawn):
+        data += _run_traces(item, index, box, panels, show_average, line_width, lang)
+    first_animated = len(data)
+    data += motion.styled(line_width)
+    animated = list(range(first_animated, len(data)))
+    data += _landmarks(surface, start, line_width, lang)  # after the paths: drawn on top of them
+    geometry = (_stacked_geometry(surface, panels, font_size, [run.label for run in runs]) if stacked
+                else _side_geometry(surface, panels, height, font_size, lang))
+    marks, labels = _ends(drawn, box, font_size, lang, geometry.contour_px)
+    data += marks
+    frames = [dict(name=str(int(k)), data=motion.at(int(k)), traces=animated) for k in shown_steps]
+    layout = _layout(surface, geometry, panels, drawn, steps, shown_steps, font_size, lang)
+    layout["annotations"] += labels
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    layout["images"] = [dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
+                             sizey=y_hi - y_lo, sizing="stretch", layer="below", opacity=1.0)]
+    return dict(data=data, layout=layout, frames=frames)
+
+
+def _click_grid(surface, lang) -> dict:
+    """A grid of invisible markers to click on (Streamlit reports selections, not clicks).
+    CLICK_COLUMNS across: Plotly restyles every SVG point of the figure on each animation frame, so a
+    finer grid costs playback frame rate (1681 points: ~28 fps, 441: ~34 fps, measured in Chromium)."""
+    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     cx = np.linspace(x_lo, x_hi, CLICK_COLUMNS)
     rows = int(np.clip(round(CLICK_COLUMNS * (y_hi - y_lo) / (x_hi - x_lo)), 11, 2 * CLICK_COLUMNS))
     cy = np.linspace(y_lo, y_hi, rows)
     click = np.stack(np.meshgrid(cx, cy), axis=-1).reshape(-1, 2)
     with np.errstate(all="ignore"):
         click_f = surface.f(click)
-    data.append(dict(type="scatter", x=_f32(click[:, 0]), y=_f32(click[:, 1]), mode="markers",
-                     name=t("click grid", lang), marker=dict(size=14, opacity=0, color="#000000"), showlegend=False,
-                     customdata=_f32(click_f), hovertemplate="x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<br><i>"
-                     + t("click to start here", lang) + "</i><extra></extra>"))
-    if show_field:
-        fx, fy = arrows(surface)
-        data.append(dict(type="scatter", x=_f32(fx), y=_f32(fy), mode="lines", line=dict(color="rgba(70,80,100,0.55)", width=1.2),
-                         hoverinfo="skip", showlegend=False, name="−∇f"))
-    if len(surface.minima):
-        data.append(dict(type="scatter", x=_f32(surface.minima[:40, 0]), y=_f32(surface.minima[:40, 1]),
-                         mode="markers", name=t("minima", lang), showlegend=False,
-                         marker=dict(symbol="star", size=14, color="#111111", line=dict(color="white", width=1)),
-                         hovertemplate=t("minimum (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
-    if len(surface.saddles) and len(surface.saddles) <= 12:
-        data.append(dict(type="scatter", x=_f32(surface.saddles[:, 0]), y=_f32(surface.saddles[:, 1]),
-                         mode="markers", name=t("saddles", lang), showlegend=False,
-                         marker=dict(symbol="x-thin", size=12, line=dict(color="#333333", width=2)),
-                         hovertemplate=t("saddle (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
+    return dict(type="scatter", x=_f32(click[:, 0]), y=_f32(click[:, 1]), mode="markers",
+                name=t("click grid", lang), marker=dict(size=14, opacity=0, color="#000000"), showlegend=False,
+                customdata=_f32(click_f), hovertemplate="x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<br><i>"
+                + t("click to start here", lang) + "</i><extra></extra>")
 
-    longest = max((len(run.trajectory.xy) for run in runs), default=1)
-    shown_steps = frame_steps(longest)
-    tail = tail_length(shown_steps, max(len(runs), 1))
 
-    for index, run in enumerate(runs):
-        tr, group = run.trajectory, f"run{index}"
-        xy = tr.xy
-        data.append(dict(type="scatter", x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), mode="lines", name=run.label,
-                         legendgroup=group, showlegend=False, line=dict(color=run.colour, width=line_width * 0.6),
-                         opacity=0.35, hoverinfo="skip", xaxis="x", yaxis="y"))
-        if show_average:
-            data.append(dict(type="scatter", x=_f32(tr.xy_avg[:, 0]), y=_f32(tr.xy_avg[:, 1]), mode="lines",
-                             name=t("{label} · average", lang, label=run.label), legendgroup=group,
-                             showlegend=False, line=dict(color=run.colour, width=line_width, dash="dot"),
-                             hovertemplate=t("running average, step %{{pointNumber}}", lang) + "<extra></extra>"))
-        if tr.status == "diverged":
-            data.append(dict(type="scatter", x=_f32(xy[-1:, 0]), y=_f32(xy[-1:, 1]), mode="markers+text",
-                             legendgroup=group, showlegend=False,
-                             text=[t("diverged at step {k}", lang, k=int(tr.stopped_at))],
-                             textposition="top center", textfont=dict(color=run.colour, size=font_size),
-                             marker=dict(symbol="x", size=16, color=run.colour, line=dict(width=2, color="white")),
-                             hoverinfo="skip"))
-        steps_axis = np.arange(len(xy))
-        values, loss_name, _ = gap_trace(surface, tr.loss)
-        panel_values = (
-            ("2", steps_axis, values, "solid"),
-            ("3", steps_axis[1:], np.maximum(tr.step_norm, LOG_FLOOR), "solid"),
-            ("4", steps_axis[1:], tr.effective_lr[:, 0], "solid"),
-            ("5", steps_axis, np.maximum(distance_to_nearest(xy, targets), LOG_FLOOR), "solid"),
-        )
-        for suffix, xs, ys, dash in panel_values:
-            data.append(dict(type="scatter", x=_f32(xs), y=_f32(ys), mode="lines", legendgroup=group,
-                             showlegend=False, line=dict(color=run.colour, width=2, dash=dash), xaxis="x" + suffix,
-                             yaxis="y" + suffix, hovertemplate=run.label + "<br>" + t("step %{{x}}: %{{y:.3g}}", lang)
-                             + "<extra></extra>"))
-        if run.adaptive:
-            data.append(dict(type="scatter", x=_f32(steps_axis[1:]), y=_f32(tr.effective_lr[:, 1]), mode="lines",
-                             legendgroup=group, showlegend=False, line=dict(color=run.colour, width=2, dash="dot"),
-                             xaxis="x4", yaxis="y4",
-                             hovertemplate=run.label + " (y)<br>" + t("step %{{x}}: %{{y:.3g}}", lang)
-                             + "<extra></extra>"))
+def _run_traces(item: _Drawn, index, box, panels, show_average, line_width, lang) -> list:
+    """A run's static traces: its whole path (faint, cut at the domain's edge), its running average, and
+    its lines on the side panels (all of its data, inside the domain or not)."""
+    run, tr, group = item.run, item.run.trajectory, f"run{index}"
+    xy = clip_path(tr.xy, box)
+    traces = [dict(type="scatter", x=_f32(xy[:, 0]), y=_f32(xy[:, 1]), mode="lines", name=run.label,
+                   legendgroup=group, showlegend=False, line=dict(color=run.colour, width=line_width * 0.6),
+                   opacity=0.35, hoverinfo="skip", xaxis="x", yaxis="y")]
+    if show_average:
+        average = clip_path(tr.xy_avg, box)
+        traces.append(dict(type="scatter", x=_f32(average[:, 0]), y=_f32(average[:, 1]), mode="lines",
+                           name=t("{label} · average", lang, label=run.label), legendgroup=group,
+                           showlegend=False, line=dict(color=run.colour, width=line_width, dash="dot"),
+                           hovertemplate=t("running average, step %{{pointNumber}}", lang) + "<extra></extra>"))
+    hover = run.label + "<br>" + t("step %{{x}}: %{{y:.3g}}", lang) + "<extra></extra>"
+    for suffix in panels:
+        xs, ys = item.series[suffix]
+        traces.append(dict(type="scatter", x=_f32(xs), y=_f32(ys), mode="lines", legendgroup=group, showlegend=False,
+                           line=dict(color=run.colour, width=2), xaxis="x" + suffix, yaxis="y" + suffix,
+                           hovertemplate=hover))
+    if run.adaptive and "4" in panels:
+        traces.append(dict(type="scatter", x=_f32(np.arange(1, len(tr.xy))), y=_f32(tr.effective_lr[:, 1]),
+                           mode="lines", legendgroup=group, showlegend=False,
+                           line=dict(color=run.colour, width=2, dash="dot"), xaxis="x4", yaxis="y4",
+                           hovertemplate=run.label + " (y)<br>" + t("step %{{x}}: %{{y:.3g}}", lang)
+                           + "<extra></extra>"))
+    return traces
 
-    data.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers",
-                     name=t("start", lang), showlegend=False,
-                     marker=dict(symbol="circle", size=11, color="white", line=dict(color="#111111", width=2.5)),
-                     hovertemplate=t("start (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
 
-    # Animated: each run's path so far, the current positions, and the current step on each panel.
-    first_animated = len(data)
+class _Motion:
+    """What the animation moves, at a step k: each run's path so far, where each run is (on the domain's edge
+    while it is outside), and its marker on every panel."""
 
-    def held(k, run):
-        return min(k, len(run.trajectory.xy) - 1)
+    def __init__(self, surface, drawn, panels, shown_steps, lang):
+        self.drawn, self.panels, self.lang = drawn, panels, lang
+        self.box = (tuple(surface.x_range), tuple(surface.y_range))
+        self.last = int(shown_steps[-1])
+        self.tail = tail_length(shown_steps, max(len(drawn), 1))
+        # the stability cue where each run is: the Hessian's eigenvalues and condition number there
+        self.curvature = [analysis.hessian_info(surface, item.run.trajectory.xy) for item in drawn]
 
-    last = int(shown_steps[-1])
+    @staticmethod
+    def held(k, item) -> int:
+        return min(k, len(item.run.trajectory.xy) - 1)
 
-    def path_so_far(run, k):
+    def path(self, item, k) -> dict:
         """The path up to step k: its most recent ``tail`` points while playing, all of it at the end
         (so the chart at rest and after playback shows every path in full)."""
-        end = held(k, run) + 1
-        part = run.trajectory.xy[0 if k == last else max(0, end - tail):end]
+        end = self.held(k, item) + 1
+        part = item.run.trajectory.xy[0 if k == self.last else max(0, end - self.tail):end]
+        if not item.clipped.all_inside:
+            part = clip_path(part, self.box)
         return dict(type="scatter", x=_f32(part[:, 0]), y=_f32(part[:, 1]))
 
-    # The stability cue where each run is: the Hessian's eigenvalues and condition number there.
-    curvature = [analysis.hessian_info(surface, run.trajectory.xy) for run in runs]
-
-    def positions(k):
-        points = np.array([run.trajectory.xy[held(k, run)] for run in runs]).reshape(-1, 2)
+    def positions(self, k) -> dict:
+        points = np.array([item.clipped.shown[self.held(k, item)] for item in self.drawn]).reshape(-1, 2)
         texts = []
-        for run, info in zip(runs, curvature):
-            i = held(k, run)
+        for item, info in zip(self.drawn, self.curvature):
+            i = self.held(k, item)
             low, high = info.eigenvalues[i]
-            texts.append(t("{label}, step {k}<br>Hessian eigenvalues {low:.3g}, {high:.3g}; κ = {kappa:.3g}", lang,
-                           label=run.label, k=i, low=low, high=high, kappa=info.condition[i]))
+            texts.append(t("{label}, step {k}<br>Hessian eigenvalues {low:.3g}, {high:.3g}; κ = {kappa:.3g}",
+                           self.lang, label=item.run.label, k=i, low=low, high=high, kappa=info.condition[i]))
         return dict(type="scatter", x=_f32(points[:, 0]), y=_f32(points[:, 1]), hovertext=texts)
 
-    def panel_markers(k):
+    def panel_markers(self, k) -> list:
         markers = []
-        for suffix, _ in PANELS:
+        for suffix in self.panels:
             xs, ys = [], []
-            for run in runs:
-                tr, i = run.trajectory, held(k, run)
-                if suffix == "2":
-                    value = gap_trace(surface, tr.loss[i:i + 1])[0][0]
-                elif suffix == "3":
-                    value = tr.step_norm[i - 1] if i > 0 else np.nan
-                elif suffix == "4":
-                    value = tr.effective_lr[i - 1, 0] if i > 0 else np.nan
-                else:
-                    value = distance_to_nearest(tr.xy[i], targets)
+            for item in self.drawn:
+                i = self.held(k, item)
+                steps, values = item.series[suffix]
+                at = i - int(steps[0]) if len(steps) else -1
+                value = float(values[at]) if 0 <= at < len(values) else np.nan
                 xs.append(i)
-                ys.append(max(float(value), LOG_FLOOR) if np.isfinite(value) else np.nan)
+                ys.append(max(value, LOG_FLOOR) if np.isfinite(value) else np.nan)
             markers.append(dict(type="scatter", x=_i32(xs), y=_f32(ys)))
         return markers
 
-    for index, run in enumerate(runs):
-        trace = path_so_far(run, last)
-        trace.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=True, name=run.label,
-                     line=dict(color=run.colour, width=line_width),
-                     marker=dict(size=max(4, line_width * 1.8), color=run.colour, symbol=run.symbol),
-                     hovertemplate=f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>")
-        data.append(trace)
-    colours = [run.colour for run in runs]
-    current = positions(last)
-    current.update(mode="markers", showlegend=False, name=t("now", lang), hoverinfo="text",
-                   marker=dict(size=5 * line_width + 3, color=colours, symbol=[run.symbol for run in runs],
-                               line=dict(color="white", width=2)))
-    data.append(current)
-    for (suffix, _), marker in zip(PANELS, panel_markers(last)):
-        marker.update(mode="markers", showlegend=False, hoverinfo="skip", xaxis="x" + suffix, yaxis="y" + suffix,
-                      marker=dict(size=9, color=colours, symbol=[run.symbol for run in runs],
-                                  line=dict(color="white", width=1.5)))
-        data.append(marker)
-    animated = list(range(first_animated, len(data)))
+    def at(self, k) -> list:
+        return [self.path(item, k) for item in self.drawn] + [self.positions(k)] + self.panel_markers(k)
 
-    frames = []
-    for k in shown_steps:
-        k = int(k)
-        frame_data = [path_so_far(run, k) for run in runs] + [positions(k)] + panel_markers(k)
-        frames.append(dict(name=str(k), data=frame_data, traces=animated))
-
-    layout = _layout(surface, steps, shown_steps, height, font_size, loss_log=surface.f_min is not None,
-                     distance_title=distance_title, loss_name=gap_trace(surface, np.zeros(1))[1], lang=lang)
-    layout["images"] = [dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
-                             sizey=y_hi - y_lo, sizing="stretch", layer="below", opacity=1.0)]
-    return dict(data=data, layout=layout, frames=frames)
+    def styled(self, line_width) -> list:
+        """The animated traces as the chart shows them at rest (the last step), with their styles."""
+        traces = self.at(self.last)
+        colours = [item.run.colour for item in self.drawn]
+        symbols = [item.run.symbol for item in self.drawn]
+        for index, (trace, item) in enumerate(zip(traces, self.drawn)):
+            run = item.run
+            trace.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=True, name=run.label,
+                         line=dict(color=run.colour, width=line_width),
+                         marker=dict(size=max(4, line_width * 1.8), color=run.colour, symbol=run.symbol),
+                         hovertemplate=f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>")
+        traces[len(self.drawn)].update(mode="markers", showlegend=False, name=t("now", self.lang), hoverinfo="text",
+                                       cliponaxis=False,  # whole, also on the domain's edge
+                                       marker=dict(size=5 * line_width + 3, color=colours, symbol=symbols,
+                                                   line=dict(color="white", width=2)))
+        for suffix, marker in zip(self.panels, traces[len(self.drawn) + 1:]):
+            marker.update(mode="markers", showlegend=False, hoverinfo="skip", xaxis="x" + suffix, yaxis="y" + suffix,
+                          cliponaxis=False,
+                          marker=dict(size=9, color=colours, symbol=symbols, line=dict(color="white", width=1.5)))
+        return traces
 
 
-def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, distance_title, loss_name, lang) -> dict:
+def _landmarks(surface, start, line_width, lang) -> list:
+    """The minima (black stars, larger than any run's marker, white-rimmed), the saddles (thin crosses) and the
+    start (a white disc ringed in black): shapes no run marker has (SYMBOLS), drawn above the paths."""
+    traces = []
+    if len(surface.minima):
+        traces.append(dict(type="scatter", x=_f32(surface.minima[:40, 0]), y=_f32(surface.minima[:40, 1]),
+                           mode="markers", name=t("minima", lang), showlegend=False,
+                           marker=dict(symbol="star", size=max(20, 5 * line_width + 8), color="#111111",
+                                       line=dict(color="white", width=1.5)),
+                           hovertemplate=t("minimum (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
+    if len(surface.saddles) and len(surface.saddles) <= 12:
+        traces.append(dict(type="scatter", x=_f32(surface.saddles[:, 0]), y=_f32(surface.saddles[:, 1]),
+                           mode="markers", name=t("saddles", lang), showlegend=False,
+                           marker=dict(symbol="x-thin", size=max(14, 3 * line_width + 6),
+                                       line=dict(color="#333333", width=2.5)),
+                           hovertemplate=t("saddle (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
+    traces.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers",
+                       name=t("start", lang), showlegend=False,
+                       marker=dict(symbol="circle", size=int(6 + 2 * line_width), color="white",
+                                   line=dict(color="#111111", width=2.5)),
+                       hovertemplate=t("start (%{{x:.4g}}, %{{y:.4g}})", lang) + "<extra></extra>"))
+    return traces
+
+
+DIVERGED, LEFT = "diverged at step {k}", "left the chart at step {k}"
+NAMED = {DIVERGED: "{label}: diverged at step {k}", LEFT: "{label}: left the chart at step {k}"}  # several labels
+
+
+def _ends(drawn, box, font_size, lang, plot_px) -> tuple:
+    """Where a run diverged or left the domain for good: a marker there (on the edge if it left), and a label
+    in the run's colour that reads toward the inside of the chart; a label that would cover another moves a
+    line further in (``plot_px``: the surface's size in pixels, roughly), and with several labels each names
+    its run."""
+    ends = []
+    for index, item in enumerate(drawn):
+        tr = item.run.trajectory
+        if tr.status == "diverged":
+            ends.append((index, item, DIVERGED, int(tr.stopped_at), "x"))
+        elif item.clipped.left_at is not None:
+            ends.append((index, item, LEFT, item.clipped.left_at, "arrow-bar-up"))
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    low, span = np.array([x_lo, y_lo]), np.array([x_hi - x_lo, y_hi - y_lo])
+    marks, labels, taken = [], [], []
+    for index, item, template, k, symbol in ends:
+        run, point = item.run, item.clipped.shown[-1]
+        marks.append(dict(type="scatter", x=_f32(point[:1]), y=_f32(point[1:]), mode="markers", cliponaxis=False,
+                          name=t(template, lang, k=k), legendgroup=f"run{index}", showlegend=False, hoverinfo="name",
+                          marker=dict(symbol=symbol, size=16, color=run.colour, line=dict(width=2, color="white"),
+                                      angle=0 if symbol == "x" else _outward_angle(point, box))))
+        text = t(NAMED[template], lang, label=run.label, k=k) if len(ends) > 1 else t(template, lang, k=k)
+        for slot in range(2 * len(ends) + 1):
+            label, rect = _label(point, (point - low) / span, slot, text, run.colour, font_size, plot_px)
+            if not any(_overlap(rect, other) for other in taken):
+                break
+        taken.append(rect)
+        labels.append(label)
+    return marks, labels
+
+
+def _label(point, fraction, slot, text, colour, font_size, plot_px) -> tuple:
+    """An annotation at ``point`` that reads toward the inside of the chart, ``slot`` lines away from it, and
+    the rectangle it covers (pixels from the surface's lower left corner)."""
+    fx, fy = fraction
+    xanchor, xshift = ("left", 8) if fx < 1 / 3 else ("right", -8) if fx > 2 / 3 else ("center", 0)
+    line = round(1.3 * font_size + 6)
+    offset = 12 + slot * line
+    down = fy > 0.5
+    width = _text_px(text, font_size) + 6
+    left = fx * plot_px[0] + xshift - {"left": 0, "center": width / 2, "right": width}[xanchor]
+    bottom = fy * plot_px[1] + (-offset - line if down else offset)
+    annotation = dict(x=float(point[0]), y=float(point[1]), xref="x", yref="y", text=text, showarrow=False,
+                      xanchor=xanchor, xshift=xshift, yanchor="top" if down else "bottom",
+                      yshift=-offset if down else offset, font=dict(color=colour, size=font_size),
+                      bgcolor="rgba(255,255,255,0.8)")
+    return annotation, (left, bottom, left + width, bottom + line)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _outward_angle(point, box) -> float:
+    """Degrees clockwise from up toward the nearest edge of the domain (where a run left it)."""
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    gaps = {0.0: y_hi - point[1], 180.0: point[1] - y_lo, 90.0: x_hi - point[0], 270.0: point[0] - x_lo}
+    return min(gaps, key=gaps.get)
+
+
+# --- layout ---------------------------------------------------------------------------------------------
+
+
+def _text_px(text: str, size: float) -> float:
+    """About how wide ``text`` is drawn at font ``size`` (Plotly's default sans-serif; CJK and symbols ~1 em)."""
+    em = 0.0
+    for ch in text:
+        if has_chinese(ch):
+            em += 1.0
+        elif ord(ch) > 0x2000:  # ▶, ❚, ↺
+            em += 0.9
+        else:
+            em += 0.28 if ch == " " else 0.62 if ch.isupper() else 0.5
+    return em * size
+
+
+def _buttons_px(labels, font_size) -> float:
+    """A row of Plotly buttons' width: each its text plus 24 px, 2 px apart (plotly.js updatemenus constants)."""
+    return sum(_text_px(label, font_size) + 26 for label in labels)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where everything goes, in paper coordinates."""
+
+    height: int
+    margin: dict
+    contour: tuple  # (x domain, y domain)
+    panel_x: tuple
+    panel_y: dict  # panel axis suffix → y domain
+    panel_px: float  # a panel's height in pixels (how many tick labels fit)
+    menus: tuple  # rows of buttons: (x, y, English labels, font size)
+    slider: tuple  # (x, y, length)
+    legend_y: float
+    contour_px: tuple  # the surface's drawn size in pixels, about
+
+
+BUTTONS = tuple(PLAY_SECONDS) + (PAUSE, RESTART)
+
+
+def _panel_domains(panels, gap) -> dict:
+    n = len(panels)
+    size = (1 - gap * (n - 1)) / max(n, 1)
+    return {s: (round(max(0.0, 1 - i * (size + gap) - size), 4), round(1 - i * (size + gap), 4))
+            for i, s in enumerate(panels)}
+
+
+def _side_geometry(surface, panels, height, font_size, lang) -> _Geometry:
+    """The panels in a column right of the surface; below, the buttons, and the slider right of them, or, when
+    the buttons would take more than the surface's width on a chart ~770 px wide (projector type), on a row of
+    its own below them (the figure grows by that row: the surface keeps its size)."""
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     aspect = (y_hi - y_lo) / (x_hi - x_lo)
-    if aspect < 0.6:  # a wide domain drawn to scale is short: do not leave a tall empty band above it
+    if aspect < 0.6:  # a wide domain drawn to scale is short: no tall empty band above it
         height = int(height * 0.85)
+    margin = dict(l=50, r=20, t=40, b=95)
+    plot_h = height - margin["t"] - margin["b"]
+    panel_y = _panel_domains(panels, 0.05)
+    panel_px = plot_h * min((hi - lo for lo, hi in panel_y.values()), default=1.0)
+    slider_left = (_buttons_px([t(label, lang) for label in BUTTONS], font_size) + 16) / ASSUMED_PLOT_PX
+    slider = (slider_left, -0.06, 1 - slider_left)  # right of the buttons
+    if slider_left > 0.62:
+        slider_top = 0.09 * plot_h + 1.3 * font_size + 20  # below the buttons' row
+        margin["b"] = int(slider_top + 2.2 * font_size + 36)
+        height += margin["b"] - 95
+        slider = (0.0, -slider_top / plot_h, 1.0)
+    contour_x = (0.0, 0.62) if panels else (0.0, 1.0)
+    width = contour_x[1] * ASSUMED_PLOT_PX
+    if 1 / 3 <= aspect <= 3:  # drawn to scale (see _layout)
+        width = min(width, plot_h / aspect)
+    return _Geometry(height, margin, (contour_x, (0.0, 1.0)), (0.71, 1.0), panel_y, panel_px,
+                     ((0.0, -0.09, BUTTONS, font_size),), slider, 1.07,
+                     (width, width * aspect if 1 / 3 <= aspect <= 3 else plot_h))
+
+
+def _stacked_geometry(surface, panels, font_size, labels) -> _Geometry:
+    """One column for a phone: the surface at full width (to scale), each panel below it PANEL_PX high,
+    then two rows of buttons, then the step slider on a row of its own."""
+    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
+    width = PHONE_CHART_PX - 52 - 12
+    tick = max(font_size - 3, 9)
+    # the legend wraps within the plot's width, an entry its text and ~50 px of line and marker (measured)
+    legend_rows = _rows([_text_px(label, font_size) + 50 for label in labels], width)
+    margin = dict(l=52, r=12, t=int(16 + legend_rows * (1.3 * font_size + 13)))
+    axis_px = tick * 1.6 + font_size * 1.4 + 10  # tick labels and an axis title below a plot
+    title_px = font_size * 1.4 + 6  # a panel's title above it
+    panel_px = max(PANEL_PX, 9 * tick)
+    top = width * float(np.clip((y_hi - y_lo) / (x_hi - x_lo), 0.45, 1.25))
+    spans = [(0.0, top)]
+    for _ in panels:
+        top += (axis_px if len(spans) == 1 else 10) + title_px
+        spans.append((top, top + panel_px))
+        top += panel_px
+    plot_h = top
+    button_font = min(font_size, 15)
+    row_px = button_font * 1.3 + 14
+    slider_top = axis_px + 2 * row_px + 12
+    margin["b"] = int(slider_top + font_size * 1.4 + 52)
+
+    def domain(span):
+        return (round(1 - span[1] / plot_h, 4), round(1 - span[0] / plot_h, 4))
+
+    menus = ((0.0, -axis_px / plot_h, (BUTTONS[0], PAUSE, RESTART), button_font),
+             (0.0, -(axis_px + row_px + 4) / plot_h, BUTTONS[1:3], button_font))
+    return _Geometry(int(plot_h + margin["t"] + margin["b"]), margin, ((0.0, 1.0), domain(spans[0])), (0.0, 1.0),
+                     {s: domain(span) for s, span in zip(panels, spans[1:])}, panel_px, menus,
+                     (0.0, -slider_top / plot_h, 1.0), 1.0, (width, spans[0][1]))
+
+
+def _rows(widths, available) -> int:
+    """How many rows items of ``widths`` take, laid out left to right and wrapped at ``available``."""
+    rows, used = 1, 0.0
+    for width in widths:
+        if used and used + width > available:
+            rows, used = rows + 1, 0.0
+        used += width
+    return rows
+
+
+def _layout(surface, geometry: _Geometry, panels, drawn, steps, shown_steps, font_size, lang) -> dict:
+    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
+    (contour_x, contour_y) = geometry.contour
     layout = dict(
-        height=height,
-        margin=dict(l=50, r=20, t=40, b=95),
+        height=geometry.height,
+        margin=geometry.margin,
         font=dict(size=font_size),
         plot_bgcolor="white",
         paper_bgcolor="white",
         hovermode="closest",
         dragmode="pan",
         clickmode="event+select",
-        legend=dict(orientation="h", x=0.0, y=1.07, xanchor="left", yanchor="bottom", font=dict(size=font_size)),
-        xaxis=dict(domain=[0.0, 0.62], range=[x_lo, x_hi], showgrid=False, zeroline=False, title="x", ticks="outside"),
-        yaxis=dict(domain=[0.0, 1.0], range=[y_lo, y_hi], showgrid=False, zeroline=False, title="y", ticks="outside"),
+        legend=dict(orientation="h", x=0.0, y=geometry.legend_y, xanchor="left", yanchor="bottom",
+                    font=dict(size=font_size)),
+        xaxis=dict(domain=list(contour_x), range=[x_lo, x_hi], showgrid=False, zeroline=False, title="x",
+                   ticks="outside", anchor="y"),
+        yaxis=dict(domain=list(contour_y), range=[y_lo, y_hi], showgrid=False, zeroline=False, title="y",
+                   ticks="outside", anchor="x"),
         uirevision="keep",  # keep the user's zoom when only the paths change
     )
-    if 1 / 3 <= aspect <= 3:
+    if 1 / 3 <= (y_hi - y_lo) / (x_hi - x_lo) <= 3:
         layout["yaxis"].update(scaleanchor="x", scaleratio=1, constrain="domain")
         layout["xaxis"].update(constrain="domain")
-    titles = {"2": t("loss {name}", lang, name=loss_name), "3": t("step size ‖Δx‖", lang),
+    layout.update(_panel_axes(surface, geometry, panels, drawn, steps, font_size, lang))
+    layout["updatemenus"] = [dict(type="buttons", direction="left", showactive=False, x=x, y=y, xanchor="left",
+                                  yanchor="top", pad=dict(t=0, r=6), font=dict(size=size),
+                                  buttons=[_button(label, len(shown_steps), lang) for label in labels])
+                             for x, y, labels, size in geometry.menus]
+    layout["sliders"] = [_slider(geometry.slider, shown_steps, font_size, lang)]
+    return layout
+
+
+def _panel_axes(surface, geometry: _Geometry, panels, drawn, steps, font_size, lang) -> dict:
+    """The side panels' axes (one step axis, shared; log axes with whole-decade ticks) and their titles."""
+    distance_title = "distance to nearest minimum" if len(surface.minima) else "distance to the saddle"
+    titles = {"2": t("loss {name}", lang, name=gap_trace(surface, np.zeros(1))[1]), "3": t("step size ‖Δx‖", lang),
               "4": t("effective lr (x solid, y dotted)", lang), "5": t(distance_title, lang)}
-    annotations = []
-    for suffix, domain in PANELS:
-        layout["xaxis" + suffix] = dict(domain=[0.71, 1.0], anchor="y" + suffix, range=[0, max(steps, 1)],
-                                        showticklabels=suffix == "5", title=t("step", lang) if suffix == "5" else None,
-                                        matches=None if suffix == "5" else "x5", showgrid=True, gridcolor="#eeeeee",
-                                        zeroline=False)
-        is_log = suffix != "2" or loss_log
-        # nticks keeps a log axis that spans less than a decade from labelling every digit
-        layout["yaxis" + suffix] = dict(domain=list(domain), anchor="x" + suffix, type="log" if is_log else "linear",
-                                        showgrid=True, gridcolor="#eeeeee", exponentformat="power", zeroline=False,
-                                        nticks=5, tickfont=dict(size=max(font_size - 3, 9)))
-        annotations.append(dict(text=titles[suffix], x=0.71, y=domain[1], xref="paper", yref="paper",
+    tick_size = max(font_size - 3, 9)
+    room = min(geometry.panel_px / (2.2 * tick_size) / 1.08, 4.0)  # label gaps of 2.2 label heights (range + 8 %)
+    axes, annotations = {}, []
+    bottom = panels[-1] if panels else None
+    for suffix in panels:
+        domain = geometry.panel_y[suffix]
+        axes["xaxis" + suffix] = dict(domain=list(geometry.panel_x), anchor="y" + suffix, range=[0, max(steps, 1)],
+                                      showticklabels=suffix == bottom,
+                                      title=t("step", lang) if suffix == bottom else None,
+                                      matches=None if suffix == bottom else "x" + bottom, showgrid=True,
+                                      gridcolor="#eeeeee", zeroline=False)
+        axis = dict(domain=list(domain), anchor="x" + suffix, showgrid=True, gridcolor="#eeeeee", zeroline=False,
+                    exponentformat="power", tickfont=dict(size=tick_size))
+        values = np.concatenate([item.series[suffix][1] for item in drawn]
+                                + [item.run.trajectory.effective_lr[:, 1] for item in drawn
+                                   if suffix == "4" and item.run.adaptive])
+        values = values[np.isfinite(values) & (values > 0)]
+        if (suffix != "2" or surface.f_min is not None) and len(values):
+            axis.update(type="log", **log_ticks(float(values.min()), float(values.max()), room))
+            low, high = axis["range"]
+            axis["range"] = [low - 0.04 * (high - low), high + 0.04 * (high - low)]  # markers whole at the ends
+        else:
+            axis.update(type="linear", nticks=int(room) + 1)
+        axes["yaxis" + suffix] = axis
+        annotations.append(dict(text=titles[suffix], x=geometry.panel_x[0], y=domain[1], xref="paper", yref="paper",
                                 xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=font_size - 1)))
-    layout["annotations"] = annotations
+    axes["annotations"] = annotations
+    return axes
+
+
+def _button(label, n_frames, lang) -> dict:
+    """Play (and Fast, Slow) go on from the frame shown (plotly.js plays every frame when that is the last);
+    Restart plays from the first frame; Pause stops."""
+    still = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    if label == PAUSE:
+        return dict(label=t(label, lang), method="animate", args=[[None], still])
+    seconds = PLAY_SECONDS.get(label, PLAY_SECONDS["▶ Play"])
+    duration = float(np.clip(seconds * 1000 / max(n_frames, 1), 1000 / 60, 600))
+    return dict(label=t(label, lang), method="animate",
+                args=[None, dict(frame=dict(duration=duration, redraw=False), fromcurrent=label != RESTART,
+                                 transition=dict(duration=0), mode="immediate")])
+
+
+def _slider(place, shown_steps, font_size, lang) -> dict:
+    x, y, length = place
     n_frames = len(shown_steps)
-    buttons = []
-    for label, seconds in PLAY_SECONDS.items():
-        duration = float(np.clip(seconds * 1000 / max(n_frames, 1), 1000 / 60, 600))
-        buttons.append(dict(label=t(label, lang), method="animate",
-                            args=[None, dict(frame=dict(duration=duration, redraw=False), fromcurrent=False,
-                                             transition=dict(duration=0), mode="immediate")]))
-    buttons.append(dict(label=t("❚❚ Pause", lang), method="animate",
-                        args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0),
-                                           mode="immediate")]))
-    layout["updatemenus"] = [dict(type="buttons", direction="left", showactive=False, x=0.0, y=-0.09,
-                                  xanchor="left", yanchor="top", pad=dict(t=0, r=6), buttons=buttons,
-                                  font=dict(size=font_size))]
     step_prefix, step_suffix = around("step {k}", lang)  # Plotly writes the step between the two
-    slider_left = 0.36 + 0.013 * max(font_size - 14, 0)
-    layout["sliders"] = [dict(
-        # the slider starts right of the four play buttons, which grow with the font (projector mode)
-        active=n_frames - 1, x=slider_left, y=-0.06, len=1 - slider_left, xanchor="left", yanchor="top",
-        pad=dict(t=0, b=0),
+    return dict(
+        active=n_frames - 1, x=x, y=y, len=length, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
         currentvalue=dict(prefix=step_prefix, suffix=step_suffix, font=dict(size=font_size, color="#333333")),
         transition=dict(duration=0),
         # one label per frame is unreadable past a few dozen: then only "step k" above the slider speaks
@@ -435,8 +818,7 @@ def _layout(surface, steps, shown_steps, height, font_size, *, loss_log, distanc
         steps=[dict(label=str(int(k)), method="animate",
                     args=[[str(int(k))], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                               transition=dict(duration=0))]) for k in shown_steps],
-    )]
-    return layout
+    )
 
 
 # --- 3-D --------------------------------------------------------------------------------------------------
