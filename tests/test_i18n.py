@@ -191,7 +191,7 @@ def test_the_explore_sections(lang):
     check(at, lang)  # a 1-D sweep of SGD's lr, with GD's theory
     at.selectbox(key="sweep_run").set_value(1).run()  # Momentum: the lr × mu heatmap with its theory
     check(at, lang)
-    at.radio(key="sweep_colour").set_value("loss").run()
+    at.radio(key=f"sweep_colour@{lang}").set_value("loss").run()
     check(at, lang)
     at.number_input(key="sweep.lr.lo").set_value(5.0).run()
     at.number_input(key="sweep.lr.hi").set_value(1.0).run()  # from 5 to 1: a message, not a sweep

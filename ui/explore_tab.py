@@ -17,7 +17,9 @@ from viz import explore as ex
 from viz import figures as fg
 from viz import i18n
 from viz import scene as sc
+from viz import styles
 
+from . import widgets
 from .checked_figure import CheckedFigure
 
 SWEEP_RANGES = {  # param: (low, high, log) proposed for a sweep axis
@@ -79,8 +81,9 @@ def sweep_view(scene: sc.Scene, run_index: int, x_param: str, x_range: tuple, y_
         figure = ex.sweep_figure(result, theory=theory, colour_by=colour_by, lang=scene.lang)
     else:
         figure = ex.sweep_line_figure(result, theory=theory, lang=scene.lang)
-    return {"figure": figure, "best": result.best, "x_values": result.x_values, "y_values": result.y_values,
-            "theory": theory, "diverged": int(result.diverged.sum()), "cells": int(result.diverged.size),
+    return {"figure": figure, "click_curve": ex.click_curve(figure), "best": result.best,
+            "x_values": result.x_values, "y_values": result.y_values, "theory": theory,
+            "diverged": int(result.diverged.sum()), "cells": int(result.diverged.size),
             "reached": int((result.steps_to_tol >= 0).sum())}
 
 
@@ -118,7 +121,7 @@ def search_view(scene: sc.Scene, run_index: int, ranges: tuple, n: int, seed: in
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def step_view(scene: sc.Scene, run_index: int, k: int) -> dict:
+def step_view(scene: sc.Scene, run_index: int, k: int, colour: str) -> dict:
     surface = scene.surface_object()
     run = scene.runs[run_index]
     opt = scene.optimizer(run)
@@ -127,8 +130,7 @@ def step_view(scene: sc.Scene, run_index: int, k: int) -> dict:
     k = min(k, len(trajectory.xy) - 1)
     breakdown = analysis.trajectory_breakdown(surface, trajectory, k)
     info = analysis.hessian_info(surface, breakdown.x_prev)
-    figure = ex.step_figure(breakdown, surface, fg.background(surface), trajectory.xy,
-                            fg.PALETTE[run_index % len(fg.PALETTE)], lang=scene.lang)
+    figure = ex.step_figure(breakdown, surface, trajectory.xy, colour, lang=scene.lang)
     rows = [(term.label, ex.format_value(term.value)) for term in breakdown.terms.values()]
     parts = [(term.label, ex.format_value(term.value)) for term in breakdown.parts.values()]
     return {"figure": figure, "rows": rows, "parts": parts, "formula": breakdown.formula, "k": k,
@@ -168,6 +170,9 @@ def add_run(optimizer: str, hyper: dict) -> None:
     new_id = state["next_run_id"]
     state["next_run_id"] += 1
     state[f"run{new_id}.optimizer"] = optimizer
+    taken = [(state[f"run{r}.optimizer"], state.get(f"run{r}.variant", 0)) for r in state["run_ids"]]
+    state[f"run{new_id}.variant"] = styles.first_free_variant(optimizer, taken)  # its own shade, as app.py's
+    state[f"run{new_id}.expanded"] = True
     for name, value in run.hyper:
         state[f"run{new_id}.{optimizer}.{name}"] = value
     state["run_ids"] = state["run_ids"] + [new_id]
@@ -179,12 +184,17 @@ def _snap(param: str, value: float) -> float:
     return float(f"{value:.2g}") if param in ex.LOG_PARAMS else round(float(value), 3)
 
 
-def on_sweep_select(scene: sc.Scene, run_index: int, x_param, x_values, y_param, y_values) -> None:
+def on_sweep_select(scene: sc.Scene, run_index: int, x_param, x_values, y_param, y_values, curve: int) -> None:
+    """A click on a sweep (the chart's selection event): the clicked setting becomes a run.  Only points of
+    the trace ``curve`` count (``viz.explore.click_curve``: an invisible marker on every cell of a 2-D
+    sweep, on every point of a 1-D one); its points run over x first, then y."""
     event = st.session_state.get("sweep_chart") or {}
     for point in event.get("selection", {}).get("points", []):
-        if point.get("curve_number") != 3:  # the invisible marker on every cell
+        if point.get("curve_number") != curve or point.get("point_index") is None:
             continue
         i, j = divmod(int(point["point_index"]), len(x_values))
+        if i >= (len(y_values) if y_param else 1):
+            continue
         run = scene.runs[run_index]
         hyper = run.params
         hyper[x_param] = _snap(x_param, x_values[j])
@@ -195,6 +205,17 @@ def on_sweep_select(scene: sc.Scene, run_index: int, x_param, x_values, y_param,
 
 
 # --- the tab ----------------------------------------------------------------------------------------------
+
+
+def run_colour(run_index: int) -> str:
+    """The colour of the page's run ``run_index`` (its optimizer's, in its shade: viz.styles), as its path
+    is drawn on the Paths tab."""
+    state = st.session_state
+    run_ids = state.get("run_ids") or []
+    if run_index >= len(run_ids):
+        return styles.FALLBACK_COLOUR
+    run_id = run_ids[run_index]
+    return styles.run_style(state.get(f"run{run_id}.optimizer", ""), state.get(f"run{run_id}.variant", 0)).colour
 
 
 def _run_picker(scene: sc.Scene, key: str) -> int | None:
@@ -232,8 +253,8 @@ def render(scene: sc.Scene) -> None:
     message = st.session_state.pop("explore_message", None)
     if message:
         st.success(i18n.render(message, scene.lang))
-    section = st.segmented_control(tr("Explore"), SECTIONS, key="explore_section", default=SECTIONS[0],
-                                   format_func=option_labels(), label_visibility="collapsed") or SECTIONS[0]
+    section = widgets.choice(st.segmented_control, tr("Explore"), SECTIONS, key="explore_section",
+                             format_func=option_labels(), label_visibility="collapsed")
     surface = scene.surface_object()
     if section == "Sweep":
         sweep_section(scene, surface)
@@ -258,8 +279,8 @@ def sweep_section(scene: sc.Scene, surface) -> None:
         x_range = _range_inputs(x_param, "sweep")
     with right:
         others = [p for p in params if p != x_param]
-        y_param = st.selectbox(tr("y axis"), others + [NO_Y_AXIS], key=f"sweep_y.{run.optimizer}",
-                               format_func=option_labels())
+        y_param = widgets.choice(st.selectbox, tr("y axis"), others + [NO_Y_AXIS], key=f"sweep_y.{run.optimizer}",
+                                 format_func=option_labels())
         y_param = None if y_param == NO_Y_AXIS else y_param
         y_range = _range_inputs(y_param, "sweep") if y_param else (0.0, 1.0, False)
     a, b, c, d = st.columns(4)
@@ -267,8 +288,9 @@ def sweep_section(scene: sc.Scene, surface) -> None:
     steps = b.number_input(tr("steps per run"), 10, 3000, value=300, step=50, key="sweep_steps")
     tol = c.select_slider(tr("tolerance"), sc.TOL_OPTIONS, value=1e-6, key="sweep_tol",
                           format_func=lambda v: f"{v:g}")
-    colour_by = d.radio(tr("colour"), ["steps", "loss"], key="sweep_colour", horizontal=True,
-                        format_func=lambda by, label=option_labels(): label(COLOUR_BY[by]))
+    with d:
+        colour_by = widgets.choice(st.radio, tr("colour"), ["steps", "loss"], key="sweep_colour", horizontal=True,
+                                   format_func=lambda by, label=option_labels(): label(COLOUR_BY[by]))
     if x_range is None or y_range is None:
         return
     with st.spinner(tr("Running the sweep…")):
@@ -283,12 +305,16 @@ def sweep_section(scene: sc.Scene, surface) -> None:
             kappa=theory.kappa, gd_lr_max=theory.gd_lr_max, lr_opt=theory.momentum_lr_opt,
             mu_opt=theory.momentum_mu_opt))
     on_select = functools.partial(on_sweep_select, scene, run_index, x_param, view["x_values"], y_param,
-                                  view["y_values"])
+                                  view["y_values"], view["click_curve"])
     st.plotly_chart(CheckedFigure(view["figure"]), key="sweep_chart", on_select=on_select, selection_mode="points")
     best = ", ".join(f"{k} = {v:.3g}" for k, v in view["best"].items())
-    st.caption(tr("{reached} of {cells} settings reached the tolerance, {diverged} diverged; best cell: {best}. "
-                  "Click a cell to add that setting as a run.", reached=view["reached"], cells=view["cells"],
-                  diverged=view["diverged"], best=best))
+    if y_param:
+        caption = ("{reached} of {cells} settings reached the tolerance, {diverged} diverged; best cell: {best}. "
+                   "Click a cell to add that setting as a run.")
+    else:
+        caption = ("{reached} of {cells} settings reached the tolerance, {diverged} diverged; best: {best}. "
+                   "Click a point to add that setting as a run.")
+    st.caption(tr(caption, reached=view["reached"], cells=view["cells"], diverged=view["diverged"], best=best))
 
 
 def basins_section(scene: sc.Scene, surface) -> None:
@@ -326,8 +352,8 @@ def search_section(scene: sc.Scene) -> None:
     with right:
         # with two parameters the grid tries only √n values of each: the notes' point about random search
         second = [p for p in float_params(run.optimizer) if p != "lr"]
-        extra = st.selectbox(tr("also sample"), second + [NOTHING_ELSE], key=f"search_extra.{run.optimizer}",
-                             format_func=option_labels())
+        extra = widgets.choice(st.selectbox, tr("also sample"), second + [NOTHING_ELSE],
+                               key=f"search_extra.{run.optimizer}", format_func=option_labels())
         if extra != NOTHING_ELSE:
             bounds = _range_inputs(extra, "search")
             if bounds is None:
@@ -365,7 +391,7 @@ def step_section(scene: sc.Scene) -> None:
     if run_index is None:
         return
     k = st.slider(tr("update k"), 1, max(scene.steps, 1), value=min(3, scene.steps), key="step_k")
-    view = step_view(scene, run_index, k)
+    view = step_view(scene, run_index, k, run_colour(run_index))
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(CheckedFigure(view["figure"]), key="step_chart")

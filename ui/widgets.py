@@ -43,6 +43,8 @@ def choice(widget, label: str, options, *, key: str, format_func, on_change=None
     state = st.session_state
     shown = widget_key(key)
     options = tuple(options)
+    if state.get(key) not in options:  # first drawn, or its options changed: the first one
+        state[key] = options[0]
     if shown not in state or state[shown] != state[key]:
         state[shown] = state[key]
 

@@ -7,17 +7,49 @@ in ``lang`` ("en" | "zh", see ``i18n``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
-from .figures import PALETTE, Background, _f32
-from .i18n import t
+from .figures import PALETTE, Background, _f32, background
+from .i18n import has_chinese, t
 
 LOG_PARAMS = ("lr", "eps", "weight_decay")
 BASIN_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#882255")
 NEVER_COLOUR = "#d9d9d9"
 DIVERGED_COLOUR = "#7f0000"
+# What is drawn over a sweep's heatmap (the best cell, the theory): a hue Viridis lacks, so it stands out on
+# every cell colour, on the grey and dark-red cells, and on the white legend too.
+OVERLAY_COLOUR = "#FF1F8E"
+OUTLINE_COLOUR = "#111111"
+# A hyperparameter's name on an axis (English; see i18n); log-scaled ones get " (log scale)".
+PARAM_TITLES = {"lr": "learning rate η", "mu": "momentum μ", "beta1": "β₁", "beta2": "β₂",
+                "decay_rate": "decay rate ρ", "rho": "ρ", "eps": "ε", "weight_decay": "weight decay λ"}
+CLICK_META = "click"  # the ``meta`` of the trace whose points a click on a sweep selects (see click_curve)
+# A click selects a point, and Plotly then fades every point not selected: the drawn ones must stay as they are.
+KEEP = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
+HIDDEN = dict(selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)))
+LABEL_BG = "rgba(255,255,255,0.85)"  # under a label drawn over the data
+LEGEND_ROOM = 50  # px under the plot area for a legend below the x axis's ticks and title
+
+
+def _legend_below(height: int, margin: dict) -> dict:
+    """A horizontal legend under the x axis's title, clear of Plotly's toolbar (the modebar) at the top
+    right; ``margin`` must leave LEGEND_ROOM at the bottom for it."""
+    plot = height - margin["t"] - margin["b"]
+    return dict(orientation="h", x=0, xanchor="left", y=-62 / plot, yanchor="top")
+
+
+def param_title(param: str, lang: str) -> str:
+    """The axis title of a hyperparameter, e.g. "learning rate η (log scale)", in ``lang``."""
+    name = t(PARAM_TITLES.get(param, param), lang)
+    return t("{param} (log scale)", lang, param=name) if param in LOG_PARAMS else name
+
+
+def click_curve(figure: dict) -> int | None:
+    """The index of the trace a click on a sweep figure selects (its points are the settings)."""
+    return next((i for i, trace in enumerate(figure["data"]) if trace.get("meta") == CLICK_META), None)
 
 
 def axis_values(param: str, values: np.ndarray) -> np.ndarray:
@@ -33,12 +65,19 @@ def _log_ticks(low: float, high: float) -> dict:
 
 def _axis(param: str, values: np.ndarray, lang: str) -> dict:
     shown = axis_values(param, values)
-    title = t("{param} (log scale)", lang, param=param) if param in LOG_PARAMS else param
-    axis = dict(title=title, showgrid=False, zeroline=False,
+    axis = dict(title=dict(text=param_title(param, lang)), showgrid=False, zeroline=False,
                 range=[float(shown.min() - _half_cell(shown)), float(shown.max() + _half_cell(shown))])
     if param in LOG_PARAMS:
         axis.update(_log_ticks(shown.min(), shown.max()))
     return axis
+
+
+def _log_axis(low: float, high: float) -> dict:
+    """A log axis's range over [low, high] with ticks at 1, 2, 5 × 10^k written out (Plotly's own
+    labels a short log range with bare leading digits: "3" for 300)."""
+    ticks = [m * 10.0**e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+             for m in (1, 2, 5) if low <= m * 10.0**e <= high]
+    return dict(range=[math.log10(low), math.log10(high)], tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
 
 
 def _half_cell(shown: np.ndarray) -> float:
@@ -82,7 +121,7 @@ def sweep_figure(result, *, theory=None, colour_by: str = "steps", height: int =
                        np.where(np.isnan(z), t("never reached tol", lang), np.char.mod("%.4g", np.nan_to_num(z))))
     data.append(dict(type="scattergl", x=_f32(grid_x.ravel()), y=_f32(grid_y.ravel()), mode="markers",
                      marker=dict(size=max(4, 400 // max(len(xs), len(ys))), opacity=0), name=t("cells", lang),
-                     showlegend=False,
+                     showlegend=False, meta=CLICK_META, **HIDDEN,
                      customdata=_f32(np.stack([x_cells.ravel(), y_cells.ravel()], axis=-1)),
                      text=outcome.ravel().tolist(),
                      hovertemplate=(f"{result.x_param} = %{{customdata[0]:.3g}}, {result.y_param} = "
@@ -90,15 +129,16 @@ def sweep_figure(result, *, theory=None, colour_by: str = "steps", height: int =
                                     f"<br><i>{t('click to add this setting as a run', lang)}</i><extra></extra>")))
     best = result.best_index
     data.append(dict(type="scatter", x=[float(xs[best[1]])], y=[float(ys[best[0]])], mode="markers",
-                     name=t("best cell", lang),
-                     marker=dict(symbol="circle-open", size=16, color="white", line=dict(width=3)),
-                     hovertemplate=t("best cell", lang) + "<extra></extra>"))
+                     name=t("best cell", lang), **KEEP,
+                     marker=dict(symbol="circle-open", size=16, color=OVERLAY_COLOUR, line=dict(width=3)),
+                     hoverinfo="skip"))  # the hover and the click go to the cell under it
     if theory is not None and result.optimizer == "momentum" and {result.x_param, result.y_param} == {"lr", "mu"}:
         data += _momentum_theory_traces(result, theory, lang)
-    layout = dict(height=height, font=dict(size=font_size), margin=dict(l=60, r=20, t=30, b=50),
+    margin = dict(l=70, r=20, t=30, b=50 + LEGEND_ROOM)
+    layout = dict(height=height, font=dict(size=font_size), margin=margin,
                   xaxis=_axis(result.x_param, result.x_values, lang),
                   yaxis=_axis(result.y_param, result.y_values, lang),
-                  legend=dict(orientation="h", y=1.08, x=0), clickmode="event+select", dragmode="zoom")
+                  legend=_legend_below(height, margin), clickmode="event+select", dragmode="zoom")
     return dict(data=data, layout=layout)
 
 
@@ -110,7 +150,7 @@ def _momentum_theory_traces(result, theory, lang: str) -> list:
     boundary_lr = axis_values("lr", 2 * (1 + mus) / theory.lambda_max)
     traces = [dict(type="scatter", x=_f32(boundary_lr if lr_is_x else mus), y=_f32(mus if lr_is_x else boundary_lr),
                    mode="lines", name=t("stability boundary lr = 2(1+μ)/λmax", lang),
-                   line=dict(color="white", width=3, dash="dash"), hoverinfo="skip")]
+                   line=dict(color=OVERLAY_COLOUR, width=3, dash="dash"), hoverinfo="skip")]
     # predicted steps to reach tol: the gap shrinks like ρ(lr, μ)^(2k), ρ the iteration matrix's spectral radius
     lr_cells = result.x_values[None, :] if lr_is_x else result.y_values[:, None]
     mu_cells = result.y_values[:, None] if lr_is_x else result.x_values[None, :]
@@ -120,8 +160,9 @@ def _momentum_theory_traces(result, theory, lang: str) -> list:
     # level lines at a fifth of the sweep's step budget apart, up to the budget itself
     size = max(result.steps // 5, 1)
     traces.append(dict(type="contour", x=_f32(xs), y=_f32(ys), z=_f32(np.minimum(predicted, 2 * result.steps)),
-                       showscale=False, colorscale=[[0, "white"], [1, "white"]],
-                       contours=dict(coloring="lines", showlabels=True, labelfont=dict(color="white", size=12),
+                       showscale=False, colorscale=[[0, OVERLAY_COLOUR], [1, OVERLAY_COLOUR]],
+                       contours=dict(coloring="lines", showlabels=True,
+                                     labelfont=dict(color=OVERLAY_COLOUR, size=12, weight="bold"),
                                      start=size, end=result.steps, size=size),
                        line=dict(width=1.5, dash="dot"), name=t("theory: predicted steps to tol", lang),
                        hoverinfo="skip", showlegend=True))
@@ -129,46 +170,81 @@ def _momentum_theory_traces(result, theory, lang: str) -> list:
     best_mu = float(theory.momentum_mu_opt)
     traces.append(dict(type="scatter", x=[best_lr if lr_is_x else best_mu], y=[best_mu if lr_is_x else best_lr],
                        mode="markers+text", name=t("theory optimum (lr*, μ*)", lang), text=[t("theory optimum", lang)],
-                       textposition="top center", textfont=dict(color="white"),
-                       marker=dict(symbol="star", size=18, color="white", line=dict(color="black", width=1))))
+                       **KEEP,
+                       textposition="top center", textfont=dict(color="white", shadow=f"0 0 3px {OUTLINE_COLOUR}"),
+                       marker=dict(symbol="star", size=18, color=OVERLAY_COLOUR,
+                                   line=dict(color=OUTLINE_COLOUR, width=1.5)), hoverinfo="skip"))
     return traces
 
 
-def sweep_line_figure(result, *, theory=None, height=420, font_size=14, lang: str = "en") -> dict:
+def sweep_line_figure(result, *, theory=None, height=480, font_size=14, lang: str = "en") -> dict:
     """A 1-D sweep (e.g. SGD's lr): steps to tol against the parameter, with GD's theory on quadratics:
-    the stability limit 2/λmax, the best lr 2/(λmin + λmax) and the steps predicted by |1 − lr·λ|."""
+    the stability limit 2/λmax, the best lr 2/(λmin + λmax) and the steps predicted by |1 − lr·λ|.
+    Settings that diverged or never reached tol are marked at the step budget; every setting is a
+    point to click (an invisible marker, the trace ``click_curve`` finds).  The y axis ends a little
+    above the budget: the theory's steps beyond it leave the chart."""
     xs = axis_values(result.x_param, result.x_values)
     steps = np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(float)
+    top = float(result.steps)
+    never = np.isnan(steps) & ~result.diverged
     data = [dict(type="scatter", x=_f32(xs), y=_f32(steps), mode="lines+markers", name=t("measured", lang),
-                 line=dict(color=PALETTE[1], width=2),
-                 hovertemplate=t("%{{x:.3g}}: %{{y}} steps", lang) + "<extra></extra>")]
-    if result.diverged.any():
-        top = np.nanmax(steps) if np.isfinite(steps).any() else result.steps
-        data.append(dict(type="scatter", x=_f32(xs[result.diverged]), y=_f32(np.full(result.diverged.sum(), top)),
-                         mode="markers", name=t("diverged", lang),
-                         marker=dict(symbol="x", color=DIVERGED_COLOUR, size=9)))
+                 line=dict(color=PALETTE[1], width=2), marker=dict(size=7, color=PALETTE[1]), hoverinfo="skip",
+                 **KEEP)]
+    for where, name, marker in ((result.diverged, "diverged", dict(symbol="x", color=DIVERGED_COLOUR, size=9)),
+                                (never, "never reached tol", dict(symbol="circle-open", color="#6b6b6b", size=8))):
+        if where.any():
+            data.append(dict(type="scatter", x=_f32(xs[where]), y=_f32(np.full(where.sum(), top)), mode="markers",
+                             name=t(name, lang), marker=marker, hoverinfo="skip", **KEEP))
     shapes, annotations = [], []
     if theory is not None and result.x_param == "lr":
-        rate = theory.gd_rate(result.x_values)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            predicted = np.where(rate < 1, np.log(result.tol) / (2 * np.log(rate)), np.nan)
-        data.append(dict(type="scatter", x=_f32(xs), y=_f32(predicted), mode="lines",
-                         name=t("theory: |1 − lr·λ|^k", lang),
-                         line=dict(color="black", dash="dot")))
-        # the best lr 2/(λmin+λmax) is always left of the limit 2/λmax: its label reads leftwards, the
-        # limit's rightwards, so the two never print over each other even when the lines almost touch
-        for value, text, side, colour in ((theory.gd_lr_max, "2/λmax: unstable beyond", "left", DIVERGED_COLOUR),
-                                          (theory.gd_lr_opt, "2/(λmin+λmax): best", "right", "#333333")):
-            x = float(axis_values("lr", np.asarray(value)))
-            shapes.append(dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
-                               line=dict(dash="dash", width=2, color=colour)))
-            annotations.append(dict(x=x, y=1, yref="paper", text=t(text, lang), showarrow=False, yanchor="bottom",
-                                    xanchor=side, font=dict(color=colour)))
-    layout = dict(height=height, font=dict(size=font_size), margin=dict(l=60, r=20, t=40, b=50),
+        data.append(_gd_theory_trace(result, theory, xs, lang))
+        shapes, annotations = _gd_theory_lines(theory, xs, lang)
+    outcome = [t("diverged", lang) if d else t("{n} steps", lang, n=int(n)) if np.isfinite(n)
+               else t("never reached tol", lang) for d, n in zip(result.diverged, steps)]
+    data.append(dict(type="scatter", x=_f32(xs), y=_f32(np.where(np.isnan(steps), top, steps)), mode="markers",
+                     marker=dict(size=18, opacity=0), name=t("settings", lang), showlegend=False, meta=CLICK_META,
+                     **HIDDEN,
+                     customdata=[float(v) for v in result.x_values], text=outcome,
+                     hovertemplate=(f"{result.x_param} = %{{customdata:.3g}}: %{{text}}"
+                                    f"<br><i>{t('click to add this setting as a run', lang)}</i><extra></extra>")))
+    margin = dict(l=70, r=20, t=40, b=50 + LEGEND_ROOM)
+    layout = dict(height=height, font=dict(size=font_size), margin=margin,
                   xaxis=_axis(result.x_param, result.x_values, lang),
-                  yaxis=dict(title=t("steps to {gap} ≤ {tol:g}", lang, gap=result.gap, tol=result.tol), type="log"),
-                  shapes=shapes, annotations=annotations, legend=dict(orientation="h", y=1.15))
+                  yaxis=dict(title=dict(text=t("steps to {gap} ≤ {tol:g}", lang, gap=result.gap, tol=result.tol)),
+                             type="log", **_log_axis(max(np.nanmin(np.append(steps, top)), 1) / 1.5, top * 3)),
+                  shapes=shapes, annotations=annotations, legend=_legend_below(height, margin),
+                  hovermode="closest", clickmode="event+select", dragmode="zoom")
     return dict(data=data, layout=layout)
+
+
+def _gd_theory_lines(theory, xs: np.ndarray, lang: str) -> tuple:
+    """Vertical lines at GD's stability limit 2/λmax and its best lr 2/(λmin + λmax) (where the sweep
+    reaches), labelled inside the plot's top, one row each (the lines may almost touch), each label
+    reading away from the nearer side: clear of each other and of Plotly's toolbar above the plot."""
+    shapes, annotations = [], []
+    low, high = float(xs.min()), float(xs.max())
+    lines = ((theory.gd_lr_max, "2/λmax: unstable beyond", DIVERGED_COLOUR),
+             (theory.gd_lr_opt, "2/(λmin+λmax): best", "#333333"))
+    for row, (value, text, colour) in enumerate(lines):
+        x = float(axis_values("lr", np.asarray(value)))
+        if not low <= x <= high:
+            continue
+        reads_right = x - low < 0.6 * (high - low)
+        shapes.append(dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
+                           line=dict(dash="dash", width=2, color=colour)))
+        annotations.append(dict(x=x, y=1, yref="paper", text=t(text, lang), showarrow=False, yanchor="top",
+                                yshift=-2 - 26 * row, xanchor="left" if reads_right else "right",
+                                xshift=4 if reads_right else -4, bgcolor=LABEL_BG, font=dict(color=colour)))
+    return shapes, annotations
+
+
+def _gd_theory_trace(result, theory, xs: np.ndarray, lang: str) -> dict:
+    """Gradient descent's predicted steps to tol on a quadratic: the gap shrinks like |1 − lr·λ|^(2k)."""
+    rate = theory.gd_rate(result.x_values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        predicted = np.where(rate < 1, np.log(result.tol) / (2 * np.log(rate)), np.nan)
+    return dict(type="scatter", x=_f32(xs), y=_f32(predicted), mode="lines", name=t("theory: |1 − lr·λ|^k", lang),
+                line=dict(color="black", dash="dot"), hoverinfo="skip")
 
 
 def basins_figure(basin, surface, back: Background, *, height=560, font_size=14, lang: str = "en") -> dict:
@@ -197,17 +273,19 @@ def basins_figure(basin, surface, back: Background, *, height=560, font_size=14,
         data.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=t(name, lang, count=count),
                          marker=dict(symbol="square", size=12, color=colour)))
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
-    layout = dict(height=height, font=dict(size=font_size), margin=dict(l=50, r=20, t=30, b=40),
-                  xaxis=dict(range=[x_lo, x_hi], title=t("start x", lang), showgrid=False, constrain="domain"),
-                  yaxis=dict(range=[y_lo, y_hi], title=t("start y", lang), showgrid=False, scaleanchor="x",
+    # the legend right of the plot, from its top down: below Plotly's toolbar, which sits in the top margin
+    layout = dict(height=height, font=dict(size=font_size), margin=dict(l=60, r=20, t=40, b=50),
+                  xaxis=dict(range=[x_lo, x_hi], title=dict(text=t("start x", lang)), showgrid=False,
                              constrain="domain"),
-                  legend=dict(orientation="v", x=1.02, y=1),
+                  yaxis=dict(range=[y_lo, y_hi], title=dict(text=t("start y", lang)), showgrid=False, scaleanchor="x",
+                             constrain="domain"),
+                  legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
                   images=[dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
                                sizey=y_hi - y_lo, sizing="stretch", layer="below")])
     return dict(data=data, layout=layout)
 
 
-def search_figure(random_stages, grid, param="lr", *, height=460, font_size=14, lang: str = "en") -> dict:
+def search_figure(random_stages, grid, param="lr", *, height=520, font_size=14, lang: str = "en") -> dict:
     """Random search (coarse stage, then fine) beside a grid search with the same budget: the final gap
     against ``param``; the ticks under each plot are the distinct values of ``param`` each one tried."""
     data = []
@@ -234,12 +312,14 @@ def search_figure(random_stages, grid, param="lr", *, height=460, font_size=14, 
                          marker=dict(symbol="line-ns-open", size=14, color=colour), showlegend=False,
                          xaxis="x" + axis, yaxis="y" + axis, hoverinfo="skip"))
     log_x = param in LOG_PARAMS
-    axis = dict(type="log" if log_x else "linear", title=param, exponentformat="power")
-    layout = dict(height=height, font=dict(size=font_size), margin=dict(l=60, r=20, t=60, b=50),
+    axis = dict(type="log" if log_x else "linear", title=dict(text=param_title(param, lang)), exponentformat="power")
+    margin = dict(l=70, r=20, t=50, b=50 + LEGEND_ROOM)
+    layout = dict(height=height, font=dict(size=font_size), margin=margin,
                   xaxis=dict(axis, domain=[0, 0.47]), xaxis2=dict(axis, domain=[0.53, 1]),
-                  yaxis=dict(type="log", title=t("final f − f*", lang), anchor="x", exponentformat="power"),
+                  yaxis=dict(type="log", title=dict(text=t("final f − f*", lang)), anchor="x",
+                             exponentformat="power"),
                   yaxis2=dict(type="log", anchor="x2", matches="y", exponentformat="power"),
-                  legend=dict(orientation="h", y=1.18),
+                  legend=_legend_below(height, margin),
                   annotations=[
                       dict(text=t("random: {n} distinct {param} values", lang, param=param,
                                   n=len(np.unique(random_stages[0].samples[param]))),
@@ -253,52 +333,146 @@ def search_figure(random_stages, grid, param="lr", *, height=460, font_size=14, 
 # Colours apart from the runs' palette: the arrows must not read as paths.  Labels in English (see i18n).
 ARROW_STYLE = {"grad": ("−∇f direction", "#8c8c8c"), "momentum": ("momentum part", "#6a3d9a"),
                "step": ("Δx, the step taken", "#111111")}
+STEP_MARGIN = dict(l=50, r=20, t=30, b=40)
+LABEL_GAP = 6  # px between an arrow's tip and its label's box
 
 
-def step_figure(breakdown, surface, back: Background, path_xy: np.ndarray, colour: str, *, height=480,
-                font_size=14, lang: str = "en") -> dict:
+def background_window(surface, x_range, y_range, width: int) -> Background:
+    """The surface's picture over a window of the plane (a zoom), ``width`` pixels wide: computed over the
+    window itself, so it is as sharp as the zoomed chart, with contour levels spread over the window."""
+    window = dataclasses.replace(surface, x_range=(float(x_range[0]), float(x_range[1])),
+                                 y_range=(float(y_range[0]), float(y_range[1])))
+    return background(window, width)
+
+
+def text_size(text: str, font_size: float) -> tuple:
+    """A generous estimate of a label's box in pixels (width, height): Latin letters and symbols about
+    0.6 em wide, Chinese characters 1 em, plus the annotation's padding."""
+    width = sum(font_size * (1.0 if has_chinese(ch) else 0.6) for ch in text)
+    return width + 8, 1.35 * font_size + 6
+
+
+def _inside(points: np.ndarray, centre: np.ndarray, half: np.ndarray) -> int:
+    """How many of ``points`` (n, 2) lie in the box around ``centre`` with half-sizes ``half``."""
+    return int(np.all(np.abs(points - centre) <= half, axis=-1).sum()) if len(points) else 0
+
+
+def _overlap(centre_a, half_a, centre_b, half_b) -> float:
+    """The area two boxes (centre, half-sizes) share."""
+    sides = np.minimum(centre_a + half_a, centre_b + half_b) - np.maximum(centre_a - half_a, centre_b - half_b)
+    return float(np.prod(np.clip(sides, 0, None)))
+
+
+def _samples(start: np.ndarray, end: np.ndarray, every: float = 3.0) -> np.ndarray:
+    count = max(2, int(np.linalg.norm(end - start) / every) + 1)
+    return start + np.linspace(0.0, 1.0, count)[:, None] * (end - start)
+
+
+def place_labels(tips: list, sizes: list, side: float, *, lines: np.ndarray, points: np.ndarray | None = None,
+                 boxes: list = ()) -> list:
+    """Where each arrow's label goes: its box's centre as a pixel offset from the arrow's tip.
+
+    Everything is in pixels, y up, the arrows starting at (0, 0) in the middle of a square plot of
+    ``side`` pixels.  One label after the other, each takes the place around its tip (16 directions,
+    three distances) that overlaps the labels placed before, ``boxes`` (fixed ones, (centre, half)),
+    the arrows (``lines``: sampled points) and the path (``points``) least, stays inside the plot
+    (with a margin: in a narrow column the plot is smaller, the offsets are not), and lies as nearly
+    as possible straight beyond its tip."""
+    placed = [(np.asarray(c, float), np.asarray(h, float)) for c, h in boxes]
+    points = np.zeros((0, 2)) if points is None else points
+    offsets = []
+    angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    for tip, (width, height) in zip(tips, sizes):
+        tip = np.asarray(tip, dtype=float)
+        half = np.array([width / 2, height / 2])
+        length = np.linalg.norm(tip)
+        heading = math.atan2(tip[1], tip[0]) if length > 0 else math.pi / 2
+        best, best_cost = None, math.inf
+        for reach in (1.0, 2.0, 3.5):
+            for angle in heading + angles:
+                u = np.array([math.cos(angle), math.sin(angle)])
+                centre = tip + u * (LABEL_GAP * reach + half @ np.abs(u))
+                cost = sum(1000 * _overlap(centre, half, c, h) for c, h in placed)
+                outside = np.clip(np.abs(centre) + half - 0.42 * side, 0, None)
+                cost += 1000 * float(outside.sum()) * max(width, height)
+                cost += 40 * _inside(lines, centre, half + 2) + 4 * _inside(points, centre, half + 2)
+                cost += 30 * (1 - math.cos(angle - heading)) + 10 * reach
+                if cost < best_cost:
+                    best, best_cost = centre, cost
+        placed.append((best, half))
+        offsets.append(best - tip)
+    return offsets
+
+
+def _arrow_vectors(breakdown, span: float) -> dict:
+    """The arrows to draw (key -> vector): the gradient as its downhill direction (it may be far longer
+    than the step), 0.6 of the zoom's half-width long; the others as they are."""
+    vectors = {}
+    for key, vector in breakdown.arrows.items():
+        vector = np.asarray(vector, dtype=float)
+        if key == "grad":
+            norm = np.linalg.norm(vector)
+            vector = -vector / norm * 0.6 * span if norm > 0 else vector
+        vectors[key] = vector
+    return vectors
+
+
+def step_figure(breakdown, surface, path_xy: np.ndarray, colour: str, *, height=480, font_size=14,
+                lang: str = "en", oversample: float = 1.5) -> dict:
     """Update k around x_{k−1}: the path so far, and arrows for the (descent) gradient direction,
-    the momentum part and the step actually taken, on a zoomed view of the surface."""
+    the momentum part and the step actually taken, on a zoomed view of the surface drawn at the
+    zoom's own resolution (``oversample`` times the plot's pixels), each arrow's label placed apart
+    from the other labels and arrows."""
     origin = np.asarray(breakdown.x_prev, dtype=float)
     step = np.asarray(breakdown.arrows["step"], dtype=float)
     span = max(4 * float(np.linalg.norm(step)), 0.04 * max(np.ptp(surface.x_range), np.ptp(surface.y_range)))
     x_range, y_range = [origin[0] - span, origin[0] + span], [origin[1] - span, origin[1] + span]
+    side = height - STEP_MARGIN["t"] - STEP_MARGIN["b"]  # the square plot's side in pixels
+    scale = side / (2 * span)  # pixels per unit
     k = breakdown.k
     data = [dict(type="scatter", x=_f32(path_xy[:k + 1, 0]), y=_f32(path_xy[:k + 1, 1]), mode="lines+markers",
                  name=t("path", lang), line=dict(color=colour, width=2), marker=dict(size=7, color=colour))]
-    annotations = []
-    for key, vector in breakdown.arrows.items():
-        vector = np.asarray(vector, dtype=float)
-        if key == "grad":  # the gradient may be far longer than the step: draw its direction, downhill
-            norm = np.linalg.norm(vector)
-            vector = -vector / norm * 0.6 * span if norm > 0 else vector
-        label, arrow_colour = ARROW_STYLE.get(key, (key, "#888888"))
-        tip = origin + vector
-        annotations.append(dict(x=float(tip[0]), y=float(tip[1]), ax=float(origin[0]), ay=float(origin[1]),
-                                xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
-                                arrowsize=1.2, arrowwidth=3, arrowcolor=arrow_colour, text=""))
-        # the label at the tip, beyond it along the arrow, so labels of different arrows do not collide
-        # alternate sides across the arrow too: nearly parallel arrows (momentum part and step) keep apart
-        direction = vector / (np.linalg.norm(vector) or 1.0)
-        across = direction[::-1] * np.array([-1.0, 1.0]) * (1 if len(annotations) % 4 == 0 else -1)
-        beyond = tip + 0.12 * span * direction + 0.08 * span * across
-        annotations.append(dict(x=float(beyond[0]), y=float(beyond[1]), xref="x", yref="y", showarrow=False,
-                                text=t(label, lang), bgcolor="rgba(255,255,255,0.85)",
-                                font=dict(color=arrow_colour, size=font_size)))
+    vectors = _arrow_vectors(breakdown, span)
+    annotations = [dict(x=float(origin[0] + v[0]), y=float(origin[1] + v[1]), ax=float(origin[0]),
+                        ay=float(origin[1]), xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
+                        arrowsize=1.2, arrowwidth=3, arrowcolor=ARROW_STYLE.get(key, (key, "#888888"))[1], text="")
+                   for key, v in vectors.items()]
+    boxes = []
     if breakdown.lookahead_point is not None:
         point = np.asarray(breakdown.lookahead_point, dtype=float)
+        text = t("look-ahead x + μv", lang)
         data.append(dict(type="scatter", x=[float(point[0])], y=[float(point[1])], mode="markers+text",
-                         text=[t("look-ahead x + μv", lang)], textposition="bottom center",
-                         name=t("look-ahead point", lang),
+                         text=[text], textposition="bottom center", name=t("look-ahead point", lang),
                          marker=dict(symbol="diamond", size=12, color="#444444")))
-    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
-    layout = dict(height=height, font=dict(size=font_size), margin=dict(l=50, r=20, t=30, b=40),
-                  xaxis=dict(range=x_range, showgrid=False, title="x", constrain="domain"),
-                  yaxis=dict(range=y_range, showgrid=False, title="y", scaleanchor="x", constrain="domain"),
+        width, tall = text_size(text, font_size)
+        boxes.append(((point - origin) * scale - [0, 8 + tall / 2], (width / 2, tall / 2)))
+        boxes.append(((point - origin) * scale, (7, 7)))
+    annotations += _arrow_labels(vectors, origin, scale, side, path_xy[:k + 1], boxes, font_size, lang)
+    layout = dict(height=height, font=dict(size=font_size), margin=STEP_MARGIN,
+                  xaxis=dict(range=x_range, showgrid=False, title=dict(text="x"), constrain="domain"),
+                  yaxis=dict(range=y_range, showgrid=False, title=dict(text="y"), scaleanchor="x", constrain="domain"),
                   annotations=annotations, showlegend=False,
-                  images=[dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
-                               sizey=y_hi - y_lo, sizing="stretch", layer="below")])
+                  images=[dict(source=background_window(surface, x_range, y_range, int(side * oversample)).uri,
+                               xref="x", yref="y", x=x_range[0], y=y_range[1], sizex=2 * span, sizey=2 * span,
+                               sizing="stretch", layer="below")])
     return dict(data=data, layout=layout)
+
+
+def _arrow_labels(vectors: dict, origin, scale: float, side: float, path_xy, boxes: list, font_size, lang) -> list:
+    """The arrows' labels as annotations at their tips, shifted (in pixels) to where place_labels puts them."""
+    keys = sorted(vectors, key=lambda key: key != "step")  # the step taken first: it gets the best place
+    texts = [t(ARROW_STYLE.get(key, (key, ""))[0], lang) for key in keys]
+    tips = [vectors[key] * scale for key in keys]
+    lines = np.concatenate([_samples(np.zeros(2), tip) for tip in tips])
+    path = (np.asarray(path_xy, dtype=float) - origin) * scale
+    points = np.concatenate([_samples(a, b) for a, b in zip(path[:-1], path[1:])]) if len(path) > 1 else path
+    offsets = place_labels(tips, [text_size(text, font_size) for text in texts], side, lines=lines, points=points,
+                           boxes=boxes)
+    return [dict(x=float(origin[0] + vectors[key][0]), y=float(origin[1] + vectors[key][1]), xref="x", yref="y",
+                 showarrow=False, text=text, xanchor="center", yanchor="middle", xshift=float(offset[0]),
+                 yshift=float(offset[1]), bgcolor=LABEL_BG, borderpad=2,
+                 font=dict(color=ARROW_STYLE.get(key, (key, "#888888"))[1], size=font_size))
+            for key, text, offset in zip(keys, texts, offsets)]
 
 
 def format_value(value) -> str:
