@@ -25,6 +25,7 @@ import surfaces
 from viz import export as ex
 from viz import figures as fg
 from viz import scene as sc
+from viz import styles
 
 BOOK = sc.PRESETS["book"].scene  # f = x²/20 + y² from (−7, 2): SGD lr 0.95, Momentum, AdaGrad, Adam
 ROSENBROCK = sc.PRESETS["rosenbrock"].scene  # 500 steps: more steps than frames
@@ -654,3 +655,34 @@ def test_json_writes_null_for_a_loss_that_is_not_a_number():
     frame = read_pandas(text)
     assert frame["f"].dtype == np.float64 and frame["f"].tolist()[:2] == [1.5, math.inf]
     assert math.isnan(frame["f"].iloc[2]) and frame["status"].tolist() == ["diverged"] * 3
+
+
+MARKER_AREAS = {  # closed-form areas of the outlines for radius r (circumradius a as in export.py)
+    "circle": lambda r: math.pi * r**2,
+    "square": lambda r: (1.8 * r) ** 2,
+    "diamond": lambda r: 2 * (1.2 * r) ** 2,
+    "pentagon": lambda r: 5 / 2 * (1.05 * r) ** 2 * math.sin(2 * math.pi / 5),
+    "hexagon": lambda r: 3 * math.sqrt(3) / 2 * (1.05 * r) ** 2,
+    "triangle-down": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,
+    "triangle-left": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,
+    "triangle-right": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,
+    "bowtie": lambda r: 2 * (0.95 * r) ** 2,  # two triangles of base 1.9r and height 0.95r
+    "hourglass": lambda r: 2 * (0.95 * r) ** 2,
+}
+
+
+def _marker_pixels(symbol: str, r: float = 40.0) -> np.ndarray:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (200, 200), 0)
+    ex._draw_marker(ImageDraw.Draw(image), symbol, 100, 100, r, 255)
+    return np.asarray(image) > 127
+
+
+@pytest.mark.parametrize("symbol", sorted(set(styles.OPTIMIZER_SYMBOLS.values())))
+def test_every_run_marker_is_drawn_in_its_own_shape_filled_and_open(symbol):
+    filled = _marker_pixels(symbol)
+    assert abs(filled.sum() / MARKER_AREAS[symbol](40.0) - 1) < 0.06, symbol
+    rim = _marker_pixels(symbol + "-open")
+    assert 0.1 < rim.sum() / filled.sum() < 0.85  # only the rim: a hollow marker
+    assert np.all(filled[rim])  # … of the same shape

@@ -260,19 +260,34 @@ def _symbol_outline(symbol: str, r: float):
     if symbol == "star":
         return [(x, y) for x, y in _star(0.0, 0.0, 1.25 * r)]
     if symbol == "pentagon":
-        a = 1.05 * r
-        return [(a * math.cos(math.pi / 2 + i * 2 * math.pi / 5), -a * math.sin(math.pi / 2 + i * 2 * math.pi / 5))
-                for i in range(5)]
+        return _regular(5, 1.05 * r, math.pi / 2)
+    if symbol == "hexagon":
+        return _regular(6, 1.05 * r, 0.0)
+    triangles = {"triangle-down": -math.pi / 2, "triangle-left": math.pi, "triangle-right": 0.0}
+    if symbol in triangles:
+        return _regular(3, 1.15 * r, triangles[symbol])
+    if symbol in ("bowtie", "hourglass"):  # two triangles meeting at the centre
+        a = 0.95 * r
+        corners = [(-a, -a), (a, a), (a, -a), (-a, a)]
+        return corners if symbol == "bowtie" else [(y, x) for x, y in corners]
     return None
 
 
+def _regular(sides: int, a: float, first_angle: float) -> list:
+    """A regular polygon of circumradius ``a`` with a corner at ``first_angle`` (y grows downward)."""
+    return [(a * math.cos(first_angle + i * 2 * math.pi / sides), -a * math.sin(first_angle + i * 2 * math.pi / sides))
+            for i in range(sides)]
+
+
 def _draw_marker(draw, symbol: str, cx: float, cy: float, r: float, fill):
-    """A filled marker of ``symbol`` centred at (cx, cy)."""
-    outline = _symbol_outline(symbol, r)
+    """A marker of ``symbol`` centred at (cx, cy): filled, or only its rim for Plotly's "-open" shapes."""
+    hollow = symbol.endswith("-open")
+    outline = _symbol_outline(symbol.removesuffix("-open"), r)
+    style = dict(outline=fill, width=max(1, round(0.22 * r))) if hollow else dict(fill=fill)
     if outline is None:
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill)
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), **style)
     else:
-        draw.polygon([(cx + dx, cy + dy) for dx, dy in outline], fill=fill)
+        draw.polygon([(cx + dx, cy + dy) for dx, dy in outline], **style)
 
 
 def _sprite(size: int, draw_at) -> tuple:
