@@ -663,6 +663,7 @@ MARKER_AREAS = {  # closed-form areas of the outlines for radius r (circumradius
     "diamond": lambda r: 2 * (1.2 * r) ** 2,
     "pentagon": lambda r: 5 / 2 * (1.05 * r) ** 2 * math.sin(2 * math.pi / 5),
     "hexagon": lambda r: 3 * math.sqrt(3) / 2 * (1.05 * r) ** 2,
+    "triangle-up": lambda r: 1.9 * 1.15 * r * 1.6 * 1.15 * r / 2,  # base 2·0.95a, height 1.6a, a = 1.15r
     "triangle-down": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,
     "triangle-left": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,
     "triangle-right": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,
