@@ -7,11 +7,14 @@
 * ``wait_for_chart`` / ``chart_state`` / ``xy_box``: the main Plotly chart in the page.
 * ``decode_png`` / ``pixel_stats``: a tiny zlib-only PNG reader and colour statistics, so the
   screenshot checks need no imaging library.
+* ``widget`` / ``choose`` / ``after_rerun``: Streamlit widgets found by their key (language-proof), a
+  select box option picked, and an action followed by the rerun it causes.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -284,15 +287,19 @@ def new_context(browser):
     return context
 
 
-def open_app(context, url: str, timeout: float = 45_000):
-    """A fresh page at ``url`` in ``context``, once the chart is drawn, the script done and every widget
-    drawn (a new Streamlit session: pages share nothing but the browser's HTTP cache)."""
+def open_app(context, url: str, timeout: float = 45_000, *, viewport: dict | None = None):
+    """A fresh page at ``url`` in ``context`` (at ``viewport``, else the context's), once the chart is
+    drawn, the script done and every widget drawn (a new Streamlit session: pages share nothing but the
+    browser's HTTP cache).  Its reruns are counted from then on (see ``after_rerun``)."""
     page = context.new_page()
     try:
+        if viewport:
+            page.set_viewport_size(viewport)
         page.goto(url, wait_until="domcontentloaded", timeout=timeout)
         wait_for_chart(page, timeout=timeout)
         wait_for_script_done(page, timeout=timeout)
         wait_for_widgets(page, timeout=timeout)
+        watch_reruns(page)
     except Exception:
         page.close()
         raise
@@ -304,3 +311,99 @@ def wait_for_widgets(page, timeout: float = 30_000) -> None:
     until its lazily loaded code arrives, which on a slow machine can be after the chart is drawn."""
     page.wait_for_function("() => document.querySelector('[data-testid=stSidebar] [data-testid=stSelectbox]')"
                            " && !document.querySelector('[data-testid=stSkeleton]')", timeout=timeout, polling=100)
+
+
+# --- widgets by key, and reruns ------------------------------------------------------------------------------
+
+# Counts the script runs the page has started: stApp's data-test-script-state turning "running".  A
+# MutationObserver sees every change, even a rerun shorter than any polling interval.
+JS_WATCH_RERUNS = """() => {
+    if (window.__stRuns !== undefined) return;
+    window.__stRuns = 0;
+    new MutationObserver(changes => {
+        for (const change of changes)
+            if (change.target.getAttribute('data-test-script-state') === 'running') window.__stRuns += 1;
+    }).observe(document.documentElement, {attributes: true, subtree: true,
+                                          attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def watch_reruns(page) -> None:
+    """Start counting the page's script runs (``open_app`` does it)."""
+    page.evaluate(JS_WATCH_RERUNS)
+
+
+def reruns(page) -> int:
+    return page.evaluate("() => window.__stRuns || 0")
+
+
+def after_rerun(page, action, *, timeout: float = 60_000, start_within: float = 5_000) -> None:
+    """Do ``action()`` (a click, a key press...), then wait for the rerun it starts (up to
+    ``start_within`` ms for it to begin: an action that changes nothing starts none) and for the script
+    to finish."""
+    before = reruns(page)
+    action()
+    try:
+        page.wait_for_function("(n) => (window.__stRuns || 0) > n", arg=before, timeout=start_within, polling=20)
+    except Exception:  # playwright's TimeoutError: no rerun began
+        pass
+    wait_for_script_done(page, timeout=timeout)
+    # a callback may queue a second run (st.rerun, a query-parameter change): let it finish too
+    page.wait_for_timeout(150)
+    wait_for_script_done(page, timeout=timeout)
+
+
+def key_class(key: str) -> str:
+    """The CSS class Streamlit gives a keyed widget's container (``run0.sgd.lr`` -> ``st-key-run0-sgd-lr``)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+LANGUAGES = ("en", "zh")
+
+
+def widget(page, key: str):
+    """The container of the widget (or ``st.container``) with that key.  A choice box the page keys per
+    language and revision (``surface@en``, ``surface@zh``, ``preset@en#2``: see ui/widgets.py) is found
+    by its plain key too."""
+    exact = ", ".join("." + key_class(k) for k in [key] + [f"{key}@{lang}" for lang in LANGUAGES])
+    revised = ", ".join(f"[class*='{key_class(key + '@' + lang)}-']" for lang in LANGUAGES)
+    return page.locator(exact + ", " + revised)
+
+
+def choose(page, key: str, option, *, timeout: float = 60_000) -> None:
+    """In the select box with widget key ``key``, pick ``option`` (its shown text, exactly, or its
+    position in the list when an int), and wait for the rerun."""
+    box = widget(page, key).locator("input[role=combobox]").first
+    box.scroll_into_view_if_needed()
+    box.click()
+    listbox = page.locator("[role=listbox]").last
+    listbox.wait_for(state="visible", timeout=10_000)
+    if isinstance(option, int):
+        target = listbox.locator("[role=option]").nth(option)
+    else:
+        target = listbox.get_by_role("option", name=option, exact=True)
+    if target.count() == 0:
+        shown = listbox.locator("[role=option]").all_inner_texts()
+        page.keyboard.press("Escape")
+        raise AssertionError(f"select box {key!r} has no option {option!r}; it offers {shown}")
+    after_rerun(page, lambda: target.first.click(), timeout=timeout)
+
+
+def shown_value(page, key: str) -> str:
+    """The text a select box shows now."""
+    return widget(page, key).locator("input[role=combobox]").first.input_value()
+
+
+JS_CANONICAL_COLOUR = """(colour) => {
+    const probe = document.createElement('span');
+    probe.style.color = colour;
+    document.body.appendChild(probe);
+    const value = getComputedStyle(probe).color;
+    probe.remove();
+    return value;
+}"""
+
+
+def canonical_colour(page, colour: str) -> str:
+    """Any CSS colour as the browser computes it ("#D55E00" -> "rgb(213, 94, 0)")."""
+    return page.evaluate(JS_CANONICAL_COLOUR, colour)

@@ -1,5 +1,6 @@
 """The page with streamlit.testing.v1.AppTest: loads, responds, round-trips its URL, never raises."""
 
+import html
 import json
 import re
 from pathlib import Path
@@ -36,8 +37,8 @@ def table(at) -> str:
 
 
 def shown(markdown: str) -> str:
-    """What the browser shows for Markdown source whose punctuation is backslash-escaped."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    """The text the browser shows for Markdown source whose punctuation is written as character references."""
+    return html.unescape(markdown).replace("\u2060", "")  # the word joiner that keeps a bare URL unlinked
 
 
 def url(at, key) -> list:
@@ -283,8 +284,9 @@ def test_export_buttons_are_offered():
 
 
 def choice_key(at, key: str) -> str:
-    """The widget key of a choice box in the page's current language (ui/widgets.py)."""
-    return f"{key}@{at.session_state['lang']}"
+    """The widget key of a choice box in the page's current language and revision (ui/widgets.py)."""
+    revision = at.session_state[f"{key}@revision"] if f"{key}@revision" in at.session_state else 0
+    return f"{key}@{at.session_state['lang']}" + (f"#{revision}" if revision else "")
 
 
 def send_label(at, key: str, label: str) -> AppTest:
@@ -364,7 +366,9 @@ def test_user_and_url_text_is_shown_literally():
     rendered = markdown_it.MarkdownIt("commonmark").render(at.error[0].value)
     assert "<strong>" not in rendered and "__import__" in rendered
     link = open_app({"steps": "[x](http://e.com) :red[a] $x^2$", "seed": "![i](http://e.com/a.png) <b>b</b>"})
-    rendered = "".join(markdown_it.MarkdownIt("commonmark").render(w.value) for w in link.warning)
+    rendered = "".join(markdown_it.MarkdownIt("gfm-like").render(w.value) for w in link.warning)
+    assert "<a " not in rendered  # GFM's linkify too: a bare http:// stays text
+    rendered = rendered.replace("\u2060", "")
     assert "<a " not in rendered and "<img" not in rendered and "<b>" not in rendered
     for text in ("[x](http://e.com)", ":red[a]", "$x^2$", "![i](http://e.com/a.png)", "&lt;b&gt;b&lt;/b&gt;"):
         assert text in rendered
@@ -454,3 +458,24 @@ def test_a_surface_undefined_on_half_its_domain_says_so():
     # log(x) on [-5, 5]²: undefined for x <= 0, 41 of the 81 grid columns (x = -5 … 0)
     assert any("not defined on about 51%" in info.value for info in at.info), [i.value for i in at.info]
     assert not open_app().info
+
+
+def test_a_preset_box_the_page_changed_ignores_its_old_value_from_the_browser():
+    """A slider move makes the scene "your own"; a browser that has not heard of that yet sends the
+    preset box's old value with the next rerun.  That must not reload the preset over the move."""
+    at = open_app()
+    first = at.session_state["run_ids"][0]
+    old_box = choice_key(at, "preset")
+    at.select_slider(key=f"run{first}.sgd.lr").set_value(0.5).run()
+    assert at.session_state["preset"] == "custom" and choice_key(at, "preset") != old_box
+    at.select_slider(key=f"run{first}.sgd.lr").set_value(0.4).run()  # the old box's value comes with it
+    assert at.session_state["preset"] == "custom"
+    assert any(r.startswith("sgd:lr=0.4") for r in url(at, "run"))
+
+
+def test_the_widget_helpers_doctests():
+    import doctest
+
+    from ui import widgets
+
+    assert doctest.testmod(widgets).failed == 0

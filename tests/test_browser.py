@@ -8,12 +8,18 @@ to assets/screenshot.png and assets/playback.png.
 from __future__ import annotations
 
 import os
+import re
 import sys
+import urllib.parse
 
 import pytest
 
 import browser_support as bs  # tests/browser_support.py (pytest puts tests/ on sys.path)
+import surfaces
 from viz import figures as fg
+from viz import i18n
+from viz import scene as sc
+from viz import scene as sc
 
 REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 
@@ -69,8 +75,8 @@ def page_at(context):
     """page_at(url) -> a fresh page (a new Streamlit session) there, chart drawn; closed after the test."""
     pages = []
 
-    def open_page(url):
-        pages.append(bs.open_app(context, url))
+    def open_page(url, **options):
+        pages.append(bs.open_app(context, url, **options))
         return pages[-1]
 
     yield open_page
@@ -161,12 +167,13 @@ def test_learning_rate_slider_reruns_and_changes_the_chart(page_at, app_url):
     assert thumb.get_attribute("aria-valuetext") == "0.9"
     page.wait_for_function("(old) => { const t = document.querySelector('[data-testid=stMain] table');"
                            " return t && t.innerText !== old; }", arg=table_before, timeout=30_000)
-    page.wait_for_function(f"(old) => {{ const gd = document.querySelector('{bs.CHART}');"
-                           " return gd && gd._fullData && gd._fullData[2].name !== old; }",
-                           arg=before["names"][2], timeout=30_000)
+    page.wait_for_function(f"() => {{ const gd = document.querySelector('{bs.CHART}');"
+                           " return gd && gd._fullData && gd._fullData.some(t => t.name === 'SGD lr=0.9')"
+                           " && !gd._fullData.some(t => t.name === 'SGD lr=0.95'); }", timeout=30_000)
     bs.wait_for_script_done(page)
     after = bs.chart_state(page)
-    assert after["names"][2] == "SGD lr=0.9" and "SGD lr=0.9" in after["names"][3:]
+    assert "SGD lr=0.95" in before["names"]
+    assert after["names"].count("SGD lr=0.9") >= 2 and "SGD lr=0.95" not in after["names"]  # its path and legend line
     assert after["paths"] != before["paths"]
     assert "SGD lr=0.9" in table.inner_text() and "SGD lr=0.95" not in table.inner_text()
     assert "sgd%3Alr%3D0.9&" in page.url or "sgd:lr=0.9&" in page.url  # the URL follows
@@ -274,3 +281,454 @@ def test_explore_sweep_draws_the_theory_and_a_clicked_cell_becomes_a_run(page_at
     assert message.startswith("Added Momentum lr="), message
     assert page.url.count("run=momentum") == 2, page.url  # the new run is in the scene (and its link)
     _no_exception(page)
+
+
+# --- issue 8: what only a browser sees ------------------------------------------------------------------------
+
+# Never on the page, whatever a user does: Python's words for a failure, or the app's last-line fallback.
+BROKEN = ("Traceback", "ValueError", "TypeError", "KeyError", "unknown surface id", "This setting cannot be run")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1920, "height": 1080}
+
+
+def _not_broken(page, where: str) -> None:
+    """No Streamlit exception box and no traceback or error words anywhere on the page (the chart's
+    hover texts are not in innerText)."""
+    boxes = page.locator("[data-testid=stException]")
+    assert boxes.count() == 0, f"{where}: the page shows an exception:\n{boxes.first.inner_text()[:800]}"
+    text = page.locator("body").inner_text()
+    for word in BROKEN:
+        at = text.find(word)
+        assert at < 0, f"{where}: the page shows {word!r}: …{text[max(0, at - 200):at + 300]}…"
+
+
+def _surface_label(surface_id: str, lang: str) -> str:
+    """The Surface box's label of a surface, as the page shows it in ``lang``."""
+    return i18n.surface_name(surface_id, surfaces.get(surface_id).title, lang)
+
+
+def _preset_label(key: str, lang: str) -> str:
+    return i18n.t(sc.PRESETS[key].title, lang)
+
+
+def _lr_thumb(page):
+    """The first run's learning-rate slider thumb (keys are run{id}.{optimizer}.lr: language-proof)."""
+    return page.locator("[data-testid=stSidebar] [class*='st-key-run'][class*='-lr'] input[type=range]").first
+
+
+def _step(page) -> int:
+    label = bs.step_label(page)
+    assert label and re.search(r"\d+", label), f"no step label on the chart ({label!r})"
+    return int(re.search(r"\d+", label).group())
+
+
+def test_switching_the_language_mid_session_never_breaks(page_at, app_url):
+    """Issue 8, item 1: Language → 中文, then every kind of widget and tab; then back to English."""
+    page = page_at(app_url)
+    tabs = page.get_by_role("tab")
+    stale = []  # select boxes still showing the other language's label (the crash's cause): reported last
+
+    def check(where: str, lang: str) -> None:
+        _not_broken(page, where)
+        labels = tabs.all_inner_texts()
+        assert len(labels) >= 4 and all(bool(CJK.search(t)) == (lang == "zh") for t in labels), (where, labels)
+        for key in ("surface", "preset"):  # a box shows the label of the id it holds, in the page's language
+            shown = bs.shown_value(page, key)
+            if bool(CJK.search(shown)) != (lang == "zh"):
+                stale.append(f"{where}: the {key} box shows {shown!r}")
+
+    def nudge_lr(key: str) -> None:
+        thumb = _lr_thumb(page)
+        before = thumb.get_attribute("aria-valuetext")
+        thumb.focus()
+        bs.after_rerun(page, lambda: page.keyboard.press(key))
+        assert _lr_thumb(page).get_attribute("aria-valuetext") != before, "the learning-rate slider did not move"
+
+    walk = (("zh", "中文", "ArrowRight", "rosenbrock", "saddle"), ("en", "English", "ArrowLeft", "himmelblau", "book"))
+    for lang, language, arrow, surface, preset in walk:
+        bs.choose(page, "lang", language)
+        check(f"after Language → {language}", lang)
+        bs.after_rerun(page, lambda: tabs.nth(1).click())  # Explore
+        check(f"{language}: after clicking the Explore tab", lang)
+        bs.after_rerun(page, lambda: tabs.nth(0).click())  # Paths
+        check(f"{language}: after clicking the Paths tab", lang)
+        bs.wait_for_chart(page)
+        nudge_lr(arrow)
+        check(f"{language}: after moving a learning-rate slider", lang)
+        bs.choose(page, "surface", _surface_label(surface, lang))
+        check(f"{language}: after changing the surface", lang)
+        bs.choose(page, "preset", _preset_label(preset, lang))
+        check(f"{language}: after picking a preset", lang)
+        bs.wait_for_chart(page)
+        heading = page.locator("[data-testid=stMain] h3").first.inner_text().strip()
+        assert heading == _surface_label(sc.PRESETS[preset].scene.surface, lang)
+    assert not stale, "\n".join(stale)
+
+
+def test_projector_mode_survives_a_preset_and_a_surface_change(page_at, app_url):
+    """Issue 8, item 2: projector mode is the teacher's, not the scene's."""
+    page = page_at(app_url + "?projector=1")
+
+    def still_on(where: str) -> None:
+        _not_broken(page, where)
+        assert bs.widget(page, "projector").locator("input[type=checkbox]").is_checked(), \
+            f"{where}: the Projector toggle went off"
+        query = page.evaluate("() => location.search")
+        assert "projector=1" in query, f"{where}: projector=1 left the URL ({query})"
+
+    still_on("on load")
+    bs.choose(page, "preset", _preset_label("saddle", "en"))
+    still_on("after picking a preset")
+    bs.choose(page, "surface", _surface_label("himmelblau", "en"))
+    still_on("after changing the surface")
+    bs.after_rerun(page, lambda: bs.widget(page, "reset_runs").locator("button").filter(visible=True).first.click())
+    still_on("after ↺ Reset runs")
+
+
+JS_SIDEBAR_ON_SCREEN = """() => {
+    const s = document.querySelector('[data-testid=stSidebar]');
+    if (!s) return {width: 0, right: 0};
+    const c = getComputedStyle(s), r = s.getBoundingClientRect();
+    if (c.display === 'none' || c.visibility === 'hidden' || r.width === 0) return {width: 0, right: 0};
+    return {width: Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0)), right: r.right, left: r.left,
+            minWidth: c.minWidth};
+}"""
+JS_CHART_WIDTH = f"() => document.querySelector('{bs.CHART}')._fullLayout.width"
+
+
+def test_projector_mode_with_the_sidebar_collapsed(browser, app_url):
+    """Issue 8, item 3: collapsing the sidebar in projector mode leaves no strip and widens the chart."""
+    # its own context: Streamlit remembers a collapsed sidebar in the browser's storage
+    context = browser.new_context(viewport=PROJECTOR)
+    context.set_default_timeout(30_000)
+    try:
+        _projector_collapsed(bs.open_app(context, app_url + "?projector=1"))
+    finally:
+        context.close()
+
+
+def _projector_collapsed(page) -> None:
+    expanded = page.evaluate(JS_CHART_WIDTH)
+    assert page.evaluate(JS_SIDEBAR_ON_SCREEN)["width"] > 200  # open to begin with
+    page.locator("[data-testid=stSidebar]").hover()  # the collapse button shows on hover
+    page.locator("[data-testid=stSidebarCollapseButton] button").click()
+    try:
+        page.wait_for_function(f"() => ({JS_SIDEBAR_ON_SCREEN})().right <= 10", timeout=3_000)
+    except Exception:
+        pass
+    sidebar = page.evaluate(JS_SIDEBAR_ON_SCREEN)
+    assert sidebar["right"] <= 10, \
+        f"the collapsed sidebar still covers {sidebar['width']:.0f} px of the screen: {sidebar}"
+    try:
+        page.wait_for_function(f"(w) => ({JS_CHART_WIDTH})() > w + 50", arg=expanded, timeout=5_000)
+    except Exception:
+        pass
+    collapsed = page.evaluate(JS_CHART_WIDTH)
+    assert collapsed > expanded + 50, f"the chart did not widen: {expanded} px with the sidebar, {collapsed} without"
+    _not_broken(page, "projector mode, sidebar collapsed")
+    _save(page.screenshot(), "projector_collapsed.png")
+
+
+def test_no_developer_chrome_for_viewers(page_at, app_url):
+    """Issue 8, item 4: no Deploy button, no developer entries in the main menu."""
+    page = page_at(app_url)
+    deploy = page.locator("[data-testid=stAppDeployButton]").filter(visible=True)
+    assert deploy.count() == 0, "the Deploy button is shown"
+    menu = page.locator("[data-testid=stMainMenu] button").filter(visible=True)
+    if menu.count():
+        menu.first.click()
+        page.locator("[data-testid=stMainMenuPopover]").wait_for(state="visible", timeout=5_000)
+        entries = {line.strip() for line in page.locator("[data-testid=stMainMenuPopover]").inner_text().splitlines()}
+        page.keyboard.press("Escape")
+        developer = entries & {"Rerun", "Auto rerun", "Settings", "Clear cache", "Clear caches"}
+        assert not developer, f"the main menu offers developer entries {sorted(developer)} (all: {sorted(entries)})"
+
+
+def test_play_after_pause_resumes(page_at, app_url):
+    """Issue 8, item 13: Play resumes where Pause stopped; a separate ⏮ control restarts at step 0."""
+    query = urllib.parse.urlencode(sc.to_query(sc.PRESETS["rosenbrock"].scene), doseq=True)
+    page = page_at(app_url + "?" + query)
+    buttons = page.locator(f"{bs.CHART} .updatemenu-button")
+    play = buttons.filter(has_text=re.compile(r"^\W*Play")).first  # "▶ Play", not "▶▶ Fast"
+    pause = buttons.filter(has_text="Pause").first
+    last = _step(page)
+    assert last >= 100, f"the Rosenbrock preset should run long ({last} steps)"
+    play.click()
+    page.wait_for_function(f"(mid) => {{ const t = ({bs.JS_STEP_LABEL})(); const m = t && t.match(/\\d+/);"
+                           " return m && +m[0] >= mid && +m[0] < 0.8 * 2 * mid; }",
+                           arg=last // 2, timeout=20_000, polling="raf")
+    pause.click()
+    page.wait_for_timeout(300)
+    paused = _step(page)
+    page.wait_for_timeout(300)
+    assert _step(page) == paused, "Pause did not stop the animation"
+    assert 0 < paused < last, paused
+    play.click()
+    page.wait_for_timeout(250)
+    resumed = _step(page)
+    assert resumed >= paused, f"Play after Pause restarted: paused at step {paused}, 0.25 s after Play at {resumed}"
+
+    # the chart's restart button ("⏮ …", "↺ Restart"), or else a page button starting with ⏮
+    restart = buttons.filter(has_text=re.compile(r"^\s*(⏮|↺)|Restart"))
+    if restart.count() == 0:
+        restart = page.locator("button").filter(has_text=re.compile(r"^\s*⏮"))
+    assert restart.count() >= 1, f"no restart control among {buttons.all_text_contents()}"
+    page.evaluate(f"""() => {{  // every step shown in the next 1.5 s, frame by frame
+        window.__seen = [];
+        const until = performance.now() + 1500;
+        const look = () => {{ const t = ({bs.JS_STEP_LABEL})(); const m = t && t.match(/\\d+/);
+            if (m) window.__seen.push(+m[0]); if (performance.now() < until) requestAnimationFrame(look); }};
+        requestAnimationFrame(look);
+    }}""")
+    restart.first.click()
+    page.wait_for_timeout(1600)
+    seen = page.evaluate("() => window.__seen")
+    assert seen and min(seen) == 0, f"⏮ did not go back to step 0 (steps shown: {sorted(set(seen))[:20]})"
+    _not_broken(page, "after Play, Pause, Play, ⏮")
+
+
+JS_PHONE_LAYOUT = """() => {
+    const box = e => { const r = e.getBoundingClientRect();
+                       return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+    const charts = Array.from(document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')).map(gd => ({
+        box: box(gd),
+        buttons: Array.from(gd.querySelectorAll('.updatemenu-button')).map(b => ({text: b.textContent, box: box(b)})),
+        slider: Array.from(gd.querySelectorAll('.slider-rail-rect, .slider-grip-rect')).map(box),
+        titles: Array.from(gd.querySelectorAll('.infolayer .annotation'))
+            .map(a => ({text: a.textContent, box: box(a)})),
+    }));
+    const main = document.querySelector('[data-testid=stMain]');
+    const wide = Array.from(main.querySelectorAll('[data-testid]'))
+        .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+        .map(e => e.getAttribute('data-testid') + ' ' + Math.round(e.getBoundingClientRect().right) + ' px');
+    const table = main.querySelector('table');
+    let summary = null;
+    if (table) {
+        const cells = table.rows[0].cells, last = cells[cells.length - 1];
+        const own = table.closest('[data-testid=stElementContainer]') || table.parentElement;
+        let scroller = null;
+        for (let e = table.parentElement; e; e = e.parentElement) {
+            const c = getComputedStyle(e);
+            if (['auto', 'scroll'].includes(c.overflowX) && e.scrollWidth > e.clientWidth + 1) { scroller = e; break; }
+            if (e === own) break;
+        }
+        summary = {last: last.textContent, lastBox: box(last),
+                   scroller: scroller && {box: box(scroller), scrollWidth: scroller.scrollWidth,
+                                          clientWidth: scroller.clientWidth}};
+    }
+    return {viewport: innerWidth, charts, summary, mainScrollWidth: main.scrollWidth, mainClientWidth: main.clientWidth,
+            wide: wide.slice(-8)};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0.5 and \
+        min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
+
+
+def _inside(inner: dict, outer: dict, slack: float = 1.0) -> bool:
+    return inner["left"] >= outer["left"] - slack and inner["right"] <= outer["right"] + slack and \
+        inner["top"] >= outer["top"] - slack and inner["bottom"] <= outer["bottom"] + slack
+
+
+def test_phone_layout(browser, app_url):
+    """Issue 8, item 18: at 390 × 844 the contour plot is usable, the play buttons leave the slider
+    free, the panel titles and the summary table are whole, and the page does not scroll sideways."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    context.set_default_timeout(30_000)
+    try:
+        page = bs.open_app(context, app_url)
+        _save(page.screenshot(), "phone.png")
+        _not_broken(page, "phone")
+        plot, state = bs.xy_box(page), bs.chart_state(page)
+        to_scale = page.evaluate(f"() => document.querySelector('{bs.CHART}')._fullLayout.yaxis.scaleanchor === 'x'")
+        assert plot["width"] >= 300, f"the contour plot is {plot['width']:.0f} × {plot['height']:.0f} px on a phone"
+        if to_scale:  # drawn to scale, its height follows from its width
+            (x_lo, x_hi), (y_lo, y_hi) = state["xrange"], state["yrange"]
+            want = min(250.0, 0.95 * plot["width"] * (y_hi - y_lo) / (x_hi - x_lo))
+        else:
+            want = 250.0
+        assert plot["height"] >= want, f"the contour plot is {plot['width']:.0f} × {plot['height']:.0f} px on a phone"
+        layout = page.evaluate(JS_PHONE_LAYOUT)
+        for chart in layout["charts"]:
+            for button in chart["buttons"]:
+                hits = [part for part in chart["slider"] if _overlap(button["box"], part)]
+                assert not hits, f"the {button['text']!r} button covers the step slider: {button['box']} over {hits}"
+            for title in chart["titles"]:
+                assert _inside(title["box"], chart["box"]), \
+                    f"panel title {title['text']!r} is cut off: {title['box']} outside the chart {chart['box']}"
+        summary = layout["summary"]
+        assert summary is not None, "no summary table"
+        scrolls = summary["scroller"] is not None and summary["scroller"]["box"]["right"] <= layout["viewport"] + 1
+        whole = summary["lastBox"]["left"] >= -1 and summary["lastBox"]["right"] <= layout["viewport"] + 1
+        assert scrolls or whole, (f"the summary table's last column {summary['last']!r} ends at "
+                                  f"{summary['lastBox']['right']:.0f} px on a {layout['viewport']} px screen and "
+                                  "the table does not scroll on its own")
+        assert layout["mainScrollWidth"] <= layout["mainClientWidth"] + 1, \
+            (f"the page scrolls sideways: {layout['mainScrollWidth']} px of content in {layout['mainClientWidth']} px; "
+             f"wider than the screen: {layout['wide']}")
+    finally:
+        context.close()
+
+
+JS_RUN_COLOURS = """() => {
+    const panels = Array.from(document.querySelectorAll('[data-testid=stSidebar] [class*="st-key-run_panel_"]'))
+        .map(el => {
+            const key = Array.from(el.classList).find(c => /^st-key-run_panel_\\d+$/.test(c));
+            const summary = el.querySelector('summary');
+            return {key, title: summary ? summary.innerText : '',
+                    colour: summary ? getComputedStyle(summary, '::before').backgroundColor : null};
+        }).filter(p => p.key);
+    const gd = document.querySelector('[data-testid=stMain] [data-testid=stPlotlyChart] .js-plotly-plot');
+    const lines = (gd && gd.data || [])
+        .filter(t => t.type === 'scatter' && t.showlegend !== false && (t.mode || '').includes('lines')
+                && (!t.xaxis || t.xaxis === 'x'))
+        .map(t => ({name: t.name || '', colour: (t.line && t.line.color) || ''}));
+    return {panels, lines};
+}"""
+
+
+def _run_colours(page) -> tuple:
+    """(panels, lines): each run panel's key, title and badge colour, and each legend line's name and
+    colour, in order, colours as the browser computes them."""
+    found = page.evaluate(JS_RUN_COLOURS)
+    for line in found["lines"]:
+        line["colour"] = bs.canonical_colour(page, line["colour"])
+    return found["panels"], found["lines"]
+
+
+def _check_badges(panels, lines, where: str) -> None:
+    assert panels, \
+        f"{where}: no run panel (st.container key run_panel_<id>, class st-key-run_panel_<id>) in the sidebar"
+    assert len(panels) == len(lines), (where, [p["title"] for p in panels], [line["name"] for line in lines])
+    for panel, line in zip(panels, lines):
+        optimizer = line["name"].split()[0]
+        assert optimizer in panel["title"], (where, panel["title"], line["name"])
+        assert panel["colour"] == line["colour"], \
+            f"{where}: {panel['title']!r}'s badge is {panel['colour']}, its line {line['name']!r} is {line['colour']}"
+
+
+def test_run_colours_are_exact_and_stable(page_at, app_url):
+    """Issue 8, item 11: each sidebar badge is drawn in its run's line colour, and a run keeps its
+    colour when an earlier one is removed."""
+    page = page_at(app_url)
+    panels, lines = _run_colours(page)
+    _check_badges(panels, lines, "default page")
+    assert len(panels) >= 4
+    before = {panel["key"]: panel["colour"] for panel in panels}
+    second = page.locator("." + panels[1]["key"])
+    remove = second.get_by_role("button", name="Remove this run").filter(visible=True).first
+    bs.after_rerun(page, remove.click)
+    bs.wait_for_chart(page)
+    after_panels, after_lines = _run_colours(page)
+    assert panels[1]["key"] not in {p["key"] for p in after_panels}, "run 2 was not removed"
+    _check_badges(after_panels, after_lines, "after removing run 2")
+    now = {panel["key"]: panel["colour"] for panel in after_panels}
+    for panel in panels[2:4]:
+        assert now[panel["key"]] == before[panel["key"]], \
+            f"{panel['title']!r} changed colour when run 2 was removed: {before[panel['key']]} -> {now[panel['key']]}"
+    _not_broken(page, "after removing run 2")
+
+
+def _has_markup(locator) -> int:
+    """How many elements Markdown would make (emphasis, links, images) are inside, not counting the
+    anchor link Streamlit adds to every heading."""
+    return locator.evaluate("e => Array.from(e.querySelectorAll('em, strong, b, i, a, img'))"
+                            ".filter(m => !m.closest('[data-testid=stHeaderActionElements]')).length")
+
+
+def test_user_text_is_shown_literally(page_at, app_url):
+    """Issue 8, item 6: a typed formula, a parser error and a URL value are shown as typed, never as
+    Markdown."""
+    page = page_at(app_url)
+    bs.choose(page, "surface", i18n.t("✎ your own formula f(x, y)", "en"))
+    box = bs.widget(page, "formula_text").locator("input")
+
+    def enter(text: str) -> None:
+        box.fill(text)
+        bs.after_rerun(page, lambda: box.press("Enter"))
+
+    formula = "sin(x)*cos(y) + 0.1*(x**2+y**2)"
+    enter(formula)
+    heading = page.locator("[data-testid=stMain] h3").first
+    shown = heading.inner_text()
+    assert "".join(formula.split()) in "".join(shown.split()), f"the heading reads {shown!r} for {formula!r}"
+    assert _has_markup(heading) == 0, f"the heading is rendered as Markdown: {heading.inner_html()}"
+
+    errors = page.locator("[data-testid=stSidebar] [data-testid=stAlert]")  # under the formula box
+    enter("__import__('os')")
+    assert errors.count() == 1, "no error for __import__('os')"
+    error = errors.first
+    assert "__import__" in error.inner_text() and _has_markup(error) == 0, \
+        f"the error is rendered as Markdown: {error.inner_html()}"
+
+    enter("2x + y")
+    assert errors.count() == 1, "no error for 2x + y"
+    error = errors.first
+    assert "*" in error.inner_text() and _has_markup(error) == 0, \
+        f"the hint lost its '*' or is rendered as Markdown: {error.inner_text()!r}"
+    _not_broken(page, "after typing formulas")
+
+    value = "[x](http://example.com)"
+    page = page_at(app_url + "?surface=bowl&steps=" + urllib.parse.quote(value))
+    warning = page.locator("[data-testid=stAlert]").filter(has_text="steps")
+    assert warning.count() >= 1, "no warning for steps=" + value
+    assert value in warning.first.inner_text().replace("\u2060", "") and _has_markup(warning.first) == 0, \
+        f"the URL's value is rendered as Markdown in the warning: {warning.first.inner_html()}"
+
+
+# The runs in the sidebar: its run panels (st.container key run_panel_<id>), or else its "Remove this
+# run" buttons (key remove<id>; one element container each, though Streamlit may draw a button twice).
+JS_RUN_COUNT = """() => {
+    const count = pattern => Array.from(document.querySelectorAll('[data-testid=stSidebar] [class*="st-key-"]'))
+        .filter(e => Array.from(e.classList).some(c => pattern.test(c))).length;
+    return count(/^st-key-run_panel_\\d+$/) || count(/^st-key-remove\\d+$/);
+}"""
+JS_SWEEP_POINT = """() => {
+    const gd = document.querySelector('.st-key-sweep_chart .js-plotly-plot');
+    if (!gd || !gd._fullData) return null;
+    const traces = gd._fullData.filter(t => t.type === 'scatter' && t.visible !== false);
+    const line = traces.find(t => t.name === 'measured') || traces.find(t => (t.mode || '').includes('markers'));
+    if (!line) return null;
+    const finite = [];
+    for (let i = 0; i < line.x.length; i++)
+        if (Number.isFinite(+line.x[i]) && Number.isFinite(+line.y[i])) finite.push(i);
+    if (!finite.length) return null;
+    const i = finite[Math.floor(finite.length / 2)];
+    const r = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    return [r.left + xa._offset + xa.l2p(xa.c2l(line.x[i])), r.top + ya._offset + ya.l2p(ya.c2l(line.y[i])),
+            line.name, i];
+}"""
+
+
+def test_clicking_a_1d_sweep_point_adds_a_run(page_at, app_url):
+    """Issue 8, item 7: Explore → Sweep with the SGD run (a 1-D sweep over lr): a clicked point becomes
+    a run, as a clicked heatmap cell does."""
+    page = page_at(app_url)
+    runs = page.evaluate(JS_RUN_COUNT)
+    assert runs == 4, f"{runs} runs in the sidebar of the default page"
+    bs.after_rerun(page, lambda: page.get_by_role("tab", name="Explore").click())
+    page.wait_for_selector(".st-key-sweep_run", timeout=60_000)
+    assert bs.shown_value(page, "sweep_run").endswith("SGD lr=0.95"), bs.shown_value(page, "sweep_run")
+    none = i18n.t("(none: a 1-D sweep)", "en")
+    if bs.shown_value(page, "sweep_y.sgd") != none:
+        bs.choose(page, "sweep_y.sgd", none)
+    page.wait_for_function(f"() => ({JS_SWEEP_POINT})() !== null", timeout=60_000)
+    bs.wait_for_script_done(page)
+    page.locator(".st-key-sweep_chart").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    x, y, name, index = page.evaluate(JS_SWEEP_POINT)
+    page.mouse.move(x - 20, y - 20)
+    page.mouse.move(x, y, steps=5)
+    page.wait_for_function("() => document.querySelector('.st-key-sweep_chart .hoverlayer .hovertext')",
+                           timeout=10_000)
+    page.mouse.click(x, y)
+    try:
+        page.wait_for_function(f"(n) => ({JS_RUN_COUNT})() > n", arg=runs, timeout=15_000)
+    except Exception:
+        pass
+    bs.wait_for_script_done(page)
+    now = page.evaluate(JS_RUN_COUNT)
+    assert now == runs + 1, f"clicking point {index} of the 1-D sweep ({name!r}) added no run ({now} runs)"
+    _not_broken(page, "after clicking the 1-D sweep")

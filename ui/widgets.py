@@ -20,35 +20,56 @@ import streamlit as st
 from viz import i18n
 
 _LOG = logging.getLogger(__name__)
-# Every ASCII punctuation character may be backslash-escaped in CommonMark; Streamlit adds ":" for
-# emoji and colour directives (":red[…]") and "$" for LaTeX.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# ASCII punctuation is what Markdown, HTML, Streamlit's directives (":red[…]", "$…$") and GFM's bare
+# links ("http://…", "www.…") are made of.  As numeric character references ("&#42;") it is text to
+# CommonMark, never markup: unlike a backslash escape, it also stops a bare URL from becoming a link.
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+# Streamlit also links bare "http://…", "www.…" and "a@b.c" in plain text (character references do not
+# stop that): an invisible word joiner (U+2060) where a link would start keeps them text.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def literal(text: str) -> str:
-    """``text`` escaped for st.markdown / st.error / st.warning: shown exactly as typed, never as
-    Markdown, HTML, LaTeX, a link or an emoji code; line breaks become spaces."""
-    return _PUNCTUATION.sub(r"\\\1", " ".join(str(text).splitlines()))
+    """``text`` for st.markdown / st.error / st.warning, shown exactly as typed: never as Markdown,
+    HTML, LaTeX, a colour directive or a link; line breaks become spaces.
+
+    >>> literal("2*x <b>")
+    '2&#42;x &#60;b&#62;'
+    """
+    text = _AUTOLINK.sub("\u2060", " ".join(str(text).splitlines()))
+    return _PUNCTUATION.sub(lambda match: f"&#{ord(match.group())};", text)
 
 
 def widget_key(key: str) -> str:
-    """The key of the widget that shows ``state[key]`` in the page's current language."""
-    return f"{key}@{st.session_state.get('lang', 'en')}"
+    """The key of the widget that shows ``state[key]`` now: one per language and per revision."""
+    state = st.session_state
+    revision = state.get(f"{key}@revision", 0)
+    return f"{key}@{state.get('lang', 'en')}" + (f"#{revision}" if revision else "")
 
 
 def choice(widget, label: str, options, *, key: str, format_func, on_change=None, args=(), **kwargs):
     """``widget`` (st.selectbox, st.radio, st.segmented_control, …) showing the id in
     ``state[key]`` with labels in the page's language; a pick is copied to ``state[key]``
-    before ``on_change(*args)`` runs.  Returns the id."""
+    before ``on_change(*args)`` runs.  Returns the id.
+
+    When the page itself changes ``state[key]`` (the preset box saying "your own scene" after a
+    slider move), the box becomes a new widget (its revision goes up): a browser that has not yet
+    heard of the change would otherwise send the old value back as if the user had picked it, and
+    the preset box would reload its preset over the student's slider move."""
     state = st.session_state
-    shown = widget_key(key)
     options = tuple(options)
     if state.get(key) not in options:  # first drawn, or its options changed: the first one
         state[key] = options[0]
-    if shown not in state or state[shown] != state[key]:
+    shown = widget_key(key)
+    if shown in state and state[shown] != state[key]:
+        state[f"{key}@revision"] = state.get(f"{key}@revision", 0) + 1
+        shown = widget_key(key)
+    if shown not in state:
         state[shown] = state[key]
 
     def picked():
+        if shown != widget_key(key):  # a superseded widget the browser still had: not the user's pick
+            return
         # Only an id is taken: a label (a browser still holding another language's) or None (a
         # segmented control clicked off) leaves the id as it was.
         if state.get(shown) in options:

@@ -685,11 +685,11 @@ def _stacked_geometry(surface, panels, font_size, labels) -> _Geometry:
     """One column for a phone: the surface at full width (to scale), each panel below it PANEL_PX high,
     then two rows of buttons, then the step slider on a row of its own."""
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
-    width = PHONE_CHART_PX - 52 - 12
+    width = PHONE_CHART_PX - 42 - 6
     tick = max(font_size - 3, 9)
     # the legend wraps within the plot's width, an entry its text and ~50 px of line and marker (measured)
     legend_rows = _rows([_text_px(label, font_size) + 50 for label in labels], width)
-    margin = dict(l=52, r=12, t=int(16 + legend_rows * (1.3 * font_size + 13)))
+    margin = dict(l=42, r=6, t=int(16 + legend_rows * (1.3 * font_size + 13)))
     axis_px = tick * 1.6 + font_size * 1.4 + 10  # tick labels and an axis title below a plot
     title_px = font_size * 1.4 + 6  # a panel's title above it
     panel_px = max(PANEL_PX, 9 * tick)
