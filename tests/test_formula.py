@@ -3,7 +3,6 @@
 import copy
 import pickle
 import re
-import time
 import warnings
 
 import numpy as np
@@ -303,11 +302,10 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("text, message", HOSTILE, ids=[repr(t[:30]) for t, _ in HOSTILE])
-def test_hostile_or_bad_text_is_refused_quickly_with_a_message(text, message):
-    started = time.perf_counter()
+def test_hostile_or_bad_text_is_refused_with_a_message(text, message):
+    """How fast: tests/benchmarks/bench_engine.py (speed is measured there, never asserted here)."""
     with pytest.raises(ValueError, match=message):
         from_formula(text)
-    assert time.perf_counter() - started < 0.05
 
 
 def test_refusals_read_in_full():
@@ -349,11 +347,15 @@ def test_typed_text_never_reaches_python_evaluation(monkeypatch):
 
 
 @pytest.mark.parametrize("text", ["x**2 + y**2 +" * 1000, "x" * 10_000_000, "(" * 10_000_000, "-" * 10_000_000])
-def test_huge_text_is_refused_in_under_10_ms(text):
-    started = time.perf_counter()
+def test_huge_text_is_refused_before_it_is_parsed(text, monkeypatch):
+    import builtins
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("the text reached Python's parser")
+
+    monkeypatch.setattr(builtins, "compile", parsed)
     with pytest.raises(ValueError, match="too long"):
         from_formula(text)
-    assert time.perf_counter() - started < 0.01
 
 
 def test_non_text_is_refused():

@@ -148,6 +148,37 @@ def main():
     found = analysis.basins(himmelblau, "momentum", {"lr": 0.01, "mu": 0.9}, nx=100, ny=100, steps=300).found
     print(f"    100 x 100 starts x 300 steps basin map, Himmelblau   {basin:.3f} s (target < 1 s); "
           f"minima reached: {len(found)} of 4")
+    formula_refusals()
+
+
+def formula_refusals():
+    """(d) How fast a typed formula is refused: the hostile texts of tests/test_formula.py, against
+    accepting a plain formula in the same run (the tests check only the messages)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_formula import HOSTILE
+
+    def refuse_all():
+        for text, _ in HOSTILE:
+            try:
+                surfaces.from_formula(text)
+            except ValueError:
+                pass
+
+    huge = ["x**2 + y**2 +" * 1000, "x" * 10_000_000, "(" * 10_000_000]
+    each = best_of(5, refuse_all) / len(HOSTILE)
+    worst = max(best_of(3, lambda text=text: _refused(text)) for text, _ in HOSTILE)
+    longest = max(best_of(3, lambda text=text: _refused(text)) for text in huge)
+    plain = best_of(5, lambda: surfaces.from_formula("sin(x)*cos(y) + 0.1*(x**2 + y**2)"))
+    print(f"(d) formula refusals: {len(HOSTILE)} hostile texts, {each * 1e6:.0f} µs each on average, worst "
+          f"{worst * 1e6:.0f} µs (target < 50 ms); 10-million-character texts {longest * 1e6:.0f} µs "
+          f"(target < 10 ms); accepting a plain formula {plain * 1e6:.0f} µs (cached after the first time)")
+
+
+def _refused(text):
+    try:
+        surfaces.from_formula(text)
+    except ValueError:
+        return
 
 
 if __name__ == "__main__":
