@@ -25,7 +25,11 @@ from ._surface import (
 
 
 def bowl_f(p):
-    """f(x, y) = x²/20 + y²."""
+    """f(x, y) = x²/20 + y².
+
+    >>> float(bowl_f((-7.0, 2.0)))  # 49/20 + 4, the book's start
+    6.45
+    """
     x, y = coordinates(p)
     return x**2 / 20.0 + y**2
 
@@ -82,7 +86,13 @@ def _quadratic_coefficients(kappa, angle):
 
 
 def ill_conditioned_f(p, kappa=10.0, angle=0.0):
-    """f(p) = ½ pᵀ A p with A = R diag(1/κ, 1) Rᵀ, R the rotation by `angle` degrees."""
+    """f(p) = ½ pᵀ A p with A = R diag(1/κ, 1) Rᵀ, R the rotation by `angle` degrees.
+
+    >>> round(float(ill_conditioned_f((1.0, 2.0), kappa=10.0)), 12)  # ½ (0.1·1 + 1·4)
+    2.05
+    >>> round(float(ill_conditioned_f((0.0, 1.0), kappa=10.0, angle=90.0)), 12)  # y is the flat axis now
+    0.05
+    """
     x, y = coordinates(p)
     a, b, c = _quadratic_coefficients(kappa, angle)
     return 0.5 * (a * x**2 + 2.0 * b * x * y + c * y**2)
@@ -156,7 +166,11 @@ def ill_conditioned(kappa: float = 10.0, angle: float = 0.0) -> Surface:
 
 
 def saddle_f(p):
-    """f(x, y) = x² − y²."""
+    """f(x, y) = x² − y².
+
+    >>> float(saddle_f((3.0, 2.0)))  # 9 − 4
+    5.0
+    """
     x, y = coordinates(p)
     return x**2 - y**2
 
@@ -205,7 +219,11 @@ def saddle() -> Surface:
 
 
 def monkey_saddle_f(p):
-    """f(x, y) = x³ − 3xy²."""
+    """f(x, y) = x³ − 3xy².
+
+    >>> float(monkey_saddle_f((2.0, 1.0)))  # 8 − 6
+    2.0
+    """
     x, y = coordinates(p)
     return x**3 - 3.0 * x * y**2
 
@@ -254,7 +272,11 @@ def monkey_saddle() -> Surface:
 
 
 def rosenbrock_f(p, a=1.0, b=100.0):
-    """f(x, y) = (a − x)² + b (y − x²)²."""
+    """f(x, y) = (a − x)² + b (y − x²)².
+
+    >>> round(float(rosenbrock_f((-1.2, 1.0))), 12)  # 2.2² + 100·(1 − 1.44)² = 4.84 + 19.36
+    24.2
+    """
     x, y = coordinates(p)
     return (a - x) ** 2 + b * (y - x**2) ** 2
 
@@ -308,7 +330,13 @@ _BEALE_CONSTANTS = (1.5, 2.25, 2.625)
 
 
 def beale_f(p):
-    """f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²."""
+    """f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)².
+
+    >>> float(beale_f((1.0, 1.0)))  # 1.5² + 2.25² + 2.625²
+    14.203125
+    >>> float(beale_f((3.0, 0.5)))  # the minimum
+    0.0
+    """
     x, y = coordinates(p)
     return sum((c - x + x * y**i) ** 2 for i, c in enumerate(_BEALE_CONSTANTS, start=1))
 
@@ -380,7 +408,11 @@ def beale() -> Surface:
 
 
 def himmelblau_f(p):
-    """f(x, y) = (x² + y − 11)² + (x + y² − 7)²."""
+    """f(x, y) = (x² + y − 11)² + (x + y² − 7)².
+
+    >>> float(himmelblau_f((0.0, 0.0))), float(himmelblau_f((3.0, 2.0)))  # 121 + 49; a minimum
+    (170.0, 0.0)
+    """
     x, y = coordinates(p)
     return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
 
@@ -442,7 +474,11 @@ def himmelblau() -> Surface:
 
 
 def rastrigin_f(p):
-    """f(x, y) = 20 + x² − 10 cos 2πx + y² − 10 cos 2πy."""
+    """f(x, y) = 20 + x² − 10 cos 2πx + y² − 10 cos 2πy.
+
+    >>> round(float(rastrigin_f((0.5, 0.0))), 12)  # 20 + 0.25 + 10 (cos π = −1) − 10
+    20.25
+    """
     x, y = coordinates(p)
     return 20.0 + x**2 - 10.0 * np.cos(2.0 * np.pi * x) + y**2 - 10.0 * np.cos(2.0 * np.pi * y)
 
@@ -525,7 +561,11 @@ def rastrigin() -> Surface:
 
 
 def six_hump_camel_f(p):
-    """f(x, y) = (4 − 2.1x² + x⁴/3) x² + xy + (−4 + 4y²) y²."""
+    """f(x, y) = (4 − 2.1x² + x⁴/3) x² + xy + (−4 + 4y²) y².
+
+    >>> round(float(six_hump_camel_f((1.0, 1.0))), 6)  # (4 − 2.1 + 1/3) + 1 + 0
+    3.233333
+    """
     x, y = coordinates(p)
     return (4.0 - 2.1 * x**2 + x**4 / 3.0) * x**2 + x * y + (-4.0 + 4.0 * y**2) * y**2
 
@@ -605,7 +645,11 @@ def six_hump_camel() -> Surface:
 
 
 def two_wells_f(p):
-    """f(x, y) = (x² − 1)² + 0.3x + y²."""
+    """f(x, y) = (x² − 1)² + 0.3x + y².
+
+    >>> float(two_wells_f((1.0, 0.0))), float(two_wells_f((0.0, 1.0)))  # 0 + 0.3; 1 + 0 + 1
+    (0.3, 2.0)
+    """
     x, y = coordinates(p)
     return (x**2 - 1.0) ** 2 + 0.3 * x + y**2
 
