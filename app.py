@@ -28,6 +28,7 @@ from viz import figures as fg
 from viz import i18n
 from viz import scene as sc
 from ui import explore_tab
+from ui import runs
 from ui import viewport
 from ui import widgets
 from ui.checked_figure import CheckedFigure
@@ -103,7 +104,7 @@ def build_view(scene: sc.Scene, looks: tuple, stacked: bool = False) -> dict:
     return {
         "figure": fg.paths_figure(surface, scene.start, run_views(scene, trajectories, looks), back,
                                   steps=scene.steps, show_average=scene.average, show_field=scene.field,
-                                  lang=scene.lang, **({"stacked": True} if stacked else {}), **style),
+                                  lang=scene.lang, stacked=stacked, **style),
         "summary": sc.summarise(scene, trajectories),
         "undefined_share": undefined_share(surface),
     }
@@ -127,10 +128,6 @@ def run_views(scene: sc.Scene, trajectories, looks: tuple) -> list:
 
 
 # --- session state <-> scene ------------------------------------------------------------------------
-
-
-def _run_key(run_id: int, optimizer: str, name: str) -> str:
-    return f"run{run_id}.{optimizer}.{name}"
 
 
 def load_scene(scene: sc.Scene, *, keep_display: bool = False) -> None:
@@ -158,7 +155,7 @@ def load_scene(scene: sc.Scene, *, keep_display: bool = False) -> None:
         state[f"run{run_id}.optimizer"] = run.optimizer
         state[f"run{run_id}.variant"] = variant
         for name, value in run.hyper:
-            state[_run_key(run_id, run.optimizer, name)] = value
+            state[runs.run_key(run_id, run.optimizer, name)] = value
 
 
 def run_looks() -> tuple:
@@ -176,15 +173,15 @@ def scene_from_state() -> sc.Scene:
     surface_id = state["surface"]
     specs = () if surface_id == sc.FORMULA else surfaces.param_specs(surface_id)
     params = tuple((spec.name, float(state.get(f"surface.{spec.name}", spec.default))) for spec in specs)
-    runs = []
+    run_specs = []
     for run_id in state["run_ids"]:
         optimizer = state[f"run{run_id}.optimizer"]
-        hyper = {spec.name: state.get(_run_key(run_id, optimizer, spec.name), spec.default)
+        hyper = {spec.name: state.get(runs.run_key(run_id, optimizer, spec.name), spec.default)
                  for spec in optim_core.hyper_specs(optimizer)}
-        runs.append(sc.RunSpec.of(optimizer, **hyper))
+        run_specs.append(sc.RunSpec.of(optimizer, **hyper))
     return sc.Scene(
         surface=surface_id, surface_params=params, start=(float(state["start_x"]), float(state["start_y"])),
-        steps=int(state["steps"]), runs=tuple(runs), schedule=state["schedule"], decay_k=float(state["decay_k"]),
+        steps=int(state["steps"]), runs=tuple(run_specs), schedule=state["schedule"], decay_k=float(state["decay_k"]),
         step_factor=float(state["step_factor"]), step_every=int(state["step_every"]), mu_ramp=int(state["mu_ramp"]),
         noise=float(state["noise"]), seed=int(state["seed"]), average=bool(state["average"]),
         tol=float(state["tol"]), field=bool(state["field"]), projector=bool(state["projector"]),
@@ -258,16 +255,11 @@ def on_formula() -> None:
     state["start_x"], state["start_y"] = map(float, surface.default_start)
 
 
-def _taken_variants(except_id: int) -> list:
-    state = st.session_state
-    return [(state[f"run{r}.optimizer"], state.get(f"run{r}.variant", 0)) for r in state["run_ids"] if r != except_id]
-
-
 def on_optimizer(run_id: int) -> None:
     """A run that changes optimizer takes that optimizer's colour, in the first shade no other run of it uses."""
     state = st.session_state
     state[f"run{run_id}.variant"] = styles.first_free_variant(state[f"run{run_id}.optimizer"],
-                                                              _taken_variants(run_id))
+                                                              runs.taken_variants(run_id))
 
 
 def _halved(lr: float) -> float:
@@ -282,22 +274,15 @@ def on_add_run() -> None:
     state = st.session_state
     if len(state["run_ids"]) >= sc.MAX_RUNS:
         return
-    new_id = state["next_run_id"]
-    state["next_run_id"] += 1
-    if state["run_ids"]:
-        last = state["run_ids"][-1]
-        optimizer = state[f"run{last}.optimizer"]
-        for spec in optim_core.hyper_specs(optimizer):
-            state[_run_key(new_id, optimizer, spec.name)] = state.get(_run_key(last, optimizer, spec.name),
-                                                                      spec.default)
-        lr_key = _run_key(new_id, optimizer, "lr")
-        state[lr_key] = _halved(state[lr_key])
-    else:
-        optimizer = "adam"
-    state[f"run{new_id}.optimizer"] = optimizer
-    state[f"run{new_id}.variant"] = styles.first_free_variant(optimizer, _taken_variants(new_id))
-    state[f"run{new_id}.expanded"] = True
-    state["run_ids"] = state["run_ids"] + [new_id]
+    if not state["run_ids"]:
+        runs.add_run("adam", ())
+        return
+    last = state["run_ids"][-1]
+    optimizer = state[f"run{last}.optimizer"]
+    hyper = {spec.name: state.get(runs.run_key(last, optimizer, spec.name), spec.default)
+             for spec in optim_core.hyper_specs(optimizer)}
+    hyper["lr"] = _halved(hyper["lr"])
+    runs.add_run(optimizer, hyper.items())
 
 
 def on_remove_run(run_id: int) -> None:
@@ -333,7 +318,7 @@ def _number_format(value) -> str:
 
 
 def hyper_widget(run_id: int, optimizer: str, spec: optim_core.HyperSpec) -> None:
-    key = _run_key(run_id, optimizer, spec.name)
+    key = runs.run_key(run_id, optimizer, spec.name)
     st.session_state.setdefault(key, spec.default)
     label = tr(HYPER_LABELS.get(spec.name, spec.name))
     if spec.choices and isinstance(spec.default, bool):
@@ -365,14 +350,15 @@ def surface_title(surface_id: str, lang: str = "en") -> str:
 def formula_controls() -> None:
     """The typed surface: f(x, y) and its domain, applied when the parser accepts them."""
     state = st.session_state
-    st.text_input("f(x, y) =", key="formula_text", on_change=widgets.safe(on_formula), max_chars=500,
+    apply = widgets.safe(on_formula)
+    st.text_input("f(x, y) =", key="formula_text", on_change=apply, max_chars=500,
                   help=tr("Python syntax: + − * / ** and sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, "
                           "arctan; the names x, y, pi, e. Example: (1-x)**2 + 100*(y-x**2)**2"))
     left, right = st.columns(2)
-    left.number_input(tr("x from"), key="formula_x_lo", on_change=widgets.safe(on_formula), format="%.4g")
-    right.number_input(tr("x to"), key="formula_x_hi", on_change=widgets.safe(on_formula), format="%.4g")
-    left.number_input(tr("y from"), key="formula_y_lo", on_change=widgets.safe(on_formula), format="%.4g")
-    right.number_input(tr("y to"), key="formula_y_hi", on_change=widgets.safe(on_formula), format="%.4g")
+    left.number_input(tr("x from"), key="formula_x_lo", on_change=apply, format="%.4g")
+    right.number_input(tr("x to"), key="formula_x_hi", on_change=apply, format="%.4g")
+    left.number_input(tr("y from"), key="formula_y_lo", on_change=apply, format="%.4g")
+    right.number_input(tr("y to"), key="formula_y_hi", on_change=apply, format="%.4g")
     if state.get("formula_error"):
         st.error(widgets.literal(tr("{error}. The previous surface stays.", error=state["formula_error"])))
 
@@ -453,10 +439,10 @@ def stability_cue(run_id: int, optimizer: str, lr_max: float) -> None:
     """Next to the lr slider: 2/λmax at the start, and a warning when this run's lr is past the
     limit of its rule on the local quadratic model (GD: 2/λmax; heavy ball: 2(1 + μ)/λmax)."""
     state = st.session_state
-    lr = state[_run_key(run_id, optimizer, "lr")]
+    lr = state[runs.run_key(run_id, optimizer, "lr")]
     limit, rule = lr_max, "2/λmax"
     if optimizer in ("momentum", "nesterov"):
-        mu = state.get(_run_key(run_id, optimizer, "mu"), 0.9)
+        mu = state.get(runs.run_key(run_id, optimizer, "mu"), 0.9)
         limit, rule = lr_max * (1 + mu), "2(1+μ)/λmax"
     if optimizer in ("sgd", "momentum", "nesterov") and lr >= limit:
         st.caption(tr(":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction "

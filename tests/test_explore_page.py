@@ -8,7 +8,6 @@ plotly.js reports them (Streamlit passes on ``curve_number``, ``point_index``, `
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,17 +17,7 @@ from viz import explore as ex
 from viz import figures as fg
 from viz import styles
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def explore(section, query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.session_state["view"] = "Explore"
-    at.session_state["explore_section"] = section
-    return at.run()
+from test_explore import explore  # the page opened on an Explore section
 
 
 def sweep_chart(at: AppTest):

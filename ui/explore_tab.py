@@ -19,7 +19,7 @@ from viz import i18n
 from viz import scene as sc
 from viz import styles
 
-from . import widgets
+from . import runs, widgets
 from .checked_figure import CheckedFigure
 
 SWEEP_RANGES = {  # param: (low, high, log) proposed for a sweep axis
@@ -167,15 +167,7 @@ def add_run(optimizer: str, hyper: dict) -> None:
         return
     run = sc.RunSpec.of(optimizer, **{k: v for k, v in hyper.items() if k in {s.name for s in
                                                                               optim_core.hyper_specs(optimizer)}})
-    new_id = state["next_run_id"]
-    state["next_run_id"] += 1
-    state[f"run{new_id}.optimizer"] = optimizer
-    taken = [(state[f"run{r}.optimizer"], state.get(f"run{r}.variant", 0)) for r in state["run_ids"]]
-    state[f"run{new_id}.variant"] = styles.first_free_variant(optimizer, taken)  # its own shade, as app.py's
-    state[f"run{new_id}.expanded"] = True
-    for name, value in run.hyper:
-        state[f"run{new_id}.{optimizer}.{name}"] = value
-    state["run_ids"] = state["run_ids"] + [new_id]
+    runs.add_run(optimizer, run.hyper)
     state["explore_message"] = i18n.Message("Added {label} to the Paths tab.", label=run.label())
 
 
