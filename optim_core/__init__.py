@@ -13,9 +13,9 @@ one update taken apart.
 """
 
 from . import schedules
-from .rules import RULES, HyperSpec, Rule
+from .rules import RULES, Explanation, HyperSpec, Rule, hyper_spec
 from .runner import DIVERGE_RADIUS_FACTOR, Optimizer, Trajectory, hyper_specs, make, names, run
 from . import analysis  # noqa: E402  (uses run)
 
-__all__ = ["analysis", "schedules", "RULES", "HyperSpec", "Rule", "Optimizer", "Trajectory", "DIVERGE_RADIUS_FACTOR",
-           "hyper_specs", "make", "names", "run"]
+__all__ = ["analysis", "schedules", "RULES", "Explanation", "HyperSpec", "Rule", "hyper_spec", "Optimizer",
+           "Trajectory", "DIVERGE_RADIUS_FACTOR", "hyper_specs", "make", "names", "run"]

@@ -26,11 +26,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .rules import HyperSpec
+from .rules import Explanation, HyperSpec, Term, hyper_spec  # noqa: F401  (Term: part of the StepBreakdown API)
 from .runner import Optimizer, Trajectory, hyper_specs, make, run
 from .schedules import Schedule
 
-_TINY = np.finfo(float).tiny
 # A best value within this fraction of its range's width from an end (in log10 space for log
 # ranges) lies "on the boundary" (the notes: 注意边界上的最佳值).
 EDGE_FRACTION = 0.05
@@ -92,12 +91,11 @@ def _check_tol(tol) -> float:
 
 def _float_spec(name, param) -> HyperSpec:
     """The HyperSpec of a float hyperparameter ``param`` of optimizer ``name`` (ValueError otherwise)."""
-    specs = {spec.name: spec for spec in hyper_specs(name)}
-    if param not in specs:
-        raise ValueError(f"{param} is not a hyperparameter of {name}: valid ones are {', '.join(specs)}")
-    if specs[param].choices:
-        raise ValueError(f"{param} of {name} takes options {specs[param].choices}, not a range of numbers")
-    return specs[param]
+    hyper_specs(name)  # an unknown optimizer is refused by name
+    spec = hyper_spec(name, param)
+    if spec.choices:
+        raise ValueError(f"{param} of {name} takes options {spec.choices}, not a range of numbers")
+    return spec
 
 
 def _merge_fixed(fixed, varied):
@@ -164,6 +162,16 @@ def sweep(surface, name, x_param, x_values, y_param=None, y_values=None, *, fixe
     −1 if no k ≤ ``steps`` qualifies or the run diverged.  ``fixed`` holds the other
     hyperparameters (floats, schedules or options); ``start`` one point (default: the surface's).
     Without ``y_param`` it is a 1-D sweep of ``x_param`` (SGD has only lr).
+
+    Args:
+        surface: a ``surfaces.Surface``.
+        name: the optimizer's id (``optim_core.names()``).
+        x_param, x_values: the hyperparameter along the x axis and its (nx,) values.
+        y_param, y_values: the one along the y axis and its (ny,) values; None for a 1-D sweep.
+        fixed: the other hyperparameters (floats, schedules or options); their defaults otherwise.
+        start: one (x, y) start for every cell; the surface's default start if None.
+        steps: updates per run.
+        tol: the gap below which a run counts as having reached the minimum.
     """
     if x_param == y_param:
         raise ValueError(f"x_param and y_param are both {x_param!r}: sweep two different hyperparameters")
@@ -408,6 +416,13 @@ def basins(surface, name, hyperparams: dict | None = None, *, nx=100, ny=100, st
     A run is labelled with minimum i when it stopped with ‖∇f‖ ≤ tol within ``radius`` of minima[i]
     (its nearest); ``radius`` defaults to min(0.05 × domain diagonal, 0.45 × closest distance
     between two minima), so every label is unambiguous.
+
+    Args:
+        surface: a ``surfaces.Surface`` (its ``minima`` are the basins' labels).
+        name, hyperparams: the optimizer's id and one setting of its hyperparameters.
+        nx, ny: starts along x and y, spread over the surface's domain, ends included.
+        steps, tol: updates per run, and the ‖∇f‖ below which a run has stopped at a point.
+        radius: how close to a minimum a stopped run must be to take its label.
     """
     nx, ny = _check_count("nx", nx), _check_count("ny", ny)
     opt = make(name, **dict(hyperparams or {}))
@@ -542,7 +557,15 @@ def random_search(surface, name, ranges: dict, n, *, seed, steps=500, fixed=None
                   tol=1e-6) -> SearchResult:
     """The notes' random search: n independent settings, each parameter drawn on its own as
     10**uniform(log10 lo, log10 hi) for a log range (the notes' lr = 10**uniform(-6, 1)),
-    uniform(lo, hi) otherwise; all n runs in one batch.  ``seed`` makes it reproducible (None: fresh)."""
+    uniform(lo, hi) otherwise; all n runs in one batch.
+
+    Args:
+        surface, name: the surface and the optimizer's id.
+        ranges: {param: (lo, hi, log)} of the float hyperparameters to sample.
+        n: how many settings.
+        seed: makes it reproducible (None: a fresh draw).
+        steps, tol, fixed, start: as for ``sweep``.
+    """
     ranges = _check_ranges(name, ranges)
     n = _check_count("n", n)
     rng = np.random.default_rng(seed)
@@ -597,13 +620,6 @@ def refine(result: SearchResult, factor: float = 0.2) -> dict:
 # --- 6. one update, term by term ------------------------------------------------------------------
 
 
-class Term(NamedTuple):
-    """One named quantity of an update: a LaTeX label and its value (float, (2,) or (2, 2))."""
-
-    label: str
-    value: object
-
-
 @dataclass(frozen=True, eq=False)
 class StepBreakdown:
     """Update k (1-based) of one run, x_k = x_{k−1} + Δx_k, with every intermediate quantity.
@@ -621,7 +637,7 @@ class StepBreakdown:
     x_new: np.ndarray
     delta: np.ndarray  # Δx_k as recorded by the runner
     grad_point: np.ndarray  # where the gradient was taken
-    lookahead_point: np.ndarray | None  # Nesterov's x_{k−1} + mu·v_{k−1}, else None
+    lookahead_point: np.ndarray | None  # where the gradient was taken, if not at x_{k−1} (Nesterov)
     terms: MappingProxyType  # key -> Term
     parts: MappingProxyType  # key -> Term, values sum to Δx
     arrows: MappingProxyType  # key -> (2,) vector
@@ -645,209 +661,50 @@ def _hyper_for_update(opt: Optimizer, k: int, lr: float) -> dict:
     return hp
 
 
-def _denominator(second_moment, eps, placement):
-    """√s + eps ("outside") or √(s + eps) ("inside"), never below the smallest normal float."""
-    if placement == "inside":
-        return np.maximum(np.sqrt(second_moment + eps), _TINY)
-    return np.maximum(np.sqrt(second_moment) + eps, _TINY)
-
-
-_FORMULAS = {
-    "sgd": r"x_k = x_{k-1} - \eta\, g_k",
-    "momentum": r"v_k = \mu v_{k-1} - \eta\, g_k,\quad x_k = x_{k-1} + v_k",
-    "nesterov.lookahead": r"g_k = \nabla f(x_{k-1} + \mu v_{k-1}),\quad v_k = \mu v_{k-1} - \eta\, g_k,"
-                          r"\quad x_k = x_{k-1} + v_k",
-    "nesterov.reformulated": r"v_k = \mu v_{k-1} - \eta\, g_k,\quad x_k = x_{k-1} - \mu v_{k-1} + (1+\mu) v_k"
-                             r" = x_{k-1} + \mu^2 v_{k-1} - (1+\mu)\eta\, g_k",
-    "adagrad": r"c_k = c_{k-1} + g_k^2,\quad x_k = x_{k-1} - \frac{\eta}{\sqrt{c_k}+\epsilon}\, g_k",
-    "rmsprop": r"c_k = \rho c_{k-1} + (1-\rho) g_k^2,\quad x_k = x_{k-1} - \frac{\eta}{\sqrt{c_k}+\epsilon}\, g_k",
-    "adam": r"m_k = \beta_1 m_{k-1} + (1-\beta_1) g_k,\quad v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2,\quad "
-            r"x_k = x_{k-1} - \frac{\eta}{\sqrt{\hat v_k}+\epsilon}\,\hat m_k",
-    "nadam": r"\hat m_k = \frac{\beta_1 m_k}{1-\beta_1^{k+1}} + \frac{(1-\beta_1) g_k}{1-\beta_1^k},\quad "
-             r"x_k = x_{k-1} - \frac{\eta}{\sqrt{\hat v_k}+\epsilon}\,\hat m_k",
-    "amsgrad": r"v^{\max}_k = \max(v^{\max}_{k-1}, v_k),\quad "
-               r"x_k = x_{k-1} - \frac{\eta}{\sqrt{v^{\max}_k/(1-\beta_2^k)}+\epsilon}\,\hat m_k",
-    "adamw": r"x_k = x_{k-1} - \frac{\eta}{\sqrt{\hat v_k}+\epsilon}\,\hat m_k - \eta\lambda\, x_{k-1}",
-    "adadelta": r"E[g^2]_k = \rho E[g^2]_{k-1} + (1-\rho) g_k^2,\quad "
-                r"\Delta_k = -\frac{\sqrt{E[\Delta x^2]_{k-1}+\epsilon}}{\sqrt{E[g^2]_k+\epsilon}}\, g_k,\quad "
-                r"x_k = x_{k-1} + \eta\,\Delta_k",
-    "newton": r"x_k = x_{k-1} - \eta\, H^{-1} g_k",
-}
-
-
-def _newton_direction(hessian, g):
-    """H⁻¹g = adj(H) g / det H for 2 × 2, with the pseudo-inverse where H is singular
-    (|det H| ≤ 1e-12 ‖H‖²_F), as the rule does."""
-    (a, b), (c, d) = hessian
-    det = a * d - b * c
-    if np.isfinite(det) and abs(det) <= 1e-12 * float(np.sum(hessian * hessian)):
-        return np.linalg.pinv(hessian) @ g
-    return np.array([d * g[0] - b * g[1], -c * g[0] + a * g[1]]) / det
-
-
-def _adam_family_terms(name, g, previous, x_prev, k, hp, terms, parts):
-    """m, v (v_max), m̂, v̂, η_eff for adam / amsgrad / adamw / nadam; parts split −η_eff ⊙ m̂ into
-    the history part (from m_{k−1}) and the current gradient's part.
-
-    The bias corrections use Π beta over updates 1 … k (= betaᵏ for a constant beta), carried in
-    the state as ``beta1_power``/``beta2_power`` where the rules keep it."""
-    beta1, beta2, eps, lr = hp["beta1"], hp["beta2"], hp["eps"], hp["lr"]
-    placement = hp["eps_placement"]
-    m_prev, v_prev = previous["exp_avg"], previous["exp_avg_sq"]
-    m = beta1 * m_prev + (1.0 - beta1) * g
-    v = beta2 * v_prev + (1.0 - beta2) * (g * g)
-    terms["m_prev"] = Term(r"m_{k-1}", m_prev)
-    terms["v_prev"] = Term(r"v_{k-1}", v_prev)
-    terms["m"] = Term(r"m_k = \beta_1 m_{k-1} + (1-\beta_1) g_k", m)
-    terms["v"] = Term(r"v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2", v)
-    if "beta1_power" in previous:
-        beta1_power, beta2_power = previous["beta1_power"] * beta1, previous["beta2_power"] * beta2
-    else:
-        beta1_power, beta2_power = beta1**k, beta2**k
-    terms["beta1_power"] = Term(r"\textstyle\prod_{i \le k} \beta_1 = \beta_1^k", beta1_power)
-    terms["beta2_power"] = Term(r"\textstyle\prod_{i \le k} \beta_2 = \beta_2^k", beta2_power)
-    correction1, correction2 = 1.0 - beta1_power, 1.0 - beta2_power
-    corrected = hp.get("bias_correction", True)
-    if name == "nadam":
-        history = beta1 * m / (1.0 - beta1_power * beta1)
-        current = (1.0 - beta1) * g / correction1
-        terms["m_hat"] = Term(r"\hat m_k = \frac{\beta_1 m_k}{1-\beta_1^{k+1}} + \frac{(1-\beta_1) g_k}{1-\beta_1^k}",
-                              history + current)
-        second = v / correction2
-        terms["v_hat"] = Term(r"\hat v_k = v_k / (1-\beta_2^k)", second)
-        effective_lr = lr / _denominator(second, eps, placement)
-        history_label = r"-\eta_{\text{eff}}\,\frac{\beta_1 m_k}{1-\beta_1^{k+1}}"
-        current_label = r"-\eta_{\text{eff}}\,\frac{(1-\beta_1) g_k}{1-\beta_1^k}"
-    else:
-        if not corrected:
-            scale1 = 1.0
-            terms["m_hat"] = Term(r"m_k \text{ (no bias correction)}", m)
-            effective_lr = lr / _denominator(v, eps, placement)
-        elif placement == "book":
-            scale1 = 1.0 / correction1
-            terms["m_hat"] = Term(r"\hat m_k = m_k / (1-\beta_1^k)", m / correction1)
-            terms["lr_t"] = Term(r"\eta_t = \eta \sqrt{1-\beta_2^k} / (1-\beta_1^k)",
-                                 lr * np.sqrt(correction2) / correction1)
-            effective_lr = lr * np.sqrt(correction2) / _denominator(v, eps, "outside")
-        else:
-            scale1 = 1.0 / correction1
-            terms["m_hat"] = Term(r"\hat m_k = m_k / (1-\beta_1^k)", m / correction1)
-            second = v
-            if name == "amsgrad":
-                second = np.maximum(previous["max_exp_avg_sq"], v)
-                terms["v_max"] = Term(r"v^{\max}_k = \max(v^{\max}_{k-1}, v_k)", second)
-            terms["v_hat"] = Term(r"\hat v_k = v_k / (1-\beta_2^k)" if name != "amsgrad"
-                                  else r"\hat v_k = v^{\max}_k / (1-\beta_2^k)", second / correction2)
-            effective_lr = lr / _denominator(second / correction2, eps, placement)
-        history = beta1 * m_prev * scale1
-        current = (1.0 - beta1) * g * scale1
-        suffix = r"/(1-\beta_1^k)" if corrected else ""
-        history_label = r"-\eta_{\text{eff}}\,\beta_1 m_{k-1}" + suffix
-        current_label = r"-\eta_{\text{eff}}\,(1-\beta_1) g_k" + suffix
-    terms["effective_lr"] = Term(r"\eta_{\text{eff}}", effective_lr)
-    parts["momentum"] = Term(history_label, -effective_lr * history)
-    parts["gradient"] = Term(current_label, -effective_lr * current)
-    if name == "adamw":
-        parts["weight_decay"] = Term(r"-\eta\lambda\, x_{k-1}", -lr * hp["weight_decay"] * x_prev)
+def _state_before(tr: Trajectory, k: int):
+    """The rule's state before update k, from the states the runner recorded."""
+    init_state = tr.optimizer.rule.init(tr.xy[0])
+    if init_state._fields and not tr.state:
+        raise ValueError("the trajectory has no state: run it with record_state=True")
+    if k == 1:
+        return init_state
+    return type(init_state)(*(tr.state[field][k - 2] for field in init_state._fields))
 
 
 def trajectory_breakdown(surface, tr: Trajectory, k: int) -> StepBreakdown:
-    """Update k (1-based) of a single-run Trajectory recorded with ``record_state=True``,
-    recomputed term by term from the recorded gradient and the state before the update."""
+    """Update k (1-based) of a single-run Trajectory recorded with ``record_state=True``, taken
+    apart by the rule itself: its update runs again on the recorded gradient and state with an
+    ``Explanation``, which collects the rule's named quantities and the parts of its step."""
     if tr.xy.ndim != 2:
         raise ValueError("step_breakdown needs a single run, not a batch")
     k = _check_count("k", k)
     if k > len(tr.step):
         raise ValueError(f"k = {k} is out of range: the run has {len(tr.step)} updates")
-    opt = tr.optimizer
-    name = opt.name
-    init_state = opt.rule.init(tr.xy[0])
-    if init_state._fields and not tr.state:
-        raise ValueError("the trajectory has no state: run it with record_state=True")
-    previous = {field: (np.asarray(getattr(init_state, field)) if k == 1 else tr.state[field][k - 2])
-                for field in init_state._fields}
-    x_prev, x_new, delta = tr.xy[k - 1], tr.xy[k], tr.step[k - 1]
-    g = tr.grad_used[k - 1]
-    lr = float(tr.lr[k - 1])
-    hp = _hyper_for_update(opt, k, lr)
-    terms, parts = {}, {}
-    grad_point, lookahead_point = x_prev, None
-    formula_key = name
-
-    terms["x_prev"] = Term(r"x_{k-1}", x_prev)
-    terms["lr"] = Term(r"\eta", lr)
-    if name == "nesterov" and hp["form"] == "lookahead":
-        lookahead_point = x_prev + hp["mu"] * previous["momentum_buffer"]
-        grad_point = lookahead_point
-        terms["lookahead_point"] = Term(r"x_{k-1} + \mu v_{k-1}", lookahead_point)
-    terms["g"] = Term(r"g_k = \nabla f(x_{k-1} + \mu v_{k-1})" if lookahead_point is not None
-                      else r"g_k = \nabla f(x_{k-1})", g)
-
-    if name == "sgd":
-        parts["gradient"] = Term(r"-\eta\, g_k", -lr * g)
-    elif name in ("momentum", "nesterov"):
-        mu, v_prev = hp["mu"], previous["momentum_buffer"]
-        velocity = mu * v_prev - lr * g
-        terms["mu"] = Term(r"\mu", mu)
-        terms["v_prev"] = Term(r"v_{k-1}", v_prev)
-        terms["v"] = Term(r"v_k = \mu v_{k-1} - \eta\, g_k", velocity)
-        if name == "nesterov" and hp["form"] == "reformulated":
-            formula_key = "nesterov.reformulated"
-            parts["momentum"] = Term(r"\mu^2 v_{k-1}", mu * mu * v_prev)
-            parts["gradient"] = Term(r"-(1+\mu)\,\eta\, g_k", -(1.0 + mu) * lr * g)
-        else:
-            formula_key = "nesterov.lookahead" if name == "nesterov" else name
-            parts["momentum"] = Term(r"\mu v_{k-1}", mu * v_prev)
-            parts["gradient"] = Term(r"-\eta\, g_k", -lr * g)
-    elif name in ("adagrad", "rmsprop"):
-        cache_prev = previous["cache"]
-        if name == "adagrad":
-            cache = cache_prev + g * g
-            terms["cache_prev"] = Term(r"c_{k-1}", cache_prev)
-            terms["cache"] = Term(r"c_k = c_{k-1} + g_k^2", cache)
-        else:
-            rho = hp["decay_rate"]
-            cache = rho * cache_prev + (1.0 - rho) * (g * g)
-            terms["decay_rate"] = Term(r"\rho", rho)
-            terms["cache_prev"] = Term(r"c_{k-1}", cache_prev)
-            terms["cache"] = Term(r"c_k = \rho c_{k-1} + (1-\rho) g_k^2", cache)
-        effective_lr = lr / _denominator(cache, hp["eps"], hp["eps_placement"])
-        terms["effective_lr"] = Term(r"\eta_{\text{eff}} = \eta / (\sqrt{c_k} + \epsilon)" if
-                                     hp["eps_placement"] != "inside" else
-                                     r"\eta_{\text{eff}} = \eta / \sqrt{c_k + \epsilon}", effective_lr)
-        parts["gradient"] = Term(r"-\eta_{\text{eff}}\, g_k", -effective_lr * g)
-    elif name in ("adam", "nadam", "amsgrad", "adamw"):
-        _adam_family_terms(name, g, previous, x_prev, k, hp, terms, parts)
-    elif name == "adadelta":
-        rho, eps = hp["rho"], hp["eps"]
-        square_avg = rho * previous["square_avg"] + (1.0 - rho) * (g * g)
-        ratio = np.sqrt(previous["acc_delta"] + eps) / np.maximum(np.sqrt(square_avg + eps), _TINY)
-        unit_step = -ratio * g
-        terms["square_avg"] = Term(r"E[g^2]_k = \rho E[g^2]_{k-1} + (1-\rho) g_k^2", square_avg)
-        terms["acc_delta_prev"] = Term(r"E[\Delta x^2]_{k-1}", previous["acc_delta"])
-        terms["unit_ratio"] = Term(r"\frac{\sqrt{E[\Delta x^2]_{k-1}+\epsilon}}{\sqrt{E[g^2]_k+\epsilon}}", ratio)
-        terms["unit_step"] = Term(r"\Delta_k", unit_step)
-        terms["acc_delta"] = Term(r"E[\Delta x^2]_k = \rho E[\Delta x^2]_{k-1} + (1-\rho)\Delta_k^2",
-                                  rho * previous["acc_delta"] + (1.0 - rho) * unit_step * unit_step)
-        terms["effective_lr"] = Term(r"\eta_{\text{eff}} = \eta\,\frac{\sqrt{E[\Delta x^2]_{k-1}+\epsilon}}"
-                                     r"{\sqrt{E[g^2]_k+\epsilon}}", lr * ratio)
-        parts["gradient"] = Term(r"\eta\,\Delta_k", lr * unit_step)
-    elif name == "newton":
-        hessian = surface.hessian(x_prev)
-        direction = _newton_direction(hessian, g)
-        terms["hessian"] = Term(r"H = \nabla^2 f(x_{k-1})", hessian)
-        terms["newton_direction"] = Term(r"H^{-1} g_k", direction)
-        parts["newton"] = Term(r"-\eta\, H^{-1} g_k", -lr * direction)
-    else:
-        raise ValueError(f"step_breakdown does not know optimizer {name!r}")
-
-    terms["delta"] = Term(r"\Delta x_k = x_k - x_{k-1}", delta)
+    rule = tr.optimizer.rule
+    state = _state_before(tr, k)
+    x_prev, x_new, delta, g = tr.xy[k - 1], tr.xy[k], tr.step[k - 1], tr.grad_used[k - 1]
+    hp = _hyper_for_update(tr.optimizer, k, float(tr.lr[k - 1]))
+    explanation = Explanation()
+    explanation.term("x_prev", r"x_{k-1}", x_prev)
+    explanation.term("lr", r"\eta", hp["lr"])
+    lookahead_point = None if rule.grad_point is None else rule.grad_point(x_prev, state, hp)
+    if lookahead_point is x_prev:  # a grad_point that hands back x itself takes the gradient at x
+        lookahead_point = None
+    if lookahead_point is not None:
+        explanation.term("lookahead_point", rule.grad_point_label, lookahead_point)
+    where = rule.grad_point_label if lookahead_point is not None else r"x_{k-1}"
+    explanation.term("g", r"g_k = \nabla f(" + where + ")", g)
+    hessian = surface.hessian(x_prev) if rule.needs_hessian else None
+    rule.update(g, state, x_prev, k, hp, hessian, explain=explanation)
+    explanation.term("delta", r"\Delta x_k = x_k - x_{k-1}", delta)
     arrows = {"grad": g}
-    if "momentum" in parts:
-        arrows["momentum"] = parts["momentum"].value
+    if explanation.history is not None:
+        arrows["momentum"] = explanation.parts[explanation.history].value
     arrows["step"] = delta
-    return StepBreakdown(name, k, _FORMULAS[formula_key], x_prev, x_new, delta, grad_point, lookahead_point,
-                         MappingProxyType(terms), MappingProxyType(parts), MappingProxyType(arrows))
+    return StepBreakdown(tr.optimizer.name, k, rule.latex(hp), x_prev, x_new, delta,
+                         x_prev if lookahead_point is None else lookahead_point, lookahead_point,
+                         MappingProxyType(explanation.terms), MappingProxyType(explanation.parts),
+                         MappingProxyType(arrows))
 
 
 def step_breakdown(surface, opt: Optimizer, start=None, k: int = 1) -> StepBreakdown:

@@ -210,3 +210,78 @@ def test_newton_with_a_singular_hessian_does_not_crash():
     # x³ − 3xy² along y = 0: H = diag(6x, −6x), g = (3x², 0): Newton halves x each step
     tr = optim_core.run(s, optim_core.make("newton"), start=(1.0, 0.0), steps=4, tol=None)
     np.testing.assert_allclose(tr.xy[:, 0], [1, 0.5, 0.25, 0.125, 0.0625], rtol=1e-12)
+
+
+# --- a rule is defined once: what its definition must hold ----------------------------------------
+
+
+def _option_combinations(rule):
+    """Every combination of the rule's option-valued hyperparameters, over its defaults."""
+    import itertools
+    defaults = {spec.name: spec.default for spec in rule.hyper}
+    options = [spec for spec in rule.hyper if spec.choices]
+    for values in itertools.product(*(spec.choices for spec in options)):
+        yield {**defaults, **{spec.name: value for spec, value in zip(options, values)}}
+
+
+@pytest.mark.parametrize("name", optim_core.names())
+def test_every_rule_carries_its_display_settings(name):
+    rule = optim_core.RULES[name]
+    assert rule.intuition and rule.reference and rule.title
+    for spec in rule.hyper:
+        assert spec.label, (name, spec.name)
+        if spec.choices:
+            assert spec.default in spec.choices
+            continue
+        assert spec.default in spec.options and list(spec.options) == sorted(spec.options), spec.name
+        assert all(spec.accepts(value) for value in spec.options), spec.name
+        low, high = spec.sweep
+        assert low < high and spec.accepts(low) and spec.accepts(high), spec.name
+        assert low > 0 or not spec.log, f"{spec.name}: a log-scaled sweep must start above 0"
+
+
+def test_a_hyperparameter_is_on_one_scale_everywhere():
+    """The issue's disagreement: weight_decay was linear on its slider and log in the sweep."""
+    scales = {}
+    for rule in optim_core.RULES.values():
+        for spec in rule.hyper:
+            if not spec.choices:
+                scales.setdefault(spec.name, set()).add(spec.log)
+    assert all(len(found) == 1 for found in scales.values()), scales
+    assert scales["lr"] == scales["eps"] == scales["weight_decay"] == {True}
+
+
+@pytest.mark.parametrize("name", optim_core.names())
+def test_every_convention_has_its_latex_and_its_sentence(name):
+    rule = optim_core.RULES[name]
+    for hp in _option_combinations(rule):
+        latex = rule.latex(hp)
+        assert latex.count("{") == latex.count("}") and r"\leftarrow" in latex, (hp, latex)
+        assert all(isinstance(note, str) and note for note in rule.conventions(hp))
+    if "eps_placement" in {spec.name for spec in rule.hyper}:
+        assert {rule.latex({**hp, "eps_placement": "inside"}) for hp in _option_combinations(rule)} != \
+               {rule.latex({**hp, "eps_placement": "outside"}) for hp in _option_combinations(rule)}
+
+
+@pytest.mark.parametrize("name", optim_core.names())
+def test_explaining_an_update_does_not_change_it(name):
+    """The parts are recorded from the very values the update computes: asking for them changes no bit
+    of the step or the state, and the parts add up to the step."""
+    rule = optim_core.RULES[name]
+    x = np.array([-1.2, 1.0])
+    rosenbrock = surfaces.get("rosenbrock")
+    for hp in _option_combinations(rule):
+        hp = {**hp, "lr": 1e-3}
+        state = rule.init(x)
+        for t in (1, 2, 3):
+            point = x if rule.grad_point is None else rule.grad_point(x, state, hp)
+            g, hessian = rosenbrock.grad(point), rosenbrock.hessian(x) if rule.needs_hessian else None
+            plain = rule.update(g, state, x, t, hp, hessian)
+            explanation = optim_core.Explanation()
+            explained = rule.update(g, state, x, t, hp, hessian, explain=explanation)
+            np.testing.assert_array_equal(plain[0], explained[0])
+            for before, after in zip(plain[1], explained[1]):
+                np.testing.assert_array_equal(before, after)
+            parts = np.sum([part.value for part in explanation.parts.values()], axis=0)
+            np.testing.assert_allclose(parts, plain[0], rtol=1e-12, atol=1e-15)
+            x, state = x + plain[0], plain[1]

@@ -22,16 +22,6 @@ from viz import styles
 from . import runs, widgets
 from .checked_figure import CheckedFigure
 
-SWEEP_RANGES = {  # param: (low, high, log) proposed for a sweep axis
-    "lr": (1e-4, 10.0, True),
-    "mu": (0.0, 0.99, False),
-    "beta1": (0.0, 0.99, False),
-    "beta2": (0.5, 0.9999, False),
-    "decay_rate": (0.5, 0.9999, False),
-    "rho": (0.5, 0.9999, False),
-    "eps": (1e-10, 1.0, True),
-    "weight_decay": (1e-4, 1.0, True),
-}
 RESOLUTIONS = (16, 24, 32, 48, 64, 96, 128)
 SECTIONS = ("Sweep", "Basins", "Random search", "One step")  # English; shown translated
 NO_Y_AXIS = "(none: a 1-D sweep)"
@@ -171,9 +161,9 @@ def add_run(optimizer: str, hyper: dict) -> None:
     state["explore_message"] = i18n.Message("Added {label} to the Paths tab.", label=run.label())
 
 
-def _snap(param: str, value: float) -> float:
-    """A clicked value rounded to two significant digits (the sliders' grid)."""
-    return float(f"{value:.2g}") if param in ex.LOG_PARAMS else round(float(value), 3)
+def _snap(optimizer: str, param: str, value: float) -> float:
+    """A clicked value rounded to two significant digits on a log scale (the sliders' grid), to 3 decimals else."""
+    return float(f"{value:.2g}") if optim_core.hyper_spec(optimizer, param).log else round(float(value), 3)
 
 
 def on_sweep_select(scene: sc.Scene, run_index: int, x_param, x_values, y_param, y_values, curve: int) -> None:
@@ -189,9 +179,9 @@ def on_sweep_select(scene: sc.Scene, run_index: int, x_param, x_values, y_param,
             continue
         run = scene.runs[run_index]
         hyper = run.params
-        hyper[x_param] = _snap(x_param, x_values[j])
+        hyper[x_param] = _snap(run.optimizer, x_param, x_values[j])
         if y_param:
-            hyper[y_param] = _snap(y_param, y_values[i])
+            hyper[y_param] = _snap(run.optimizer, y_param, y_values[i])
         add_run(run.optimizer, hyper)
         return
 
@@ -219,15 +209,15 @@ def _run_picker(scene: sc.Scene, key: str) -> int | None:
     return min(index or 0, len(scene.runs) - 1)
 
 
-def _range_inputs(param: str, key: str):
-    low, high, log = SWEEP_RANGES[param]
+def _range_inputs(optimizer: str, param: str, key: str):
+    spec = optim_core.hyper_spec(optimizer, param)
+    (low, high), log = spec.sweep, spec.log
     left, right = st.columns(2)
     fmt = "%.2e" if log else "%.4f"
     lo = left.number_input(tr("{param} from", param=param), value=low, min_value=0.0, format=fmt,
                            key=f"{key}.{param}.lo")
     hi = right.number_input(tr("{param} to", param=param), value=high, min_value=0.0, format=fmt,
                             key=f"{key}.{param}.hi")
-    spec = next(s for name in optim_core.names() for s in optim_core.hyper_specs(name) if s.name == param)
     problem = None
     if not lo < hi:
         problem = tr("{param}: 'from' must be below 'to'", param=param)
@@ -268,13 +258,13 @@ def sweep_section(scene: sc.Scene, surface) -> None:
     left, right = st.columns(2)
     with left:
         x_param = st.selectbox(tr("x axis"), params, key=f"sweep_x.{run.optimizer}")
-        x_range = _range_inputs(x_param, "sweep")
+        x_range = _range_inputs(run.optimizer, x_param, "sweep")
     with right:
         others = [p for p in params if p != x_param]
         y_param = widgets.choice(st.selectbox, tr("y axis"), others + [NO_Y_AXIS], key=f"sweep_y.{run.optimizer}",
                                  format_func=option_labels())
         y_param = None if y_param == NO_Y_AXIS else y_param
-        y_range = _range_inputs(y_param, "sweep") if y_param else (0.0, 1.0, False)
+        y_range = _range_inputs(run.optimizer, y_param, "sweep") if y_param else (0.0, 1.0, False)
     a, b, c, d = st.columns(4)
     resolution = a.select_slider(tr("resolution"), RESOLUTIONS, value=48, key="sweep_resolution")
     steps = b.number_input(tr("steps per run"), 10, 3000, value=300, step=50, key="sweep_steps")
@@ -347,7 +337,7 @@ def search_section(scene: sc.Scene) -> None:
         extra = widgets.choice(st.selectbox, tr("also sample"), second + [NOTHING_ELSE],
                                key=f"search_extra.{run.optimizer}", format_func=option_labels())
         if extra != NOTHING_ELSE:
-            bounds = _range_inputs(extra, "search")
+            bounds = _range_inputs(run.optimizer, extra, "search")
             if bounds is None:
                 return
             ranges.append((extra, bounds))
@@ -374,7 +364,7 @@ def search_section(scene: sc.Scene) -> None:
     st.button(tr("Add the best setting ({best}) as a run",
                  best=", ".join(f"{k} = {v:.3g}" for k, v in view["best"].items())),
               key="search_add_best", on_click=add_run,
-              args=(run.optimizer, {k: _snap(k, v) if k in view["best"] else v for k, v in best.items()}))
+              args=(run.optimizer, {k: _snap(run.optimizer, k, v) if k in view["best"] else v for k, v in best.items()}))
 
 
 def step_section(scene: sc.Scene) -> None:

@@ -12,10 +12,11 @@ import math
 
 import numpy as np
 
+from optim_core import HyperSpec, hyper_spec
+
 from .figures import PALETTE, Background, _f32, background
 from .i18n import has_chinese, t
 
-LOG_PARAMS = ("lr", "eps", "weight_decay")
 BASIN_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#882255")
 NEVER_COLOUR = "#d9d9d9"
 DIVERGED_COLOUR = "#7f0000"
@@ -23,9 +24,6 @@ DIVERGED_COLOUR = "#7f0000"
 # every cell colour, on the grey and dark-red cells, and on the white legend too.
 OVERLAY_COLOUR = "#FF1F8E"
 OUTLINE_COLOUR = "#111111"
-# A hyperparameter's name on an axis (English; see i18n); log-scaled ones get " (log scale)".
-PARAM_TITLES = {"lr": "learning rate η", "mu": "momentum μ", "beta1": "β₁", "beta2": "β₂",
-                "decay_rate": "decay rate ρ", "rho": "ρ", "eps": "ε", "weight_decay": "weight decay λ"}
 CLICK_META = "click"  # the ``meta`` of the trace whose points a click on a sweep selects (see click_curve)
 # A click selects a point, and Plotly then fades every point not selected: the drawn ones must stay as they are.
 KEEP = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
@@ -41,10 +39,10 @@ def _legend_below(height: int, margin: dict) -> dict:
     return dict(orientation="h", x=0, xanchor="left", y=-62 / plot, yanchor="top")
 
 
-def param_title(param: str, lang: str) -> str:
-    """The axis title of a hyperparameter, e.g. "learning rate η (log scale)", in ``lang``."""
-    name = t(PARAM_TITLES.get(param, param), lang)
-    return t("{param} (log scale)", lang, param=name) if param in LOG_PARAMS else name
+def param_title(spec: HyperSpec, lang: str) -> str:
+    """A hyperparameter's label, e.g. "learning rate η (log scale)", in ``lang`` (from its HyperSpec)."""
+    name = t(spec.label or spec.name, lang)
+    return t("{param} (log scale)", lang, param=name) if spec.log else name
 
 
 def click_curve(figure: dict) -> int | None:
@@ -52,9 +50,9 @@ def click_curve(figure: dict) -> int | None:
     return next((i for i, trace in enumerate(figure["data"]) if trace.get("meta") == CLICK_META), None)
 
 
-def axis_values(param: str, values: np.ndarray) -> np.ndarray:
+def axis_values(spec: HyperSpec, values: np.ndarray) -> np.ndarray:
     """What a sweep axis plots: log10 of log-scaled parameters, the values themselves otherwise."""
-    return np.log10(values) if param in LOG_PARAMS else np.asarray(values, dtype=float)
+    return np.log10(values) if spec.log else np.asarray(values, dtype=float)
 
 
 def _log_ticks(low: float, high: float) -> dict:
@@ -63,11 +61,11 @@ def _log_ticks(low: float, high: float) -> dict:
                                                    for t in ticks])
 
 
-def _axis(param: str, values: np.ndarray, lang: str) -> dict:
-    shown = axis_values(param, values)
-    axis = dict(title=dict(text=param_title(param, lang)), showgrid=False, zeroline=False,
+def _axis(spec: HyperSpec, values: np.ndarray, lang: str) -> dict:
+    shown = axis_values(spec, values)
+    axis = dict(title=dict(text=param_title(spec, lang)), showgrid=False, zeroline=False,
                 range=[float(shown.min() - _half_cell(shown)), float(shown.max() + _half_cell(shown))])
-    if param in LOG_PARAMS:
+    if spec.log:
         axis.update(_log_ticks(shown.min(), shown.max()))
     return axis
 
@@ -92,8 +90,8 @@ def sweep_figure(result, *, theory=None, colour_by: str = "steps", height: int =
     With ``theory`` (a QuadraticTheory) on a Momentum lr × mu sweep: the stability boundary
     lr = 2(1 + mu)/λ_max, contours of the predicted steps from the iteration matrix's spectral
     radius, and the predicted optimum (lr*, mu*)."""
-    xs = axis_values(result.x_param, result.x_values)
-    ys = axis_values(result.y_param, result.y_values)
+    xs = axis_values(hyper_spec(result.optimizer, result.x_param), result.x_values)
+    ys = axis_values(hyper_spec(result.optimizer, result.y_param), result.y_values)
     if colour_by == "steps":
         z = np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(float)
         colour_title = t("steps to {gap} ≤ {tol:g}", lang, gap=result.gap, tol=result.tol)
@@ -136,18 +134,18 @@ def sweep_figure(result, *, theory=None, colour_by: str = "steps", height: int =
         data += _momentum_theory_traces(result, theory, lang)
     margin = dict(l=70, r=20, t=30, b=50 + LEGEND_ROOM)
     layout = dict(height=height, font=dict(size=font_size), margin=margin,
-                  xaxis=_axis(result.x_param, result.x_values, lang),
-                  yaxis=_axis(result.y_param, result.y_values, lang),
+                  xaxis=_axis(hyper_spec(result.optimizer, result.x_param), result.x_values, lang),
+                  yaxis=_axis(hyper_spec(result.optimizer, result.y_param), result.y_values, lang),
                   legend=_legend_below(height, margin), clickmode="event+select", dragmode="zoom")
     return dict(data=data, layout=layout)
 
 
 def _momentum_theory_traces(result, theory, lang: str) -> list:
     lr_is_x = result.x_param == "lr"
-    xs = axis_values(result.x_param, result.x_values)
-    ys = axis_values(result.y_param, result.y_values)
+    xs = axis_values(hyper_spec(result.optimizer, result.x_param), result.x_values)
+    ys = axis_values(hyper_spec(result.optimizer, result.y_param), result.y_values)
     mus = np.linspace(0.0, 0.999, 200)
-    boundary_lr = axis_values("lr", 2 * (1 + mus) / theory.lambda_max)
+    boundary_lr = axis_values(hyper_spec(result.optimizer, "lr"), 2 * (1 + mus) / theory.lambda_max)
     traces = [dict(type="scatter", x=_f32(boundary_lr if lr_is_x else mus), y=_f32(mus if lr_is_x else boundary_lr),
                    mode="lines", name=t("stability boundary lr = 2(1+μ)/λmax", lang),
                    line=dict(color=OVERLAY_COLOUR, width=3, dash="dash"), hoverinfo="skip")]
@@ -166,7 +164,7 @@ def _momentum_theory_traces(result, theory, lang: str) -> list:
                                      start=size, end=result.steps, size=size),
                        line=dict(width=1.5, dash="dot"), name=t("theory: predicted steps to tol", lang),
                        hoverinfo="skip", showlegend=True))
-    best_lr = float(axis_values("lr", np.asarray(theory.momentum_lr_opt)))
+    best_lr = float(axis_values(hyper_spec(result.optimizer, "lr"), np.asarray(theory.momentum_lr_opt)))
     best_mu = float(theory.momentum_mu_opt)
     traces.append(dict(type="scatter", x=[best_lr if lr_is_x else best_mu], y=[best_mu if lr_is_x else best_lr],
                        mode="markers+text", name=t("theory optimum (lr*, μ*)", lang), text=[t("theory optimum", lang)],
@@ -183,7 +181,7 @@ def sweep_line_figure(result, *, theory=None, height=480, font_size=14, lang: st
     Settings that diverged or never reached tol are marked at the step budget; every setting is a
     point to click (an invisible marker, the trace ``click_curve`` finds).  The y axis ends a little
     above the budget: the theory's steps beyond it leave the chart."""
-    xs = axis_values(result.x_param, result.x_values)
+    xs = axis_values(hyper_spec(result.optimizer, result.x_param), result.x_values)
     steps = np.where(result.steps_to_tol >= 0, result.steps_to_tol, np.nan).astype(float)
     top = float(result.steps)
     never = np.isnan(steps) & ~result.diverged
@@ -198,7 +196,7 @@ def sweep_line_figure(result, *, theory=None, height=480, font_size=14, lang: st
     shapes, annotations = [], []
     if theory is not None and result.x_param == "lr":
         data.append(_gd_theory_trace(result, theory, xs, lang))
-        shapes, annotations = _gd_theory_lines(theory, xs, lang)
+        shapes, annotations = _gd_theory_lines(theory, hyper_spec(result.optimizer, "lr"), xs, lang)
     outcome = [t("diverged", lang) if d else t("{n} steps", lang, n=int(n)) if np.isfinite(n)
                else t("never reached tol", lang) for d, n in zip(result.diverged, steps)]
     data.append(dict(type="scatter", x=_f32(xs), y=_f32(np.where(np.isnan(steps), top, steps)), mode="markers",
@@ -209,7 +207,7 @@ def sweep_line_figure(result, *, theory=None, height=480, font_size=14, lang: st
                                     f"<br><i>{t('click to add this setting as a run', lang)}</i><extra></extra>")))
     margin = dict(l=70, r=20, t=40, b=50 + LEGEND_ROOM)
     layout = dict(height=height, font=dict(size=font_size), margin=margin,
-                  xaxis=_axis(result.x_param, result.x_values, lang),
+                  xaxis=_axis(hyper_spec(result.optimizer, result.x_param), result.x_values, lang),
                   yaxis=dict(title=dict(text=t("steps to {gap} ≤ {tol:g}", lang, gap=result.gap, tol=result.tol)),
                              type="log", **_log_axis(max(np.nanmin(np.append(steps, top)), 1) / 1.5, top * 3)),
                   shapes=shapes, annotations=annotations, legend=_legend_below(height, margin),
@@ -217,7 +215,7 @@ def sweep_line_figure(result, *, theory=None, height=480, font_size=14, lang: st
     return dict(data=data, layout=layout)
 
 
-def _gd_theory_lines(theory, xs: np.ndarray, lang: str) -> tuple:
+def _gd_theory_lines(theory, lr_spec: HyperSpec, xs: np.ndarray, lang: str) -> tuple:
     """Vertical lines at GD's stability limit 2/λmax and its best lr 2/(λmin + λmax) (where the sweep
     reaches), labelled inside the plot's top, one row each (the lines may almost touch), each label
     reading away from the nearer side: clear of each other and of Plotly's toolbar above the plot."""
@@ -226,7 +224,7 @@ def _gd_theory_lines(theory, xs: np.ndarray, lang: str) -> tuple:
     lines = ((theory.gd_lr_max, "2/λmax: unstable beyond", DIVERGED_COLOUR),
              (theory.gd_lr_opt, "2/(λmin+λmax): best", "#333333"))
     for row, (value, text, colour) in enumerate(lines):
-        x = float(axis_values("lr", np.asarray(value)))
+        x = float(axis_values(lr_spec, np.asarray(value)))
         if not low <= x <= high:
             continue
         reads_right = x - low < 0.6 * (high - low)
@@ -311,8 +309,9 @@ def search_figure(random_stages, grid, param="lr", *, height=520, font_size=14, 
         data.append(dict(type="scatter", x=_f32(distinct), y=_f32(np.full(len(distinct), rug_y)), mode="markers",
                          marker=dict(symbol="line-ns-open", size=14, color=colour), showlegend=False,
                          xaxis="x" + axis, yaxis="y" + axis, hoverinfo="skip"))
-    log_x = param in LOG_PARAMS
-    axis = dict(type="log" if log_x else "linear", title=dict(text=param_title(param, lang)), exponentformat="power")
+    spec = hyper_spec(grid.optimizer, param)
+    axis = dict(type="log" if spec.log else "linear", title=dict(text=param_title(spec, lang)),
+                exponentformat="power")
     margin = dict(l=70, r=20, t=50, b=50 + LEGEND_ROOM)
     layout = dict(height=height, font=dict(size=font_size), margin=margin,
                   xaxis=dict(axis, domain=[0, 0.47]), xaxis2=dict(axis, domain=[0.53, 1]),

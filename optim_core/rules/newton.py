@@ -1,0 +1,51 @@
+"""Second order: Newton's method (cs231n "Neural Networks 3", second-order methods)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Rule, lr
+from .plain import stateless_init
+
+
+def newton_direction(hessian, g):
+    """H⁻¹g for (..., 2, 2) Hessians, in closed form; the Moore–Penrose pseudo-inverse where H is
+    singular (|det H| ≤ 1e-12·‖H‖²_F), so the step moves only along directions of nonzero curvature."""
+    a, b = hessian[..., 0, 0], hessian[..., 0, 1]
+    c, d = hessian[..., 1, 0], hessian[..., 1, 1]
+    det = a * d - b * c
+    scale = a * a + b * b + c * c + d * d
+    singular = np.isfinite(det) & (np.abs(det) <= 1e-12 * scale)
+    safe_det = np.where(singular, 1.0, det)
+    solved = np.stack([d * g[..., 0] - b * g[..., 1], -c * g[..., 0] + a * g[..., 1]], axis=-1)
+    solved = solved / safe_det[..., None]
+    if np.any(singular):
+        pseudo = np.linalg.pinv(np.where(singular[..., None, None], hessian, 0.0))
+        solved = np.where(singular[..., None], np.einsum("...ij,...j->...i", pseudo, g), solved)
+    return solved
+
+
+def newton_update(g, state, x, t, hp, hessian=None, explain=None):
+    """Newton's method (cs231n "second order methods"): x ← x − lr·H⁻¹g.
+
+    It never raises: at a zero Hessian Newton stands still.  On a saddle Newton is attracted to the
+    saddle, because it jumps to the stationary point of the local quadratic model, whatever its kind.
+    """
+    direction = newton_direction(hessian, g)
+    delta = -hp["lr"] * direction
+    if explain is not None:
+        explain.term("hessian", r"H = \nabla^2 f(x_{k-1})", hessian)
+        explain.term("newton_direction", r"H^{-1} g_k", direction)
+        explain.part("newton", r"-\eta\, H^{-1} g_k", delta)
+    return delta, state, hp["lr"]
+
+
+NEWTON = Rule(
+    "newton", "Newton", stateless_init, newton_update, (lr(1.0),),
+    latex=lambda hp: r"x \leftarrow x - \eta\, H^{-1} g",
+    intuition="Jumps to the minimum of the local quadratic model: one step on a quadratic bowl, but it heads "
+              "for any stationary point, saddles included.",
+    reference="cs231n notes, second-order methods",
+    conventions=lambda hp: ("singular Hessian: pseudo-inverse, no step along zero curvature",),
+    needs_hessian=True,
+)
