@@ -56,6 +56,13 @@ def _first_reached(gap: np.ndarray, tol: float, diverged: np.ndarray) -> np.ndar
     return np.where(diverged, -1, first)
 
 
+def steps_to_tol(surface, tr: Trajectory, tol: float):
+    """First k with gap(x_k) ≤ tol along every run of ``tr`` (gap = f − f_min, or ‖∇f‖ when the surface
+    has no finite minimum); −1 if never, or if the run diverged.  The one definition the summary
+    table, the sweeps and the searches share."""
+    return _first_reached(_gap(surface, tr), _check_tol(tol), tr.status == "diverged")
+
+
 def _ranking(steps_to_tol, final_gap, diverged, stopped_at) -> np.ndarray:
     """Flat indices from best to worst: runs that reached tol by fewest steps (ties: smaller
     final gap), then the others by final gap, then diverged runs, the latest to blow up first."""

@@ -99,8 +99,15 @@ def _validate(spec: HyperSpec, value):
 def make(name: str, **hyperparams) -> Optimizer:
     """Optimizer ``name`` with ``hyperparams`` (missing ones take their defaults).
 
-    Raises ValueError naming the parameter, the value and the valid range for an unknown
-    optimizer, an unknown hyperparameter or a value out of range.
+    Args:
+        name: the rule's id, one of ``names()`` ("sgd", "momentum", "adam", ...).
+        **hyperparams: values by name (``hyper_specs(name)`` lists them, with ranges): a float,
+            an array (a batch: every array and ``run``'s start broadcast together), a
+            ``schedules.Schedule``, or one of the spec's choices for an option.
+
+    Raises:
+        ValueError naming the parameter, the value and the valid range for an unknown
+        optimizer, an unknown hyperparameter or a value out of range.
     """
     rule = _rule(name)
     specs = {spec.name: spec for spec in rule.hyper}
@@ -244,6 +251,60 @@ def _check_scalar(name, value, low, integer=False, allow_none=False):
     return int(value) if integer else float(value)
 
 
+def _check_seed(seed):
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed = {seed!r} is not valid: use a whole number ≥ 0 or None")
+    if seed < 0:
+        raise ValueError(f"seed = {seed!r} is out of range: valid range is whole numbers ≥ 0")
+
+
+def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float = 0.0, seed=None,
+        tol: float | None = 1e-8, diverge_radius: float | None = None, record_state: bool = False,
+        traces: bool = True) -> Trajectory:
+    """Run ``opt`` on ``surface`` for up to ``steps`` updates from ``start`` (default: the surface's).
+
+    Args:
+        surface: a ``surfaces.Surface`` (``f``, ``grad``, ``hessian``, ``x_range``, ``y_range``, ...).
+        opt: the optimizer, from ``make``; its array hyperparameters and schedules set the batch.
+        start: the first point (x, y), or an array of them of shape (*B, 2); None: the surface's.
+        steps: how many updates at most (a whole number ≥ 0).
+        noise: σ ≥ 0 of N(0, σ²) noise added to each gradient coordinate.
+        seed: the noise's random seed (a whole number ≥ 0), or None for fresh noise.
+        tol: stop a run as converged once ‖∇f(x_k)‖ ≤ tol; None: never.
+        diverge_radius: distance from the domain's centre, in x or in y, beyond which a run counts
+            as diverged; None: DIVERGE_RADIUS_FACTOR (1000) half-diagonals of the domain.
+        record_state: also keep the rule's state after every update in ``tr.state``.
+        traces: False keeps only the positions (``xy`` and what derives from it: ``loss``, ``grad``,
+            ``step``, ...), not ``grad_used``, ``effective_lr``, ``lr`` or ``state``; a large sweep
+            that reads only the outcome then writes a third of the memory.
+
+    Returns:
+        The Trajectory (see its docstring for the shapes of a single run and of a batch).
+
+    Raises:
+        ValueError naming the argument, the value and the valid range for bad input.
+    """
+    steps = _check_scalar("steps", steps, 0, integer=True)
+    noise = _check_scalar("noise", noise, 0.0)
+    tol = _check_scalar("tol", tol, 0.0, allow_none=True)
+    start = _check_start(surface.default_start if start is None else start)
+    _check_seed(seed)
+    constants, per_step, batch_shape = _batch_hyperparams(opt, start, steps)
+    rng = np.random.default_rng(seed) if noise > 0 else None
+    exact = rng is None and opt.rule.grad_point is None and traces
+    watch = _watch(surface, start, diverge_radius, tol, exact, batch_shape)
+    record = _Record.empty(opt.rule, np.broadcast_to(start, batch_shape + (2,)), steps, record_state, traces)
+    with np.errstate(all="ignore"):
+        _loop(surface, opt.rule, constants, per_step, record, watch, noise, rng)
+    lr_trace = _lr_trace(opt, per_step, steps, batch_shape) if traces else None
+    return _assemble(surface, opt, record, lr_trace, watch, batch_shape)
+
+
+# --- preparing a run -----------------------------------------------------------------------------------
+
+
 def _hyper_schedule(opt: Optimizer, steps: int):
     """Split hyperparameters into constants and per-update arrays (steps, *shape)."""
     constants, per_step = {}, {}
@@ -258,36 +319,9 @@ def _hyper_schedule(opt: Optimizer, steps: int):
     return constants, per_step
 
 
-def _with_coordinate_axis(value):
-    return value[..., None] if isinstance(value, np.ndarray) else value
-
-
-def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float = 0.0, seed=None,
-        tol: float | None = 1e-8, diverge_radius: float | None = None, record_state: bool = False,
-        traces: bool = True) -> Trajectory:
-    """Run ``opt`` on ``surface`` for up to ``steps`` updates from ``start`` (default: the surface's).
-
-    ``noise=σ`` adds N(0, σ²) to each gradient coordinate (reproducible with ``seed``);
-    ``tol``: stop as converged once ‖∇f(x_k)‖ ≤ tol (None: never); ``diverge_radius``: distance
-    from the domain centre, in x or in y, beyond which a run counts as diverged (default 1000
-    half-diagonals);
-    ``record_state``: also keep the rule's state after every update in ``tr.state``;
-    ``traces=False``: keep only the positions (``xy`` and what derives from it: ``loss``, ``grad``,
-    ``step``, ...), not ``grad_used``, ``effective_lr``, ``lr`` or ``state``; a large sweep that
-    reads only the outcome then writes a third of the memory.
-    """
-    steps = _check_scalar("steps", steps, 0, integer=True)
-    noise = _check_scalar("noise", noise, 0.0)
-    tol = _check_scalar("tol", tol, 0.0, allow_none=True)
-    start = _check_start(surface.default_start if start is None else start)
-    if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"seed = {seed!r} is not valid: use a whole number ≥ 0 or None")
-        if seed < 0:
-            raise ValueError(f"seed = {seed!r} is out of range: valid range is whole numbers ≥ 0")
-    rule = opt.rule
+def _batch_hyperparams(opt: Optimizer, start: np.ndarray, steps: int):
+    """(constants, per-update schedule values, batch shape B): B broadcasts the start and every array."""
     constants, per_step = _hyper_schedule(opt, steps)
-
     shapes = [start.shape[:-1]]
     shapes += [np.shape(v) for v in constants.values() if isinstance(v, np.ndarray)]
     shapes += [v.shape[1:] for v in per_step.values()]
@@ -296,131 +330,179 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
     # of one shape several times faster than it broadcasts (*B, 1) against (*B, 2).
     constants = {k: np.ascontiguousarray(np.broadcast_to(v[..., None], batch_shape + (2,)))
                  if isinstance(v, np.ndarray) else v for k, v in constants.items()}
+    return constants, per_step, batch_shape
 
+
+class _Watch:
+    """What decides that a run stopped, and what was decided: per run, the first index at which it
+    converged (x_k) or diverged (x_k is bad), -1 while it runs, and which of the two (1, 2; 0 running)."""
+
+    def __init__(self, surface, box_low, box_high, watch_loss, tol, grads_are_exact, batch_shape):
+        self.f, self.grad = surface.f, surface.grad
+        self.box_low, self.box_high, self.watch_loss, self.tol = box_low, box_high, watch_loss, tol
+        # The gradient the loop takes at x_k is the exact ∇f(x_k) unless it is noisy or taken elsewhere.
+        self.grads_are_exact = grads_are_exact
+        self.stop_index = np.full(batch_shape, -1)
+        self.stop_kind = np.zeros(batch_shape, dtype=np.int8)
+
+    def all_stopped(self) -> bool:
+        return bool(np.all(self.stop_index >= 0))
+
+
+def _watch(surface, start, diverge_radius, tol, grads_are_exact, batch_shape) -> _Watch:
+    """The box centre ± diverge_radius a run must stay in, and whether its loss must stay finite."""
     x_lo, x_hi = surface.x_range
     y_lo, y_hi = surface.y_range
     centre = np.array([(x_lo + x_hi) / 2, (y_lo + y_hi) / 2])
-    half_diagonal = math.hypot(x_hi - x_lo, y_hi - y_lo) / 2
-    default_radius = DIVERGE_RADIUS_FACTOR * half_diagonal
-    diverge_radius = _check_scalar("diverge_radius", default_radius if diverge_radius is None else diverge_radius, 0.0)
+    default_radius = DIVERGE_RADIUS_FACTOR * math.hypot(x_hi - x_lo, y_hi - y_lo) / 2
+    radius = _check_scalar("diverge_radius", default_radius if diverge_radius is None else diverge_radius, 0.0)
     # Surfaces defined everywhere have a finite f inside the default box, so f need not be watched there.
-    watch_loss = not surface.defined_everywhere or diverge_radius > default_radius
+    watch_loss = not surface.defined_everywhere or radius > default_radius
     # the start itself is never "far": a run may start outside the plotted domain
-    diverge_radius = max(diverge_radius, 2.0 * float(np.max(np.linalg.norm(start - centre, axis=-1))))
+    radius = max(radius, 2.0 * float(np.max(np.linalg.norm(start - centre, axis=-1))))
+    return _Watch(surface, centre - radius, centre + radius, watch_loss, tol, grads_are_exact, batch_shape)
 
-    x = np.array(np.broadcast_to(start, batch_shape + (2,)), dtype=float)
-    xs = np.empty((steps + 1,) + x.shape)
-    grads_used = np.empty((steps if traces else 0,) + x.shape)
-    effective_lr = np.empty_like(grads_used)
-    xs[0] = x
-    rng = np.random.default_rng(seed) if noise > 0 else None
-    init, update, grad_point = rule.init, rule.update, rule.grad_point
-    grad = surface.grad
+
+@dataclass
+class _Record:
+    """The run's buffers: positions (steps + 1, *B, 2) and, with traces, what each update used."""
+
+    xs: np.ndarray
+    grads_used: np.ndarray
+    effective_lr: np.ndarray
+    state_trace: dict
+    traces: bool
+
+    @classmethod
+    def empty(cls, rule: Rule, start: np.ndarray, steps: int, record_state: bool, traces: bool):
+        xs = np.empty((steps + 1,) + start.shape)
+        xs[0] = start
+        grads_used = np.empty((steps if traces else 0,) + start.shape)
+        fields = rule.init(xs[0])._fields if record_state and traces else ()
+        state_trace = {name: np.empty((steps,) + start.shape) for name in fields}
+        return cls(xs, grads_used, np.empty_like(grads_used), state_trace, traces)
+
+
+# --- the loop ------------------------------------------------------------------------------------------
+
+
+def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Watch, noise, rng):
+    """The updates, in place in ``record``; every _CHECK_EVERY updates, stop if every run has stopped."""
+    xs, grads_used, effective_lr, state_trace = record.xs, record.grads_used, record.effective_lr, record.state_trace
+    traces = record.traces
+    update, grad_point, grad = rule.update, rule.grad_point, surface.grad
     hessian = surface.hessian if rule.needs_hessian else None
-    state = init(x)
-    state_trace = {name: np.empty((steps,) + x.shape) for name in state._fields} if record_state and traces else {}
-    # The gradient the loop takes at x_k is the exact ∇f(x_k) unless it is noisy or taken elsewhere.
-    grads_are_exact = rng is None and grad_point is None and traces
-    box_high, box_low = centre + diverge_radius, centre - diverge_radius
-    # first index at which each run stopped: converged (x_k), or diverged (x_k is bad); -1 = running
-    stop_index = np.full(batch_shape, -1)
-    stop_kind = np.zeros(batch_shape, dtype=np.int8)  # 1 converged, 2 diverged
-
-    def check(lo, hi):
-        """Flag the runs that converged (‖∇f(x_k)‖ ≤ tol) or diverged at a point of xs[lo:hi].
-
-        Diverged means leaving the box centre ± diverge_radius, a non-finite point, or (on surfaces
-        not defined everywhere) a non-finite loss.  The loop keeps each run's running extremes over
-        the chunk (NaN propagates through them), which tell the runs that went bad somewhere in it;
-        only those few are searched point by point.
-        """
-        chunk = xs[lo:hi]
-        running = stop_index < 0
-        highest, lowest = (chunk_max, chunk_min) if track_extremes else (chunk.max(axis=0), chunk.min(axis=0))
-        went_bad = ~((highest <= box_high) & (lowest >= box_low)).all(axis=-1)
-        if watch_loss:
-            went_bad |= ~np.isfinite(surface.f(chunk)).all(axis=0)
-        if tol is not None:
-            if grads_are_exact:  # the loop has not yet taken the gradient at the newest point, x_{hi-1}
-                gradients = np.concatenate([grads_used[lo:hi - 1], grad(xs[hi - 1:hi])])
-            else:
-                gradients = grad(chunk)
-            small = np.einsum("...i,...i->...", gradients, gradients) <= tol * tol
-            converged_somewhere = small.any(axis=0) & running
-        else:
-            converged_somewhere = np.zeros(batch_shape, dtype=bool)
-        candidates = (went_bad | converged_somewhere) & running
-        if not np.any(candidates):
-            return
-        sub = chunk[:, candidates]  # (hi - lo, n_candidates, 2)
-        bad = ~((sub <= box_high) & (sub >= box_low)).all(axis=-1)
-        if watch_loss:
-            bad |= ~np.isfinite(surface.f(sub))
-        never = hi - lo
-        first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), never)
-        if tol is not None:
-            good = small[:, candidates] & ~bad
-            first_good = np.where(good.any(axis=0), good.argmax(axis=0), never)
-        else:
-            first_good = np.full_like(first_bad, never)
-        stop_index[candidates] = np.where(np.minimum(first_bad, first_good) < never,
-                                          lo + np.minimum(first_bad, first_good), -1)
-        stop_kind[candidates] = np.where(first_good < first_bad, 1, np.where(first_bad < never, 2, 0))
-
-    t = -1
+    x = xs[0].copy()
+    state = rule.init(x)
     # Large batches keep running extremes (two in-cache operations a step beat re-reading the chunk);
     # a small batch reduces its short chunk instead and saves the per-step work.
     track_extremes = x.size > 64
     chunk_max, chunk_min = x.copy(), x.copy()
-    with np.errstate(all="ignore"):
-        check(0, 1)
-        checked = 1
-        for t in range(steps):
-            if per_step:
-                hp = dict(constants)
-                for key, values in per_step.items():
-                    hp[key] = _with_coordinate_axis(values[t]) if values.ndim > 1 else float(values[t])
-            else:
-                hp = constants
-            g = grad(x if grad_point is None else grad_point(x, state, hp))
-            if rng is not None:
-                g = g + noise * rng.standard_normal(g.shape)
-            delta, state, step_lr = update(g, state, x, t + 1, hp, hessian and hessian(x))
-            if traces:
-                effective_lr[t] = step_lr
-                grads_used[t] = g
-            x = np.add(x, delta, out=xs[t + 1])
-            if track_extremes:
-                np.maximum(chunk_max, x, out=chunk_max)
-                np.minimum(chunk_min, x, out=chunk_min)
-            if state_trace:
-                for name, value in zip(state._fields, state):
-                    state_trace[name][t] = value
-            if t % _CHECK_EVERY == _CHECK_EVERY - 1:
-                check(checked, t + 2)
-                checked = t + 2
-                chunk_max[...] = chunk_min[...] = x
-                if np.all(stop_index >= 0):
-                    break
-        filled = t + 2
-        if checked < filled:
-            check(checked, filled)
-    # Rows past `filled` were never written; every run stopped before them and holds its last point.
+    extremes = (chunk_max, chunk_min) if track_extremes else None
+    _check_chunk(watch, record, 0, 1, extremes)
+    checked, t = 1, -1
+    for t in range(len(xs) - 1):
+        hp = constants
+        if per_step:  # the schedules' values at update t (inline: no call per step)
+            hp = dict(constants)
+            for key, values in per_step.items():
+                hp[key] = _with_coordinate_axis(values[t]) if values.ndim > 1 else float(values[t])
+        g = grad(x if grad_point is None else grad_point(x, state, hp))
+        if rng is not None:
+            g = g + noise * rng.standard_normal(g.shape)
+        delta, state, step_lr = update(g, state, x, t + 1, hp, hessian and hessian(x))
+        if traces:
+            effective_lr[t] = step_lr
+            grads_used[t] = g
+        x = np.add(x, delta, out=xs[t + 1])
+        if track_extremes:
+            np.maximum(chunk_max, x, out=chunk_max)
+            np.minimum(chunk_min, x, out=chunk_min)
+        if state_trace:
+            for name, value in zip(state._fields, state):
+                state_trace[name][t] = value
+        if t % _CHECK_EVERY == _CHECK_EVERY - 1:
+            _check_chunk(watch, record, checked, t + 2, extremes)
+            checked = t + 2
+            chunk_max[...] = chunk_min[...] = x
+            if watch.all_stopped():
+                break
+    # Rows past t + 2 are never written: every run stopped before them, and _assemble holds its last point.
+    if checked < t + 2:
+        _check_chunk(watch, record, checked, t + 2, extremes)
+
+
+def _with_coordinate_axis(value):
+    return value[..., None] if isinstance(value, np.ndarray) else value
+
+
+# --- stopping --------------------------------------------------------------------------------------------
+
+
+def _check_chunk(watch: _Watch, record: _Record, lo: int, hi: int, extremes):
+    """Flag the runs that converged (‖∇f(x_k)‖ ≤ tol) or diverged at a point of xs[lo:hi].
+
+    Diverged means leaving the box centre ± diverge_radius, a non-finite point, or (on surfaces
+    not defined everywhere) a non-finite loss.  The loop keeps each run's running extremes over
+    the chunk (NaN propagates through them), which tell the runs that went bad somewhere in it;
+    only those few are searched point by point (``_first_stops``).
+    """
+    chunk = record.xs[lo:hi]
+    running = watch.stop_index < 0
+    highest, lowest = extremes if extremes else (chunk.max(axis=0), chunk.min(axis=0))
+    candidates = ~((highest <= watch.box_high) & (lowest >= watch.box_low)).all(axis=-1)
+    if watch.watch_loss:
+        candidates |= ~np.isfinite(watch.f(chunk)).all(axis=0)
+    small = None
+    if watch.tol is not None:
+        if watch.grads_are_exact:  # the loop has not yet taken the gradient at the newest point, x_{hi-1}
+            gradients = np.concatenate([record.grads_used[lo:hi - 1], watch.grad(record.xs[hi - 1:hi])])
+        else:
+            gradients = watch.grad(chunk)
+        small = np.einsum("...i,...i->...", gradients, gradients) <= watch.tol * watch.tol
+        candidates |= small.any(axis=0) & running
+    candidates &= running
+    if np.any(candidates):
+        _first_stops(watch, chunk[:, candidates], None if small is None else small[:, candidates], lo, candidates)
+
+
+def _first_stops(watch: _Watch, sub, small, lo: int, candidates):
+    """Among the candidate runs' points ``sub`` (hi - lo, n, 2) of the chunk from ``lo``, the first bad
+    one (diverged) and the first good one (‖∇f‖ ≤ tol, converged), whichever comes first, if any."""
+    bad = ~((sub <= watch.box_high) & (sub >= watch.box_low)).all(axis=-1)
+    if watch.watch_loss:
+        bad |= ~np.isfinite(watch.f(sub))
+    never = len(sub)
+    first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), never)
+    if small is not None:
+        good = small & ~bad
+        first_good = np.where(good.any(axis=0), good.argmax(axis=0), never)
+    else:
+        first_good = np.full_like(first_bad, never)
+    first = np.minimum(first_bad, first_good)
+    watch.stop_index[candidates] = np.where(first < never, lo + first, -1)
+    watch.stop_kind[candidates] = np.where(first_good < first_bad, 1, np.where(first_bad < never, 2, 0))
+
+
+# --- the Trajectory ----------------------------------------------------------------------------------------
+
+
+def _lr_trace(opt: Optimizer, per_step, steps: int, batch_shape) -> np.ndarray:
+    """The learning rate of every update, (steps, *B): the schedule's values or the constant."""
     if "lr" in per_step:
         values = per_step["lr"]
         values = values.reshape((steps,) + (1,) * (len(batch_shape) + 1 - values.ndim) + values.shape[1:])
     else:
         values = np.asarray(opt.hyperparams["lr"], dtype=float)
-    lr_trace = np.broadcast_to(values, (steps,) + batch_shape)
-    if not traces:
-        grads_used = effective_lr = lr_trace = state_trace = None
-    return _assemble(surface, opt, xs, grads_used, effective_lr, lr_trace, state_trace, stop_index,
-                     stop_kind, batch_shape)
+    return np.broadcast_to(values, (steps,) + batch_shape)
 
 
-def _assemble(surface, opt, xs, grads_used, effective_lr, lr_trace, state_trace, stop_index, stop_kind,
-              batch_shape):
+def _assemble(surface, opt, record: _Record, lr_trace, watch: _Watch, batch_shape) -> Trajectory:
     """Hold stopped runs at their last valid point and move the step axis next to last."""
+    xs, stop_index, stop_kind = record.xs, watch.stop_index, watch.stop_kind
+    grads_used, effective_lr, state_trace = record.grads_used, record.effective_lr, record.state_trace
+    if not record.traces:
+        grads_used = effective_lr = state_trace = None
     n_points = xs.shape[0]
     last_valid = np.where(stop_index < 0, n_points - 1, np.where(stop_kind == 2, stop_index - 1, stop_index))
     last_valid = np.maximum(last_valid, 0)

@@ -21,26 +21,42 @@ The forms are the ones of the cs231n notes ("annealing the learning rate"):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, field, fields
 
 import numpy as np
 
 
-def _check_finite(name, value, low=None, low_inclusive=True):
+def _number(default=MISSING, *, low=None, whole=False):
+    """A schedule's field: a finite number, ≥ ``low`` when given, a whole number when ``whole``."""
+    return field(default=default, metadata={"low": low, "whole": whole})
+
+
+def _check_finite(name, value, low=None):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name} = {value!r} is not a number")
     number = float(value)
-    ok = math.isfinite(number)
-    if ok and low is not None:
-        ok = number >= low if low_inclusive else number > low
-    if not ok:
-        bound = "" if low is None else (f" ≥ {low:g}" if low_inclusive else f" > {low:g}")
+    if not (math.isfinite(number) and (low is None or number >= low)):
+        bound = "" if low is None else f" ≥ {low:g}"
         raise ValueError(f"{name} = {value!r} is out of range: valid range is a finite number{bound}")
     return number
 
 
 class Schedule:
-    """Base class: ``schedule(t)`` gives the value used by update ``t`` (0-based)."""
+    """Base class: ``schedule(t)`` gives the value used by update ``t`` (0-based).
+
+    Subclasses are frozen dataclasses whose fields are numbers: a plain field takes any finite
+    number, a ``_number(default, low=..., whole=...)`` field says its bound; ``__post_init__``
+    checks every field and stores it as a float (an int for a whole number).
+    """
+
+    def __post_init__(self):
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            low, whole = spec.metadata.get("low"), spec.metadata.get("whole", False)
+            number = _check_finite(spec.name, value, low)
+            if whole and number != int(number):
+                raise ValueError(f"{spec.name} = {value!r} is out of range: valid range is a whole number ≥ {low:g}")
+            object.__setattr__(self, spec.name, int(number) if whole else number)
 
     def __call__(self, t):
         raise NotImplementedError
@@ -56,9 +72,6 @@ class constant(Schedule):
 
     value: float
 
-    def __post_init__(self):
-        object.__setattr__(self, "value", _check_finite("value", self.value))
-
     def __call__(self, t):
         return np.full(np.shape(t), self.value) if np.ndim(t) else self.value
 
@@ -68,46 +81,34 @@ class step_decay(Schedule):
     """α_t = init · factor^⌊t / every⌋  (multiply by ``factor`` every ``every`` updates)."""
 
     init: float
-    factor: float = 0.5
-    every: int = 10
-
-    def __post_init__(self):
-        object.__setattr__(self, "init", _check_finite("init", self.init))
-        object.__setattr__(self, "factor", _check_finite("factor", self.factor, 0.0))
-        every = _check_finite("every", self.every, 1.0)
-        if every != int(every):
-            raise ValueError(f"every = {self.every!r} is out of range: valid range is a whole number ≥ 1")
-        object.__setattr__(self, "every", int(every))
+    factor: float = _number(0.5, low=0.0)
+    every: int = _number(10, low=1, whole=True)
 
     def __call__(self, t):
         return self.init * self.factor ** (np.asarray(t) // self.every)
 
 
 @dataclass(frozen=True)
-class exponential_decay(Schedule):
-    """α_t = init · e^(−k·t)."""
+class _Decay(Schedule):
+    """A smooth decay from ``init`` at rate ``k`` ≥ 0 per update."""
 
     init: float
-    k: float = 0.05
+    k: float = _number(0.05, low=0.0)
 
-    def __post_init__(self):
-        object.__setattr__(self, "init", _check_finite("init", self.init))
-        object.__setattr__(self, "k", _check_finite("k", self.k, 0.0))
+
+@dataclass(frozen=True)
+class exponential_decay(_Decay):
+    """α_t = init · e^(−k·t)."""
 
     def __call__(self, t):
         return self.init * np.exp(-self.k * np.asarray(t, dtype=float))
 
 
 @dataclass(frozen=True)
-class inverse_time_decay(Schedule):
+class inverse_time_decay(_Decay):
     """α_t = init / (1 + k·t)."""
 
-    init: float
-    k: float = 0.1
-
-    def __post_init__(self):
-        object.__setattr__(self, "init", _check_finite("init", self.init))
-        object.__setattr__(self, "k", _check_finite("k", self.k, 0.0))
+    k: float = _number(0.1, low=0.0)
 
     def __call__(self, t):
         return self.init / (1.0 + self.k * np.asarray(t, dtype=float))
@@ -119,15 +120,7 @@ class linear_ramp(Schedule):
 
     start: float
     end: float
-    ramp_steps: int = 100
-
-    def __post_init__(self):
-        object.__setattr__(self, "start", _check_finite("start", self.start))
-        object.__setattr__(self, "end", _check_finite("end", self.end))
-        ramp = _check_finite("ramp_steps", self.ramp_steps, 1.0)
-        if ramp != int(ramp):
-            raise ValueError(f"ramp_steps = {self.ramp_steps!r} is out of range: valid range is a whole number ≥ 1")
-        object.__setattr__(self, "ramp_steps", int(ramp))
+    ramp_steps: int = _number(100, low=1, whole=True)
 
     def __call__(self, t):
         fraction = np.minimum(np.asarray(t, dtype=float) / self.ramp_steps, 1.0)

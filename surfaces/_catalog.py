@@ -1,12 +1,14 @@
 """The test surfaces: formulas with exact gradients and Hessians, and their builders.
 
 Every builder's docstring gives the formula, the plotting domain, the critical
-points and the reference, in the manner of ``scipy.optimize.rosen``.
+points and the reference, in the manner of ``scipy.optimize.rosen``; the reference
+the Surface carries is read from there (``_catalogued``), so it is written once.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -19,6 +21,28 @@ from ._surface import (
     symmetric_matrix,
     vector,
 )
+
+
+def _catalogued(builder, title: str, latex: str, derivatives, *, x, y, minima, f_min, start, saddles=(),
+                log_levels=False, params=None) -> Surface:
+    """The Surface a catalogue builder returns.
+
+    Its id is the builder's name and its reference the "Reference:" paragraph of the builder's
+    docstring; ``derivatives`` are its (f, grad, hessian), which take the ``params`` as keywords;
+    ``x`` and ``y`` are the domain's ranges and ``start`` the default start.
+    """
+    if params:
+        derivatives = [functools.partial(function, **params) for function in derivatives]
+    f, grad, hessian = derivatives
+    return make_surface(id=builder.__name__, title=title, latex=latex, f=f, grad=grad, hessian=hessian, x_range=x,
+                        y_range=y, minima=minima, f_min=f_min, saddles=saddles, default_start=start,
+                        log_levels=log_levels, params=params, reference=_reference(builder))
+
+
+def _reference(builder) -> str:
+    """The paragraph of the builder's docstring that begins "Reference: ", on one line."""
+    paragraph = inspect.getdoc(builder).split("Reference: ", 1)[1].split("\n\n", 1)[0]
+    return " ".join(paragraph.split())
 
 # ---------------------------------------------------------------------------
 # Bowl
@@ -50,24 +74,11 @@ def bowl() -> Surface:
     Domain x ∈ [-10, 10], y ∈ [-5, 5]. Minimum f(0, 0) = 0; the curvature is
     20 times larger along y than along x, so plain SGD zig-zags across the bowl.
 
-    Reference: Koki Saitoh (斎藤康毅), Deep Learning from Scratch
-    (ゼロから作る Deep Learning), O'Reilly Japan, 2016, ch. 6.
+    Reference: Koki Saitoh (斎藤康毅), Deep Learning from Scratch (ゼロから作るDeep Learning),
+    O'Reilly Japan, 2016, ch. 6 (f = x²/20 + y²).
     """
-    return make_surface(
-        id="bowl",
-        title="Elongated bowl",
-        latex=r"f(x,y)=\frac{x^2}{20}+y^2",
-        f=bowl_f,
-        grad=bowl_grad,
-        hessian=bowl_hessian,
-        x_range=(-10, 10),
-        y_range=(-5, 5),
-        minima=[[0, 0]],
-        f_min=0.0,
-        default_start=(-7, 2),
-        reference="Koki Saitoh (斎藤康毅), Deep Learning from Scratch (ゼロから作るDeep Learning), "
-        "O'Reilly Japan, 2016, ch. 6 (f = x²/20 + y²).",
-    )
+    return _catalogued(bowl, "Elongated bowl", r"f(x,y)=\frac{x^2}{20}+y^2", (bowl_f, bowl_grad, bowl_hessian),
+                       x=(-10, 10), y=(-5, 5), minima=[[0, 0]], f_min=0.0, start=(-7, 2))
 
 
 # ---------------------------------------------------------------------------
@@ -133,7 +144,6 @@ def ill_conditioned(kappa: float = 10.0, angle: float = 0.0) -> Surface:
     Reference: J. Nocedal and S. J. Wright, Numerical Optimization, 2nd ed.,
     Springer, 2006, §3.3; G. Goh, "Why Momentum Really Works", Distill, 2017.
     """
-    params = {"kappa": kappa, "angle": angle}
     if angle == 0:
         latex = rf"f(x,y)=\frac{{1}}{{2}}\left(\frac{{x^2}}{{{kappa:g}}}+y^2\right)"
     else:
@@ -142,23 +152,10 @@ def ill_conditioned(kappa: float = 10.0, angle: float = 0.0) -> Surface:
             rf"u=x\cos{angle:g}^\circ+y\sin{angle:g}^\circ,\quad "
             rf"w=-x\sin{angle:g}^\circ+y\cos{angle:g}^\circ"
         )
-    return make_surface(
-        id="ill_conditioned",
-        title=f"Ill-conditioned quadratic (κ = {kappa:g}, {angle:g}°)",
-        latex=latex,
-        f=functools.partial(ill_conditioned_f, **params),
-        grad=functools.partial(ill_conditioned_grad, **params),
-        hessian=functools.partial(ill_conditioned_hessian, **params),
-        x_range=(-10, 10),
-        y_range=(-10, 10),
-        minima=[[0, 0]],
-        f_min=0.0,
-        default_start=_rotate((-8.0, 3.0), angle),
-        log_levels=kappa > 20,
-        params=params,
-        reference="J. Nocedal and S. J. Wright, Numerical Optimization, 2nd ed., Springer, 2006, §3.3; "
-        'G. Goh, "Why Momentum Really Works", Distill, 2017.',
-    )
+    return _catalogued(ill_conditioned, f"Ill-conditioned quadratic (κ = {kappa:g}, {angle:g}°)", latex,
+                       (ill_conditioned_f, ill_conditioned_grad, ill_conditioned_hessian), x=(-10, 10), y=(-10, 10),
+                       minima=[[0, 0]], f_min=0.0, start=_rotate((-8.0, 3.0), angle), log_levels=kappa > 20,
+                       params={"kappa": kappa, "angle": angle})
 
 
 # ---------------------------------------------------------------------------
@@ -194,24 +191,10 @@ def saddle() -> Surface:
     the saddle and slows down, then the tiny y offset grows and the run escapes.
 
     Reference: I. Goodfellow, Y. Bengio and A. Courville, Deep Learning,
-    MIT Press, 2016, §4.3.1, fig. 4.5.
+    MIT Press, 2016, §4.3.1, fig. 4.5 (f = x² − y²).
     """
-    return make_surface(
-        id="saddle",
-        title="Saddle point",
-        latex=r"f(x,y)=x^2-y^2",
-        f=saddle_f,
-        grad=saddle_grad,
-        hessian=saddle_hessian,
-        x_range=(-2, 2),
-        y_range=(-2, 2),
-        minima=[],
-        f_min=None,
-        saddles=[[0, 0]],
-        default_start=(-1.5, 1e-3),
-        reference="I. Goodfellow, Y. Bengio and A. Courville, Deep Learning, MIT Press, 2016, "
-        "§4.3.1, fig. 4.5 (f = x² − y²).",
-    )
+    return _catalogued(saddle, "Saddle point", r"f(x,y)=x^2-y^2", (saddle_f, saddle_grad, saddle_hessian),
+                       x=(-2, 2), y=(-2, 2), minima=[], f_min=None, saddles=[[0, 0]], start=(-1.5, 1e-3))
 
 
 # ---------------------------------------------------------------------------
@@ -247,24 +230,12 @@ def monkey_saddle() -> Surface:
     ridges; unbounded below, no minimum. Start (1.5, 0.2) is just beside the
     ridge along the positive x axis.
 
-    Reference: E. W. Weisstein, "Monkey Saddle", MathWorld, Wolfram Research.
+    Reference: E. W. Weisstein, "Monkey Saddle", MathWorld, Wolfram Research,
+    https://mathworld.wolfram.com/MonkeySaddle.html.
     """
-    return make_surface(
-        id="monkey_saddle",
-        title="Monkey saddle",
-        latex=r"f(x,y)=x^3-3xy^2",
-        f=monkey_saddle_f,
-        grad=monkey_saddle_grad,
-        hessian=monkey_saddle_hessian,
-        x_range=(-2, 2),
-        y_range=(-2, 2),
-        minima=[],
-        f_min=None,
-        saddles=[[0, 0]],
-        default_start=(1.5, 0.2),
-        reference='E. W. Weisstein, "Monkey Saddle", MathWorld, Wolfram Research, '
-        "https://mathworld.wolfram.com/MonkeySaddle.html.",
-    )
+    return _catalogued(monkey_saddle, "Monkey saddle", r"f(x,y)=x^3-3xy^2",
+                       (monkey_saddle_f, monkey_saddle_grad, monkey_saddle_hessian),
+                       x=(-2, 2), y=(-2, 2), minima=[], f_min=None, saddles=[[0, 0]], start=(1.5, 0.2))
 
 
 # ---------------------------------------------------------------------------
@@ -303,24 +274,10 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
     or least value of a function", The Computer Journal 3(3):175–184, 1960;
     scipy.optimize.rosen.
     """
-    params = {"a": a, "b": b}
-    return make_surface(
-        id="rosenbrock",
-        title=f"Rosenbrock (a = {a:g}, b = {b:g})",
-        latex=rf"f(x,y)=({a:g}-x)^2+{b:g}\,(y-x^2)^2",
-        f=functools.partial(rosenbrock_f, **params),
-        grad=functools.partial(rosenbrock_grad, **params),
-        hessian=functools.partial(rosenbrock_hessian, **params),
-        x_range=(-2, max(2.0, a + 0.5)),
-        y_range=(-1, max(3.0, a**2 + 1.0)),
-        minima=[[a, a**2]],
-        f_min=0.0,
-        default_start=(-1.2, 1.0),
-        log_levels=True,
-        params=params,
-        reference='H. H. Rosenbrock, "An automatic method for finding the greatest or least value '
-        'of a function", The Computer Journal 3(3):175–184, 1960; scipy.optimize.rosen.',
-    )
+    return _catalogued(rosenbrock, f"Rosenbrock (a = {a:g}, b = {b:g})", rf"f(x,y)=({a:g}-x)^2+{b:g}\,(y-x^2)^2",
+                       (rosenbrock_f, rosenbrock_grad, rosenbrock_hessian), x=(-2, max(2.0, a + 0.5)),
+                       y=(-1, max(3.0, a**2 + 1.0)), minima=[[a, a**2]], f_min=0.0, start=(-1.2, 1.0),
+                       log_levels=True, params={"a": a, "b": b})
 
 
 # ---------------------------------------------------------------------------
@@ -382,25 +339,9 @@ def beale() -> Surface:
     M. Jamil and X.-S. Yang, "A literature survey of benchmark functions for
     global optimization problems", IJMMNO 4(2):150–194, 2013.
     """
-    return make_surface(
-        id="beale",
-        title="Beale function",
-        latex=r"f(x,y)=(1.5-x+xy)^2+(2.25-x+xy^2)^2+(2.625-x+xy^3)^2",
-        f=beale_f,
-        grad=beale_grad,
-        hessian=beale_hessian,
-        x_range=(-4.5, 4.5),
-        y_range=(-4.5, 4.5),
-        minima=[[3.0, 0.5]],
-        f_min=0.0,
-        saddles=_BEALE_SADDLES,
-        default_start=(1.0, 1.5),
-        log_levels=True,
-        reference='E. M. L. Beale, "On an iterative method for finding a local minimum of a function '
-        'of more than one variable", Technical Report 25, Statistical Techniques Research Group, '
-        'Princeton University, 1958; M. Jamil and X.-S. Yang, "A literature survey of benchmark '
-        'functions for global optimization problems", IJMMNO 4(2):150–194, 2013.',
-    )
+    return _catalogued(beale, "Beale function", r"f(x,y)=(1.5-x+xy)^2+(2.25-x+xy^2)^2+(2.625-x+xy^3)^2",
+                       (beale_f, beale_grad, beale_hessian), x=(-4.5, 4.5), y=(-4.5, 4.5),
+                       minima=[[3.0, 0.5]], f_min=0.0, saddles=_BEALE_SADDLES, start=(1.0, 1.5), log_levels=True)
 
 
 # ---------------------------------------------------------------------------
@@ -451,22 +392,10 @@ def himmelblau() -> Surface:
 
     Reference: D. M. Himmelblau, Applied Nonlinear Programming, McGraw-Hill, 1972.
     """
-    return make_surface(
-        id="himmelblau",
-        title="Himmelblau function",
-        latex=r"f(x,y)=(x^2+y-11)^2+(x+y^2-7)^2",
-        f=himmelblau_f,
-        grad=himmelblau_grad,
-        hessian=himmelblau_hessian,
-        x_range=(-5, 5),
-        y_range=(-5, 5),
-        minima=_HIMMELBLAU_MINIMA,
-        f_min=0.0,
-        saddles=_HIMMELBLAU_SADDLES,
-        default_start=(0.0, 0.0),
-        log_levels=True,
-        reference="D. M. Himmelblau, Applied Nonlinear Programming, McGraw-Hill, 1972.",
-    )
+    return _catalogued(himmelblau, "Himmelblau function", r"f(x,y)=(x^2+y-11)^2+(x+y^2-7)^2",
+                       (himmelblau_f, himmelblau_grad, himmelblau_hessian), x=(-5, 5), y=(-5, 5),
+                       minima=_HIMMELBLAU_MINIMA, f_min=0.0, saddles=_HIMMELBLAU_SADDLES, start=(0.0, 0.0),
+                       log_levels=True)
 
 
 # ---------------------------------------------------------------------------
@@ -537,23 +466,9 @@ def rastrigin() -> Surface:
     1974; H. Mühlenbein, M. Schomisch and J. Born, "The parallel genetic
     algorithm as function optimizer", Parallel Computing 17:619–632, 1991.
     """
-    return make_surface(
-        id="rastrigin",
-        title="Rastrigin function",
-        latex=r"f(x,y)=20+x^2-10\cos(2\pi x)+y^2-10\cos(2\pi y)",
-        f=rastrigin_f,
-        grad=rastrigin_grad,
-        hessian=rastrigin_hessian,
-        x_range=(-5.12, 5.12),
-        y_range=(-5.12, 5.12),
-        minima=_RASTRIGIN_MINIMA,
-        f_min=0.0,
-        saddles=_RASTRIGIN_SADDLES,
-        default_start=(3.2, 2.6),
-        reference="L. A. Rastrigin, Systems of Extremal Control, Nauka, Moscow, 1974; "
-        'H. Mühlenbein, M. Schomisch and J. Born, "The parallel genetic algorithm as function '
-        'optimizer", Parallel Computing 17:619–632, 1991.',
-    )
+    return _catalogued(rastrigin, "Rastrigin function", r"f(x,y)=20+x^2-10\cos(2\pi x)+y^2-10\cos(2\pi y)",
+                       (rastrigin_f, rastrigin_grad, rastrigin_hessian), x=(-5.12, 5.12), y=(-5.12, 5.12),
+                       minima=_RASTRIGIN_MINIMA, f_min=0.0, saddles=_RASTRIGIN_SADDLES, start=(3.2, 2.6))
 
 
 # ---------------------------------------------------------------------------
@@ -618,26 +533,14 @@ def six_hump_camel() -> Surface:
 
     Reference: L. C. W. Dixon and G. P. Szegő, "The global optimization
     problem: an introduction", in Towards Global Optimisation 2, North-Holland,
-    1978, pp. 1–15; M. Jamil and X.-S. Yang, IJMMNO 4(2):150–194, 2013.
+    1978, pp. 1–15; M. Jamil and X.-S. Yang, "A literature survey of benchmark
+    functions for global optimization problems", IJMMNO 4(2):150–194, 2013.
     """
-    return make_surface(
-        id="six_hump_camel",
-        title="Six-hump camel function",
-        latex=r"f(x,y)=\left(4-2.1x^2+\frac{x^4}{3}\right)x^2+xy+\left(-4+4y^2\right)y^2",
-        f=six_hump_camel_f,
-        grad=six_hump_camel_grad,
-        hessian=six_hump_camel_hessian,
-        x_range=(-2, 2),
-        y_range=(-1.2, 1.2),
-        minima=_SIX_HUMP_CAMEL_MINIMA,
-        f_min=float(six_hump_camel_f(_SIX_HUMP_CAMEL_MINIMA[0])),
-        saddles=_SIX_HUMP_CAMEL_SADDLES,
-        default_start=(-1.5, -1.0),
-        reference='L. C. W. Dixon and G. P. Szegő, "The global optimization problem: an introduction", '
-        "in Towards Global Optimisation 2, North-Holland, 1978, pp. 1–15; M. Jamil and X.-S. Yang, "
-        '"A literature survey of benchmark functions for global optimization problems", '
-        "IJMMNO 4(2):150–194, 2013.",
-    )
+    return _catalogued(six_hump_camel, "Six-hump camel function",
+                       r"f(x,y)=\left(4-2.1x^2+\frac{x^4}{3}\right)x^2+xy+\left(-4+4y^2\right)y^2",
+                       (six_hump_camel_f, six_hump_camel_grad, six_hump_camel_hessian), x=(-2, 2), y=(-1.2, 1.2),
+                       minima=_SIX_HUMP_CAMEL_MINIMA, f_min=float(six_hump_camel_f(_SIX_HUMP_CAMEL_MINIMA[0])),
+                       saddles=_SIX_HUMP_CAMEL_SADDLES, start=(-1.5, -1.0))
 
 
 # ---------------------------------------------------------------------------
@@ -684,25 +587,14 @@ def two_wells() -> Surface:
     side: gradient descent stops in the local well, momentum can carry a run
     over the hump into the global one.
 
-    Reference: the tilted quartic double-well potential, a textbook example
-    (e.g. H. A. Kramers, Physica 7(4):284–304, 1940); chosen for this project.
+    Reference: Tilted quartic double-well potential, a textbook example
+    (cf. H. A. Kramers, Physica 7(4):284–304, 1940); coefficients chosen for
+    this project.
     """
-    return make_surface(
-        id="two_wells",
-        title="Two wells (local and global minimum)",
-        latex=r"f(x,y)=(x^2-1)^2+0.3x+y^2",
-        f=two_wells_f,
-        grad=two_wells_grad,
-        hessian=two_wells_hessian,
-        x_range=(-2, 2),
-        y_range=(-1.5, 1.5),
-        minima=_TWO_WELLS_MINIMA,
-        f_min=float(two_wells_f(_TWO_WELLS_MINIMA[0])),
-        saddles=_TWO_WELLS_SADDLES,
-        default_start=(1.8, 1.0),
-        reference="Tilted quartic double-well potential, a textbook example "
-        "(cf. H. A. Kramers, Physica 7(4):284–304, 1940); coefficients chosen for this project.",
-    )
+    return _catalogued(two_wells, "Two wells (local and global minimum)", r"f(x,y)=(x^2-1)^2+0.3x+y^2",
+                       (two_wells_f, two_wells_grad, two_wells_hessian), x=(-2, 2), y=(-1.5, 1.5),
+                       minima=_TWO_WELLS_MINIMA, f_min=float(two_wells_f(_TWO_WELLS_MINIMA[0])),
+                       saddles=_TWO_WELLS_SADDLES, start=(1.8, 1.0))
 
 
 # ---------------------------------------------------------------------------

@@ -82,7 +82,23 @@ def make_surface(
     params: dict[str, float] | None = None,
     defined_everywhere: bool = True,
 ) -> Surface:
-    """Build a Surface, freezing its arrays and evaluating f at the minima."""
+    """Build a Surface, freezing its arrays and evaluating f at the minima.
+
+    Args:
+        id: the id ``surfaces.get`` knows it by ("formula" for a typed one).
+        title: its name as the page shows it.
+        latex: its formula in LaTeX, "f(x,y)=…".
+        f, grad, hessian: exact and vectorised over points of shape (..., 2).
+        x_range, y_range: the plotting domain, (low, high) each.
+        minima: the known minima, (n, 2), lowest first (may be empty).
+        f_min: the global minimum value, or None when unknown or unbounded below.
+        default_start: the start a run takes when none is given.
+        reference: where the function comes from.
+        saddles: the known saddle points, (n, 2).
+        log_levels: space the contour levels logarithmically (needs ``f_min``).
+        params: the builder's parameters by name (what ``surfaces.get`` was given).
+        defined_everywhere: f is finite at every finite point (see ``Surface``).
+    """
     minima = read_only_points(minima)
     return Surface(
         id=id,

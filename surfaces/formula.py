@@ -690,89 +690,121 @@ def _number_text(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def formula_text(graph: _Graph, index: int) -> tuple[str, int]:
-    """The node as normalised Python syntax, and its precedence."""
+def _render(graph: _Graph, index: int, notation) -> tuple[str, int]:
+    """The node written in ``notation`` (``_Text`` or ``_Latex``), and its precedence.
+
+    One walk of the tree for both notations: a variable is itself; a number, a call, a negation
+    and a binary operation are written by the notation from their operands, already written.
+    """
     node = graph.nodes[index]
     kind = node[0]
     if kind in VARIABLES:
         return kind, _ATOM
     if kind == "number":
-        return node[2] or _number_text(node[1]), _ATOM
+        return notation.number(node[1], node[2])
     if kind == "call":
-        return f"{node[1]}({formula_text(graph, node[2])[0]})", _ATOM
+        return notation.call(node[1], _render(graph, node[2], notation)[0])
     if kind == "neg":
-        operand, precedence = formula_text(graph, node[1])
+        return notation.neg(*_render(graph, node[1], notation))
+    left = _render(graph, node[1], notation)
+    right = _render(graph, node[2], notation)
+    return notation.binary(kind, left, right, left_kind=graph.nodes[node[1]][0])
+
+
+class _Text:
+    """Normalised Python syntax."""
+
+    @staticmethod
+    def number(value: float, name: str) -> tuple[str, int]:
+        return name or _number_text(value), _ATOM
+
+    @staticmethod
+    def call(function: str, argument: str) -> tuple[str, int]:
+        return f"{function}({argument})", _ATOM
+
+    @staticmethod
+    def neg(operand: str, precedence: int) -> tuple[str, int]:
         return "-" + (operand if precedence >= _PRECEDENCE["neg"] else f"({operand})"), _PRECEDENCE["neg"]
-    precedence = _PRECEDENCE[kind]
-    left, left_precedence = formula_text(graph, node[1])
-    right, right_precedence = formula_text(graph, node[2])
-    if kind == "**":
-        left_needs_parentheses = left_precedence <= precedence
-        right_needs_parentheses = right_precedence < _PRECEDENCE["neg"]
-    else:
-        left_needs_parentheses = left_precedence < precedence
-        right_needs_parentheses = right_precedence <= precedence
-    left = f"({left})" if left_needs_parentheses else left
-    right = f"({right})" if right_needs_parentheses else right
-    separator = f" {kind} " if kind in "+-" else kind
-    return left + separator + right, precedence
+
+    @staticmethod
+    def binary(kind: str, left: tuple, right: tuple, left_kind: str) -> tuple[str, int]:
+        (left, left_precedence), (right, right_precedence) = left, right
+        precedence = _PRECEDENCE[kind]
+        if kind == "**":
+            left_needs_parentheses = left_precedence <= precedence
+            right_needs_parentheses = right_precedence < _PRECEDENCE["neg"]
+        else:
+            left_needs_parentheses = left_precedence < precedence
+            right_needs_parentheses = right_precedence <= precedence
+        left = f"({left})" if left_needs_parentheses else left
+        right = f"({right})" if right_needs_parentheses else right
+        separator = f" {kind} " if kind in "+-" else kind
+        return left + separator + right, precedence
 
 
-def _number_latex(value: float) -> tuple[str, int]:
-    text = _number_text(value)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa}\cdot 10^{{{int(exponent)}}}", _PRECEDENCE["*"]
-    return text, _ATOM
+class _Latex:
+    """LaTeX; a fraction counts as a product."""
 
+    @staticmethod
+    def number(value: float, name: str) -> tuple[str, int]:
+        if name:
+            return {"pi": r"\pi", "e": "e"}[name], _ATOM
+        text = _number_text(value)
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            return rf"{mantissa}\cdot 10^{{{int(exponent)}}}", _PRECEDENCE["*"]
+        return text, _ATOM
 
-def formula_latex(graph: _Graph, index: int) -> tuple[str, int]:
-    """The node as LaTeX, and its precedence (a fraction counts as a product)."""
-    node = graph.nodes[index]
-    kind = node[0]
-    if kind in VARIABLES:
-        return kind, _ATOM
-    if kind == "number":
-        if node[2]:
-            return {"pi": r"\pi", "e": "e"}[node[2]], _ATOM
-        return _number_latex(node[1])
-    if kind == "call":
-        argument = formula_latex(graph, node[2])[0]
-        if node[1] == "sqrt":
+    @staticmethod
+    def call(function: str, argument: str) -> tuple[str, int]:
+        if function == "sqrt":
             return rf"\sqrt{{{argument}}}", _ATOM
-        if node[1] == "abs":
+        if function == "abs":
             return rf"\left|{argument}\right|", _ATOM
-        command = _LATEX_FUNCTIONS.get(node[1], "\\" + node[1])
+        command = _LATEX_FUNCTIONS.get(function, "\\" + function)
         return rf"{command}\left({argument}\right)", _ATOM
-    if kind == "neg":
-        operand, precedence = formula_latex(graph, node[1])
+
+    @staticmethod
+    def neg(operand: str, precedence: int) -> tuple[str, int]:
         return "-" + (operand if precedence > _PRECEDENCE["-"] else _parenthesised(operand)), _PRECEDENCE["neg"]
-    left, left_precedence = formula_latex(graph, node[1])
-    right, right_precedence = formula_latex(graph, node[2])
-    if kind == "/":
-        return rf"\frac{{{left}}}{{{right}}}", _PRECEDENCE["/"]
-    if kind == "**":
-        if left_precedence < _ATOM or graph.nodes[node[1]][0] == "/":
+
+    @staticmethod
+    def binary(kind: str, left: tuple, right: tuple, left_kind: str) -> tuple[str, int]:
+        (left, left_precedence), (right, right_precedence) = left, right
+        if kind == "/":
+            return rf"\frac{{{left}}}{{{right}}}", _PRECEDENCE["/"]
+        if kind == "**":
+            if left_precedence < _ATOM or left_kind == "/":
+                left = _parenthesised(left)
+            return f"{left}^{{{right}}}", _PRECEDENCE["**"]
+        precedence = _PRECEDENCE[kind]
+        if left_precedence < precedence:
             left = _parenthesised(left)
-        return f"{left}^{{{right}}}", _PRECEDENCE["**"]
-    precedence = _PRECEDENCE[kind]
-    if left_precedence < precedence:
-        left = _parenthesised(left)
-    if right_precedence <= precedence or right_precedence == _PRECEDENCE["neg"]:
-        right = _parenthesised(right)
-    if kind in "+-":
-        return left + kind + right, precedence
-    if right[0].isdigit():
-        separator = r" \cdot "
-    elif left[-1].isdigit():
-        separator = ""
-    else:
-        separator = r"\,"
-    return left + separator + right, precedence
+        if right_precedence <= precedence or right_precedence == _PRECEDENCE["neg"]:
+            right = _parenthesised(right)
+        if kind in "+-":
+            return left + kind + right, precedence
+        if right[0].isdigit():
+            separator = r" \cdot "
+        elif left[-1].isdigit():
+            separator = ""
+        else:
+            separator = r"\,"
+        return left + separator + right, precedence
 
 
 def _parenthesised(latex: str) -> str:
     return rf"\left({latex}\right)"
+
+
+def formula_text(graph: _Graph, index: int) -> tuple[str, int]:
+    """The node as normalised Python syntax, and its precedence."""
+    return _render(graph, index, _Text)
+
+
+def formula_latex(graph: _Graph, index: int) -> tuple[str, int]:
+    """The node as LaTeX, and its precedence (a fraction counts as a product)."""
+    return _render(graph, index, _Latex)
 
 
 # ---------------------------------------------------------------------------

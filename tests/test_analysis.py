@@ -455,3 +455,14 @@ def test_step_breakdown_rejects_what_it_cannot_show():
         analysis.trajectory_breakdown(BOWL, tr, 2)
     with pytest.raises(ValueError, match="out of range"):
         analysis.step_breakdown(BOWL, optim_core.make("sgd", lr=0.1), START, 0)
+
+
+def test_steps_to_tol_uses_the_gradient_norm_where_there_is_no_minimum():
+    """The saddle x² − y² has no minimum, so the gap is ‖∇f‖ = 2‖(x, −y)‖.  SGD with lr 0.25 from (1, 0)
+    halves x every step: ‖∇f(x_k)‖ = 2·0.5ᵏ ≤ 0.3 first at k = 3 (2·0.125 = 0.25; k = 2 gives 0.5)."""
+    saddle = surfaces.get("saddle")
+    tr = optim_core.run(saddle, optim_core.make("sgd", lr=0.25), start=(1.0, 0.0), steps=6, tol=None)
+    assert int(analysis.steps_to_tol(saddle, tr, 0.3)) == 3
+    # on the bowl (f_min = 0) it is the gap in f: from (0, 1) with lr 0.25, y halves, f = 0.25ᵏ ≤ 0.01 at k = 4
+    tr = optim_core.run(BOWL, optim_core.make("sgd", lr=0.25), start=(0.0, 1.0), steps=6, tol=None)
+    assert int(analysis.steps_to_tol(BOWL, tr, 0.01)) == 4

@@ -15,6 +15,7 @@ import optim_core
 import surfaces
 from optim_core import analysis
 from viz import explore as ex
+from viz import equations
 from viz import figures as fg
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -228,7 +229,7 @@ def test_every_explore_plot_names_its_axes(lang):
     titles = _titles(ex.basins_figure(basin, himmelblau, fg.background(himmelblau, width=100), lang=lang))
     assert titles == ({"xaxis": "start x", "yaxis": "start y"} if lang == "en" else {"xaxis": "起点 x", "yaxis": "起点 y"})
     assert _titles(_step_figure("momentum", lr=0.1, mu=0.9)) == {"xaxis": "x", "yaxis": "y"}
-    assert ex.param_title(optim_core.hyper_spec("adamw", "weight_decay"), lang) == ("weight decay λ (log scale)" if lang == "en" else "权值衰减 λ（对数刻度）")
+    assert equations.hyper_label(optim_core.hyper_spec("adamw", "weight_decay"), lang) == ("weight decay λ (log scale)" if lang == "en" else "权值衰减 λ（对数刻度）")
 
 
 def test_every_setting_of_a_1d_sweep_is_a_point_to_click():

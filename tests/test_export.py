@@ -124,11 +124,14 @@ def test_html_carries_the_whole_animation():
     assert div_id == "optimizer-paths" and f'id="{div_id}"' in html
     assert len(frames) == len(figure["frames"]) == 31
     assert [f["name"] for f in frames] == [f["name"] for f in figure["frames"]]
-    # the numbers arrive as typed arrays, unchanged: the last frame's first path is the SGD path
+    # the numbers arrive as typed arrays, unchanged: the last frame's SGD path is the SGD run's
     sgd = sc.simulate(BOOK)[0].xy
-    assert frames[-1]["data"][0]["x"]["dtype"] == "f4"
-    np.testing.assert_allclose(fg.decode(frames[-1]["data"][0]["x"]), sgd[:, 0], rtol=1e-6)
-    np.testing.assert_allclose(fg.decode(frames[-1]["data"][0]["y"]), sgd[:, 1], rtol=1e-6)
+    sgd_index = next(i for i, trace in enumerate(data) if trace.get("name") == BOOK.runs[0].label()
+                     and i in frames[-1]["traces"])
+    sgd_path = frames[-1]["data"][frames[-1]["traces"].index(sgd_index)]
+    assert sgd_path["x"]["dtype"] == "f4"
+    np.testing.assert_allclose(fg.decode(sgd_path["x"]), sgd[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(fg.decode(sgd_path["y"]), sgd[:, 1], rtol=1e-6)
     assert len(data) == len(figure["data"])
     # the Play buttons, the slider, the surface as an inline picture
     labels = [button["label"] for button in layout["updatemenus"][0]["buttons"]]
@@ -138,8 +141,9 @@ def test_html_carries_the_whole_animation():
     # offline there is no app to move the start: no click hint, no selection on click
     assert layout["clickmode"] == "event"
     assert not any("click to start" in trace.get("hovertemplate", "") for trace in data)
-    click_grid = data[0]
-    assert click_grid["marker"]["opacity"] == 0 and "<i>" in figure["data"][0]["hovertemplate"]
+    click_grid = next(trace for trace in data if trace.get("name") == "click grid")
+    in_app = next(trace for trace in figure["data"] if trace.get("name") == "click grid")
+    assert click_grid["marker"]["opacity"] == 0 and "<i>" in in_app["hovertemplate"]
     assert click_grid["hovertemplate"].startswith("x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}")
     assert "<i>" not in click_grid["hovertemplate"] and click_grid["hovertemplate"].endswith("<extra></extra>")
     assert config["displaylogo"] is False
@@ -151,9 +155,10 @@ def test_html_carries_the_whole_animation():
 
 @pytest.mark.parametrize("scene", [BOOK, ROSENBROCK], ids=["book", "rosenbrock"])
 def test_frame_steps_are_the_figures(scene):
-    trajectories = sc.simulate(scene)
-    longest = max(len(tr.xy) for tr in trajectories)
-    np.testing.assert_array_equal(ex.export_steps(trajectories), fg.frame_steps(longest))
+    """The pictures' frames (``frame_steps`` of the longest run, as the exports call it) are the figure's."""
+    steps = fg.frame_steps(fg.longest_run(sc.simulate(scene)))
+    assert [int(frame["name"]) for frame in paths_figure(scene)["frames"]] == steps.tolist()
+    assert len(steps) == min(scene.steps + 1, fg.MAX_FRAMES)
 
 
 @pytest.mark.parametrize("scene", [BOOK, ROSENBROCK, sc.PRESETS["ill_conditioned"].scene],
@@ -251,7 +256,7 @@ def test_png_is_the_animation_frame_of_its_step(book, book_frames):
 
 def test_png_between_frames_of_a_long_run():
     trajectories = sc.simulate(ROSENBROCK)
-    steps = ex.export_steps(trajectories)
+    steps = fg.frame_steps(fg.longest_run(trajectories))
     frames = list(ex.animation_frames(ROSENBROCK, trajectories, width=480, height=300))
     assert len(frames) == len(steps) == 150
     at_frame = np.asarray(Image.open(io.BytesIO(ex.png_bytes(ROSENBROCK, trajectories, step=int(steps[40]),

@@ -24,6 +24,12 @@ def build(scene, **options):
                                           **options)
 
 
+def in_frame(data, frame, name):
+    """The frame's copy of the animated trace ``name`` of the figure's ``data`` (a run's label, "now")."""
+    index = next(i for i, trace in enumerate(data) if trace.get("name") == name and i in frame["traces"])
+    return frame["data"][frame["traces"].index(index)]
+
+
 def read_png(data: bytes):
     """A minimal PNG reader for 8-bit RGBA, written from the PNG specification (filter type 0 only)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -68,9 +74,9 @@ def test_frames_reveal_the_path_step_by_step():
     for k in (0, 7, 30):
         frame = figure["frames"][k]
         assert frame["name"] == str(k)
-        x = fg.decode(frame["data"][0]["x"])
+        x = fg.decode(in_frame(figure["data"], frame, runs[0].label)["x"])
         np.testing.assert_allclose(x, sgd_path[:k + 1, 0], rtol=1e-6)
-        position = fg.decode(frame["data"][4]["x"])
+        position = fg.decode(in_frame(figure["data"], frame, "now")["x"])
         np.testing.assert_allclose(position[0], sgd_path[k, 0], rtol=1e-6)
 
 
@@ -159,7 +165,7 @@ def test_3d_figure_is_valid():
     figure = fg.surface_3d_figure(surface, runs)
     go.Figure(figure)
     assert figure["layout"]["scene"]["zaxis"]["title"] == "log10(1 + f − f*)"
-    z = fg.decode(figure["data"][0]["z"])
+    z = fg.decode(next(trace for trace in figure["data"] if trace["type"] == "surface")["z"])
     assert z.shape == (90, 90)  # a 2-D grid: a flat array draws no surface at all
     _, _, _, values = fg.grid(surface, 90, 90)
     np.testing.assert_allclose(z, np.log10(1 + values), rtol=1e-5)
@@ -409,8 +415,8 @@ def test_a_run_that_leaves_the_chart_is_drawn_to_its_edge():
     for trace in surface_traces:
         inside(trace)
     for frame in figure["frames"]:
-        for trace in frame["data"][:3]:  # the two paths and the current positions
-            inside(trace)
+        for name in (runs[0].label, runs[1].label, "now"):  # the two paths and the current positions
+            inside(in_frame(figure["data"], frame, name))
     # the path goes from (−7, 2) toward (−5.25, −8) and leaves through y = −5 at t = 0.7: x = −7 + 0.7·1.75
     sgd = next(t for t in figure["data"] if t.get("showlegend") and t["name"] == runs[0].label)
     x, y = inside(sgd)
@@ -421,7 +427,7 @@ def test_a_run_that_leaves_the_chart_is_drawn_to_its_edge():
     label = next(a for a in figure["layout"]["annotations"] if a["text"] == "diverged at step 7")
     assert (label["x"], label["y"]) == pytest.approx((exit_x, 5.0), rel=1e-9)
     assert label["yanchor"] == "top" and label["yshift"] < 0 and label["xanchor"] == "center"
-    now = figure["frames"][-1]["data"][2]
+    now = in_frame(figure["data"], figure["frames"][-1], "now")
     np.testing.assert_allclose([fg.decode(now["x"])[0], fg.decode(now["y"])[0]], [exit_x, 5.0], rtol=1e-6)
     # the panels keep the whole run: the loss at step 6 is x_6²/20 + y_6²
     loss = next(t for t in figure["data"] if t.get("yaxis") == "y2" and t["line"]["color"] == runs[0].colour

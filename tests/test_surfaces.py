@@ -186,21 +186,13 @@ def test_log_levels_where_the_dynamic_range_needs_them():
 
 
 @parametrize_variants
+@pytest.mark.parametrize("check", [assert_gradient_matches_differences, assert_hessian_matches_differences],
+                         ids=["gradient of f", "hessian of grad"])
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
-def test_gradient_matches_central_differences_of_f(variant, data):
+def test_derivatives_match_central_differences_at_any_point(variant, check, data):
     surface = surface_of(variant)
-    point = [data.draw(st.floats(*surface.x_range)), data.draw(st.floats(*surface.y_range))]
-    assert_gradient_matches_differences(surface, point)
-
-
-@parametrize_variants
-@settings(max_examples=60, deadline=None)
-@given(data=st.data())
-def test_hessian_matches_central_differences_of_gradient(variant, data):
-    surface = surface_of(variant)
-    point = [data.draw(st.floats(*surface.x_range)), data.draw(st.floats(*surface.y_range))]
-    assert_hessian_matches_differences(surface, point)
+    check(surface, [data.draw(st.floats(*surface.x_range)), data.draw(st.floats(*surface.y_range))])
 
 
 @parametrize_variants

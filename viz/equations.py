@@ -1,12 +1,18 @@
-"""The equations panel: each rule's update in LaTeX, in the convention the run uses, one sentence of
-intuition from the notes (shared/seeds) and the conventions chosen, all read from the rule's
-definition (``optim_core.RULES``) and shown in English or Chinese (``i18n``)."""
+"""How a rule is shown: each rule's update in LaTeX, in the convention the run uses, one sentence of
+intuition from the notes (shared/seeds) and the conventions chosen, and its hyperparameters' labels, all read
+from the rule's definition (``optim_core.RULES``) and shown in English or Chinese (``i18n``)."""
 
 from __future__ import annotations
 
 import optim_core
 
 from .i18n import t
+
+
+def hyper_label(spec: optim_core.HyperSpec, lang: str = "en") -> str:
+    """A hyperparameter's label from its HyperSpec, e.g. "learning rate η (log scale)", in ``lang``."""
+    name = t(spec.label or spec.name, lang)
+    return t("{param} (log scale)", lang, param=name) if spec.log else name
 
 
 def intuition(optimizer: str, lang: str = "en") -> str:

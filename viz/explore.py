@@ -15,6 +15,7 @@ import numpy as np
 from optim_core import HyperSpec, hyper_spec
 
 from .figures import PALETTE, Background, _f32, background
+from .equations import hyper_label
 from .i18n import has_chinese, t
 
 BASIN_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#882255")
@@ -39,12 +40,6 @@ def _legend_below(height: int, margin: dict) -> dict:
     return dict(orientation="h", x=0, xanchor="left", y=-62 / plot, yanchor="top")
 
 
-def param_title(spec: HyperSpec, lang: str) -> str:
-    """A hyperparameter's label, e.g. "learning rate η (log scale)", in ``lang`` (from its HyperSpec)."""
-    name = t(spec.label or spec.name, lang)
-    return t("{param} (log scale)", lang, param=name) if spec.log else name
-
-
 def click_curve(figure: dict) -> int | None:
     """The index of the trace a click on a sweep figure selects (its points are the settings)."""
     return next((i for i, trace in enumerate(figure["data"]) if trace.get("meta") == CLICK_META), None)
@@ -63,7 +58,7 @@ def _log_ticks(low: float, high: float) -> dict:
 
 def _axis(spec: HyperSpec, values: np.ndarray, lang: str) -> dict:
     shown = axis_values(spec, values)
-    axis = dict(title=dict(text=param_title(spec, lang)), showgrid=False, zeroline=False,
+    axis = dict(title=dict(text=hyper_label(spec, lang)), showgrid=False, zeroline=False,
                 range=[float(shown.min() - _half_cell(shown)), float(shown.max() + _half_cell(shown))])
     if spec.log:
         axis.update(_log_ticks(shown.min(), shown.max()))
@@ -310,7 +305,7 @@ def search_figure(random_stages, grid, param="lr", *, height=520, font_size=14, 
                          marker=dict(symbol="line-ns-open", size=14, color=colour), showlegend=False,
                          xaxis="x" + axis, yaxis="y" + axis, hoverinfo="skip"))
     spec = hyper_spec(grid.optimizer, param)
-    axis = dict(type="log" if spec.log else "linear", title=dict(text=param_title(spec, lang)),
+    axis = dict(type="log" if spec.log else "linear", title=dict(text=hyper_label(spec, lang)),
                 exponentformat="power")
     margin = dict(l=70, r=20, t=50, b=50 + LEGEND_ROOM)
     layout = dict(height=height, font=dict(size=font_size), margin=margin,

@@ -65,14 +65,6 @@ def standalone_html(figure: dict, title: str) -> str:
 # --- frames -------------------------------------------------------------------------------------------
 
 
-def export_steps(trajectories, max_frames: int = fg.MAX_FRAMES) -> np.ndarray:
-    """The steps that get a frame: every step, or ``max_frames`` spread evenly (as ``figures.frame_steps``)."""
-    longest = max((len(tr.xy) for tr in trajectories), default=1)
-    if longest <= max_frames:
-        return np.arange(longest)
-    return np.unique(np.round(np.linspace(0, longest - 1, max_frames)).astype(int))
-
-
 LATIN_FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf")
 # Debian's fonts-noto-cjk (which .ci/run installs), then other common CJK fonts.
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "NotoSansCJK-Regular.ttc",
@@ -169,7 +161,14 @@ def _plot_size(available_w, available_h, aspect) -> tuple:
 def frame_layout(scene, *, width: int = 960, height: int = 600, font_size: int | None = None,
                  surface=None) -> FrameLayout:
     """The frame's geometry: a title bar on top, the axes' labels left of and below the surface, and
-    the legend right of it or under it, whichever leaves the surface more room."""
+    the legend right of it or under it, whichever leaves the surface more room.
+
+    Args:
+        scene: the page's scene (its surface, runs and language).
+        width, height: the frame's size in pixels (at least 200 × 150).
+        font_size: in pixels; None: 2.7 % of the height (at least 10).
+        surface: the scene's surface when the caller has it already; None: ``scene.surface_object()``.
+    """
     if width < 200 or height < 150:
         raise ValueError(f"frame size {width}×{height} is too small: use at least 200×150 pixels")
     surface = surface or scene.surface_object()
@@ -353,6 +352,7 @@ class _Renderer:
             raise ValueError(f"{len(trajectories)} trajectories for {len(scene.runs)} runs: give one per run")
         self.surface = scene.surface_object()
         self.scene, self.trajectories = scene, trajectories
+        self.longest = fg.longest_run(trajectories)
         self.layout = frame_layout(scene, width=width, height=height, font_size=font_size, surface=self.surface)
         self.lang = picture_language(scene)
         self.font = _font(self.layout.font_size, self.lang)
@@ -368,6 +368,10 @@ class _Renderer:
         self.position_markers = [_position_sprite(colour, symbol, diameter=5 * line_width + 3)  # Plotly's "now" size
                                  for colour, symbol in zip(self.colours, self.symbols)]
         self.crosses = [_cross_sprite(c, arm=size * 0.45, stroke=max(2.5, size / 5.5)) for c in self.colours]
+
+    def frame_steps(self, max_frames: int):
+        """The steps that get a frame: the figure's (``figures.frame_steps``)."""
+        return fg.frame_steps(self.longest, max_frames)
 
     # static parts
 
@@ -478,7 +482,6 @@ class _Renderer:
         drawn = [0] * len(self.trajectories)  # points of each path already on the canvas
         lay = self.layout
         left, top, plot_w, plot_h = lay.plot
-        longest = max((len(tr.xy) for tr in self.trajectories), default=1)
         for k in steps:
             k = int(k)
             for i, (tr, points) in enumerate(zip(self.trajectories, self.paths_px)):
@@ -507,7 +510,7 @@ class _Renderer:
             frame = self.chrome.copy()
             frame.paste(plot, (left, top))
             draw_frame = ImageDraw.Draw(frame)
-            draw_frame.text((left + plot_w, top / 2), self._step_text(k, longest - 1), font=self.font,
+            draw_frame.text((left + plot_w, top / 2), self._step_text(k, self.longest - 1), font=self.font,
                             fill=TEXT_RGB, anchor="rm")
             for i, x, y, text in notes:
                 room = _text_width(self.font, text)
@@ -520,24 +523,41 @@ class _Renderer:
 
 def animation_frames(scene, trajectories, *, width: int = 960, height: int = 600, max_frames: int = fg.MAX_FRAMES,
                      palette=fg.PALETTE, symbols=fg.SYMBOLS, line_width: float = 3, font_size: int | None = None):
-    """RGB PIL images (a generator), one per step of ``export_steps``: the surface, the paths so far,
-    the current positions, the minima, a legend and "step k".  ``font_size`` None: 2.7 % of the height."""
+    """RGB PIL images (a generator), one per step of ``figures.frame_steps``: the surface, the paths so far,
+    the current positions, the minima, a legend and "step k".
+
+    Args:
+        scene: the page's scene: its surface, runs and language.
+        trajectories: one ``optim_core.Trajectory`` per run of the scene, in its order.
+        width, height: the pictures' size in pixels (at least 200 × 150).
+        max_frames: at most this many frames, spread evenly over the longest run's steps.
+        palette, symbols: a colour and a marker shape per run (cycled), as in the figure.
+        line_width: the paths' width in pixels.
+        font_size: in pixels; None: 2.7 % of the height.
+    """
     renderer = _Renderer(scene, trajectories, width=width, height=height, palette=palette, symbols=symbols,
                          line_width=line_width, font_size=font_size)
-    return renderer.frames(export_steps(renderer.trajectories, max_frames))
+    return renderer.frames(renderer.frame_steps(max_frames))
 
 
 def png_bytes(scene, trajectories, step: int | None = None, *, width: int = 960, height: int = 600,
               max_frames: int = fg.MAX_FRAMES, palette=fg.PALETTE, symbols=fg.SYMBOLS, line_width: float = 3,
               font_size: int | None = None) -> bytes:
-    """One frame as PNG, the "current view": the paths up to ``step`` (default: the longest run's last);
-    at a step the animation shows, the same picture as its frame."""
+    """One frame as PNG, the "current view": the paths up to ``step``; at a step the animation shows,
+    the same picture as its frame.
+
+    Args:
+        scene, trajectories: as in ``animation_frames``.
+        step: the step shown, clipped to the runs' steps; None: the longest run's last.
+        width, height, max_frames, palette, symbols, line_width, font_size: as in ``animation_frames``
+            (``max_frames`` sets which steps the animation shows).
+    """
     renderer = _Renderer(scene, trajectories, width=width, height=height, palette=palette, symbols=symbols,
                          line_width=line_width, font_size=font_size)
-    longest = max((len(tr.xy) for tr in renderer.trajectories), default=1)
-    step = longest - 1 if step is None else int(np.clip(step, 0, longest - 1))
+    last = renderer.longest - 1
+    step = last if step is None else int(np.clip(step, 0, last))
     # the paths grow in the animation's chunks, so a frame step gives exactly the animation's frame
-    before = [int(k) for k in export_steps(renderer.trajectories, max_frames) if k < step]
+    before = [int(k) for k in renderer.frame_steps(max_frames) if k < step]
     buffer = io.BytesIO()
     next(renderer.frames(before + [step], shown={step})).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -595,11 +615,18 @@ class _PaletteIndex:
 def gif_bytes(scene, trajectories, *, fps: float = 20, hold_last: float = 1.0, width: int = 960,
               height: int = 600, max_frames: int = fg.MAX_FRAMES, palette=fg.PALETTE, symbols=fg.SYMBOLS,
               line_width: float = 3, font_size: int | None = None) -> bytes:
-    """An animated GIF of ``animation_frames`` that loops; the last frame stays ``hold_last`` s longer.
-    GIF delays are whole hundredths of a second: a frame lasts round(100/fps)/100 s (fps 20: 0.05 s)."""
+    """An animated GIF of ``animation_frames`` that loops.
+
+    Args:
+        scene, trajectories: as in ``animation_frames``.
+        fps: frames a second; GIF delays are whole hundredths of a second, so a frame lasts
+            round(100/fps)/100 s (fps 20: 0.05 s).
+        hold_last: seconds the last frame stays longer.
+        width, height, max_frames, palette, symbols, line_width, font_size: as in ``animation_frames``.
+    """
     renderer = _Renderer(scene, trajectories, width=width, height=height, palette=palette, symbols=symbols,
                          line_width=line_width, font_size=font_size)
-    steps = export_steps(renderer.trajectories, max_frames)
+    steps = renderer.frame_steps(max_frames)
     samples = list(renderer.frames([steps[0]])) + list(renderer.frames([steps[-1]]))
     to_palette = _PaletteIndex(*_gif_palette(samples, renderer.colours))
     indexed = (to_palette(frame) for frame in renderer.frames(steps))
@@ -617,9 +644,17 @@ def gif_bytes(scene, trajectories, *, fps: float = 20, hold_last: float = 1.0, w
 def mp4_bytes(scene, trajectories, *, fps: float = 24, hold_last: float = 1.0, crf: int = 20, width: int = 960,
               height: int = 600, max_frames: int = fg.MAX_FRAMES, palette=fg.PALETTE, symbols=fg.SYMBOLS,
               line_width: float = 3, font_size: int | None = None) -> bytes:
-    """An H.264 MP4 (yuv420p, so an odd width or height is rounded down to even) of ``animation_frames``,
-    encoded by the ffmpeg binary that the ``imageio-ffmpeg`` wheel ships; the last frame is repeated
-    for ``hold_last`` seconds.  ``crf``: x264's quality (lower is better and bigger)."""
+    """An H.264 MP4 of ``animation_frames``, encoded by the ffmpeg binary that the ``imageio-ffmpeg``
+    wheel ships.
+
+    Args:
+        scene, trajectories: as in ``animation_frames``.
+        fps: frames a second.
+        hold_last: seconds for which the last frame is repeated.
+        crf: x264's quality (lower is better and bigger).
+        width, height: as in ``animation_frames``, an odd one rounded down to even (yuv420p).
+        max_frames, palette, symbols, line_width, font_size: as in ``animation_frames``.
+    """
     import imageio_ffmpeg
 
     width, height = width - width % 2, height - height % 2
@@ -634,7 +669,7 @@ def mp4_bytes(scene, trajectories, *, fps: float = 24, hold_last: float = 1.0, c
         writer.send(None)  # starts ffmpeg
         try:
             frame = None
-            for frame in renderer.frames(export_steps(renderer.trajectories, max_frames)):
+            for frame in renderer.frames(renderer.frame_steps(max_frames)):
                 writer.send(frame.tobytes())
             for _ in range(round(hold_last * fps)):
                 writer.send(frame.tobytes())

@@ -143,11 +143,17 @@ def decode(spec) -> np.ndarray:
     return np.asarray(spec, dtype=float)
 
 
-def frame_steps(longest: int) -> np.ndarray:
-    """Which steps get an animation frame: all of them, or MAX_FRAMES spread evenly."""
-    if longest <= MAX_FRAMES:
+def frame_steps(longest: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """Which steps of runs ``longest`` points long get an animation frame: all of them, or ``max_frames``
+    spread evenly.  The figure's frames and the exported pictures' (``export``) are these."""
+    if longest <= max_frames:
         return np.arange(longest)
-    return np.unique(np.round(np.linspace(0, longest - 1, MAX_FRAMES)).astype(int))
+    return np.unique(np.round(np.linspace(0, longest - 1, max_frames)).astype(int))
+
+
+def longest_run(trajectories) -> int:
+    """How many points the longest of the trajectories has (1 when there is none)."""
+    return max((len(tr.xy) for tr in trajectories), default=1)
 
 
 def tail_length(steps_shown: np.ndarray, runs: int) -> int:
@@ -364,14 +370,27 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
     no run has data for is left out.  Paths are drawn inside the surface's domain, up to its edge.
     Its words are in ``lang`` ("en" | "zh"); run labels stay as they are.
 
-    ``stacked``: for a narrow (phone) screen, the panels go below the surface in one column and the step
-    slider below the buttons; the height is then reckoned from the panels (``height`` is not used)."""
+    Args:
+        surface: the ``surfaces.Surface`` drawn (``back`` is its picture).
+        start: the start point, marked with a ringed disc.
+        runs: a ``RunView`` per run (label, colour, trajectory, adaptive?, marker symbol).
+        back: ``background(surface)``, the surface as a picture under the paths.
+        steps: the scene's number of steps: the panels' step axis runs from 0 to it.
+        show_average: also draw each run's running (Polyak) average.
+        show_field: also draw arrows of −∇f over the surface.
+        height: the figure's height in pixels (side panels; not used when ``stacked``).
+        font_size: in pixels.
+        line_width: the paths' width in pixels.
+        lang: "en" or "zh".
+        stacked: for a narrow (phone) screen, the panels go below the surface in one column and the step
+            slider below the buttons; the height is then reckoned from the panels.
+    """
     box = (tuple(surface.x_range), tuple(surface.y_range))
     targets = surface.minima if len(surface.minima) else surface.saddles
     drawn = [_Drawn(run, clip_run(run.trajectory.xy, box), _panel_series(surface, run.trajectory, targets))
              for run in runs]
     panels = [s for s in PANEL_AXES if any(np.isfinite(d.series[s][1]).any() for d in drawn)]
-    shown_steps = frame_steps(max((len(run.trajectory.xy) for run in runs), default=1))
+    shown_steps = frame_steps(longest_run(run.trajectory for run in runs))
     motion = _Motion(surface, drawn, panels, shown_steps, lang)
 
     data = [_click_grid(surface, lang)]
@@ -493,29 +512,34 @@ class _Motion:
             markers.append(dict(type="scatter", x=_i32(xs), y=_f32(ys)))
         return markers
 
+    def parts(self, k) -> tuple:
+        """The animated traces at step k by what they show: (each run's path, the positions, the panel markers)."""
+        return [self.path(item, k) for item in self.drawn], self.positions(k), self.panel_markers(k)
+
     def at(self, k) -> list:
-        return [self.path(item, k) for item in self.drawn] + [self.positions(k)] + self.panel_markers(k)
+        paths, positions, markers = self.parts(k)
+        return paths + [positions] + markers
 
     def styled(self, line_width) -> list:
         """The animated traces as the chart shows them at rest (the last step), with their styles."""
-        traces = self.at(self.last)
+        paths, positions, markers = self.parts(self.last)
         colours = [item.run.colour for item in self.drawn]
         symbols = [item.run.symbol for item in self.drawn]
-        for index, (trace, item) in enumerate(zip(traces, self.drawn)):
+        for index, (path, item) in enumerate(zip(paths, self.drawn)):
             run = item.run
-            trace.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=True, name=run.label,
-                         line=dict(color=run.colour, width=line_width),
-                         marker=dict(size=max(4, line_width * 1.8), color=run.colour, symbol=run.symbol),
-                         hovertemplate=f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>")
-        traces[len(self.drawn)].update(mode="markers", showlegend=False, name=t("now", self.lang), hoverinfo="text",
-                                       cliponaxis=False,  # whole, also on the domain's edge
-                                       marker=dict(size=5 * line_width + 3, color=colours, symbol=symbols,
-                                                   line=dict(color="white", width=2)))
-        for suffix, marker in zip(self.panels, traces[len(self.drawn) + 1:]):
+            path.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=True, name=run.label,
+                        line=dict(color=run.colour, width=line_width),
+                        marker=dict(size=max(4, line_width * 1.8), color=run.colour, symbol=run.symbol),
+                        hovertemplate=f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>")
+        positions.update(mode="markers", showlegend=False, name=t("now", self.lang), hoverinfo="text",
+                         cliponaxis=False,  # whole, also on the domain's edge
+                         marker=dict(size=5 * line_width + 3, color=colours, symbol=symbols,
+                                     line=dict(color="white", width=2)))
+        for suffix, marker in zip(self.panels, markers):
             marker.update(mode="markers", showlegend=False, hoverinfo="skip", xaxis="x" + suffix, yaxis="y" + suffix,
                           cliponaxis=False,
                           marker=dict(size=9, color=colours, symbol=symbols, line=dict(color="white", width=1.5)))
-        return traces
+        return paths + [positions] + markers
 
 
 def _landmarks(surface, start, line_width, lang) -> list:
