@@ -63,6 +63,28 @@ def steps_to_tol(surface, tr: Trajectory, tol: float):
     return _first_reached(_gap(surface, tr), _check_tol(tol), tr.status == "diverged")
 
 
+class _Batch(NamedTuple):
+    """What a sweep or a search keeps of a batch of runs, each array shaped like the batch."""
+
+    steps_to_tol: np.ndarray
+    final_loss: np.ndarray
+    final_gap: np.ndarray
+    diverged: np.ndarray
+    stopped_at: np.ndarray
+    status: np.ndarray  # "converged" (reached tol), "diverged" or "max_steps"
+
+
+def _run_batch(surface, name, hyperparams, start, steps, tol) -> _Batch:
+    """Run optimizer ``name`` with (batched) ``hyperparams`` in one call and reduce every run to its outcome."""
+    tr = run(surface, make(name, **hyperparams), start=_check_start_point(start), steps=steps, tol=None,
+             traces=False)
+    gap = _gap(surface, tr)
+    diverged = tr.status == "diverged"
+    reached = _first_reached(gap, tol, diverged)
+    status = np.where(diverged, "diverged", np.where(reached >= 0, "converged", "max_steps"))
+    return _Batch(reached, tr.final_loss, gap[..., -1], diverged, tr.stopped_at, status)
+
+
 def _ranking(steps_to_tol, final_gap, diverged, stopped_at) -> np.ndarray:
     """Flat indices from best to worst: runs that reached tol by fewest steps (ties: smaller
     final gap), then the others by final gap, then diverged runs, the latest to blow up first."""
@@ -196,14 +218,10 @@ def sweep(surface, name, x_param, x_values, y_param=None, y_values=None, *, fixe
     if x_values.size == 0:
         raise ValueError("x_values must hold at least one value")
     steps, tol = _check_count("steps", steps, 0), _check_tol(tol)
-    opt = make(name, **_merge_fixed(fixed, varied))
-    tr = run(surface, opt, start=_check_start_point(start), steps=steps, tol=None, traces=False)
-    gap = _gap(surface, tr)
-    diverged = tr.status == "diverged"
-    steps_to_tol = _first_reached(gap, tol, diverged)
-    status = np.where(diverged, "diverged", np.where(steps_to_tol >= 0, "converged", "max_steps"))
-    return SweepResult(name, x_param, y_param, x_values, y_values, steps_to_tol, tr.final_loss, gap[..., -1],
-                       diverged, tr.stopped_at, status, float(tol), steps, _gap_name(surface))
+    batch = _run_batch(surface, name, _merge_fixed(fixed, varied), start, steps, tol)
+    return SweepResult(name, x_param, y_param, x_values, y_values, batch.steps_to_tol, batch.final_loss,
+                       batch.final_gap, batch.diverged, batch.stopped_at, batch.status, float(tol), steps,
+                       _gap_name(surface))
 
 
 # --- 2. theory on a quadratic -----------------------------------------------------------------
@@ -544,20 +562,15 @@ def _boundary_message(param, value, lo, hi, edge):
 def _evaluate(method, surface, name, ranges, samples, *, fixed, start, steps, tol) -> SearchResult:
     """One batched run over the (n,) samples, then rank them and check the best for edges."""
     steps, tol = _check_count("steps", steps, 0), _check_tol(tol)
-    opt = make(name, **_merge_fixed(fixed, samples))
-    tr = run(surface, opt, start=_check_start_point(start), steps=steps, tol=None, traces=False)
-    gap = _gap(surface, tr)
-    diverged = tr.status == "diverged"
-    steps_to_tol = _first_reached(gap, tol, diverged)
-    status = np.where(diverged, "diverged", np.where(steps_to_tol >= 0, "converged", "max_steps"))
-    final_gap = gap[..., -1]
-    best_index = int(_ranking(steps_to_tol, final_gap, diverged, tr.stopped_at)[0])
+    batch = _run_batch(surface, name, _merge_fixed(fixed, samples), start, steps, tol)
+    best_index = int(_ranking(batch.steps_to_tol, batch.final_gap, batch.diverged, batch.stopped_at)[0])
     best = {param: float(values[best_index]) for param, values in samples.items()}
     edges = boundary_edges(best, ranges)
     messages = tuple(_boundary_message(p, best[p], *ranges[p][:2], edge) for p, edge in edges.items())
-    return SearchResult(method, name, MappingProxyType(dict(ranges)), MappingProxyType(samples), tr.final_loss,
-                        final_gap, steps_to_tol, diverged, tr.stopped_at, status, best_index, MappingProxyType(best),
-                        MappingProxyType(edges), messages, float(tol), steps, _gap_name(surface))
+    return SearchResult(method, name, MappingProxyType(dict(ranges)), MappingProxyType(samples), batch.final_loss,
+                        batch.final_gap, batch.steps_to_tol, batch.diverged, batch.stopped_at, batch.status,
+                        best_index, MappingProxyType(best), MappingProxyType(edges), messages, float(tol), steps,
+                        _gap_name(surface))
 
 
 def random_search(surface, name, ranges: dict, n, *, seed, steps=500, fixed=None, start=None,
