@@ -10,10 +10,10 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
+import page_model
 import surfaces
 from viz import figures as fg
 from viz import i18n
-from viz import scene as sc
 from viz import styles
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -73,12 +73,12 @@ def test_every_surface_loads(surface_id):
     assert chart(at)["layout"]["xaxis"]["range"] == list(surfaces.get(surface_id).x_range)
 
 
-@pytest.mark.parametrize("key", list(sc.PRESETS))
+@pytest.mark.parametrize("key", list(page_model.PRESETS))
 def test_every_preset_loads(key):
     at = open_app()
     at.selectbox(key="preset@en").set_value(key).run()
     no_exception(at)
-    preset = sc.PRESETS[key].scene
+    preset = page_model.PRESETS[key].scene
     legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
     assert legend == [run.label() for run in preset.runs]
 
@@ -218,9 +218,9 @@ def test_the_lr_control_warns_past_two_over_lambda_max():
 
 def test_a_typed_formula_becomes_the_surface():
     at = open_app()
-    at.selectbox(key="surface@en").set_value(sc.FORMULA).run()
+    at.selectbox(key="surface@en").set_value(page_model.FORMULA).run()
     no_exception(at)
-    assert url(at, "formula") == [sc.FORMULA_EXAMPLE]
+    assert url(at, "formula") == [page_model.FORMULA_EXAMPLE]
     at.text_input(key="formula_text").set_value("(1-x)**2 + 100*(y-x**2)**2").run()
     no_exception(at)
     assert shown(at.markdown[0].value) == "### (1 - x)**2 + 100*(y - x**2)**2"
@@ -229,12 +229,12 @@ def test_a_typed_formula_becomes_the_surface():
     figure = chart(at)
     sgd = path_of_first_run(figure)
     np.testing.assert_allclose(sgd[0], [at.session_state["start_x"], at.session_state["start_y"]], rtol=1e-6)
-    assert url(at, "surface") == [sc.FORMULA] and url(at, "x_range") == ["-5.0,5.0"]
+    assert url(at, "surface") == [page_model.FORMULA] and url(at, "x_range") == ["-5.0,5.0"]
     assert rosen.f(sgd[0]) > 0
 
 
 def test_a_refused_formula_keeps_the_previous_surface():
-    at = open_app({"surface": sc.FORMULA, "formula": "x**2 + y**2"})
+    at = open_app({"surface": page_model.FORMULA, "formula": "x**2 + y**2"})
     before = chart(at)
     at.text_input(key="formula_text").set_value("__import__('os').system('ls')").run()
     assert not at.exception
@@ -247,7 +247,7 @@ def test_a_refused_formula_keeps_the_previous_surface():
 
 
 def test_a_formula_survives_the_url_and_a_bad_one_warns():
-    query = {"surface": sc.FORMULA, "formula": "log(x) + y**2", "x_range": "-2,3", "y_range": "-2,2",
+    query = {"surface": page_model.FORMULA, "formula": "log(x) + y**2", "x_range": "-2,3", "y_range": "-2,2",
              "start": "0.5,1", "run": "sgd:lr=1.0"}
     at = open_app(query)
     no_exception(at)
@@ -256,7 +256,7 @@ def test_a_formula_survives_the_url_and_a_bad_one_warns():
     assert "⚠ diverged at step 1" in table(at)
     again = open_app({k: at.query_params[k] for k in at.query_params})
     assert chart(again) == chart(at)
-    bad = open_app({"surface": sc.FORMULA, "formula": "os.system('ls')"})
+    bad = open_app({"surface": page_model.FORMULA, "formula": "os.system('ls')"})
     no_exception(bad)
     assert any("formula=\"os.system('ls')\"" in shown(w.value) and "using the default surface" in shown(w.value)
                for w in bad.warning)
@@ -305,7 +305,7 @@ def test_switching_the_language_then_touching_any_widget_never_breaks():
         no_exception(at)
         # The browser still holds each choice box's label in the other language and may send it back.
         stale = {"surface": i18n.surface_name("bowl", "Elongated bowl", other),
-                 "preset": i18n.t(sc.PRESETS["book"].title, other), "schedule": i18n.t("constant", other)}
+                 "preset": i18n.t(page_model.PRESETS["book"].title, other), "schedule": i18n.t("constant", other)}
         for key, label in stale.items():
             send_label(at, choice_key(at, key), label)
             no_exception(at)
@@ -358,7 +358,7 @@ def test_the_preset_box_says_your_own_scene_once_the_scene_differs():
 def test_user_and_url_text_is_shown_literally():
     markdown_it = pytest.importorskip("markdown_it")
     at = open_app()
-    at.selectbox(key=choice_key(at, "surface")).set_value(sc.FORMULA).run()
+    at.selectbox(key=choice_key(at, "surface")).set_value(page_model.FORMULA).run()
     at.text_input(key="formula_text").set_value("sin(x)*cos(y) + 0.1*(x**2+y**2)").run()
     heading = markdown_it.MarkdownIt("commonmark").render(at.markdown[0].value)
     assert heading == "<h3>sin(x)*cos(y) + 0.1*(x**2 + y**2)</h3>\n"  # no <em>: the stars are shown
@@ -453,7 +453,7 @@ def test_the_summary_table_scrolls_on_a_narrow_screen():
 
 
 def test_a_surface_undefined_on_half_its_domain_says_so():
-    at = open_app({"surface": sc.FORMULA, "formula": "log(x)"})
+    at = open_app({"surface": page_model.FORMULA, "formula": "log(x)"})
     no_exception(at)
     # log(x) on [-5, 5]²: undefined for x <= 0, 41 of the 81 grid columns (x = -5 … 0)
     assert any("not defined on about 51%" in info.value for info in at.info), [i.value for i in at.info]
@@ -479,3 +479,73 @@ def test_the_widget_helpers_doctests():
     from ui import widgets
 
     assert doctest.testmod(widgets).failed == 0
+
+
+# --- a rerun computes each thing once (issue 9, item 4) ----------------------------------------------------
+
+
+def test_a_slider_change_builds_the_surface_once_and_runs_only_the_changed_run(monkeypatch):
+    """One lr change: the scene's surface is built once, only the run whose lr changed is run (the other
+    paths are unchanged and kept), the curvature at the (unchanged) start is not taken again, and each
+    run's path curvature (the paths figure's hover) once.  Before: 21 surface look-ups (7 builds of the
+    scene's surface), 4 runs, 6 Hessians; and the 3-D tab ran every run again."""
+    import collections
+
+    import streamlit as st
+
+    import optim_core
+    from optim_core import analysis
+
+    calls = collections.Counter()
+
+    def counted(name, function):
+        def counting(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return counting
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = open_app()
+    first = at.session_state["run_ids"][0]
+    runs = len(at.session_state["run_ids"])
+    for module, name in ((surfaces, "get"), (surfaces, "from_formula"), (optim_core, "run"),
+                         (analysis, "hessian_info")):
+        monkeypatch.setattr(module, name, counted(name, getattr(module, name)))
+    at.select_slider(key=f"run{first}.sgd.lr").set_value(0.47).run()
+    no_exception(at)
+    assert any(r.startswith("sgd:lr=0.47") for r in url(at, "run"))
+    assert calls["get"] + calls["from_formula"] == 1
+    assert calls["run"] == 1
+    assert calls["hessian_info"] == runs  # one per path drawn; none at the start, which did not move
+    calls.clear()
+    at.session_state["view"] = "3-D surface"
+    at.run()  # the 3-D tab draws the paths the view already has
+    no_exception(at)
+    assert calls["run"] == 0 and calls["get"] + calls["from_formula"] == 1 and calls["hessian_info"] == 0
+
+
+def test_a_click_on_the_surface_moves_the_start_and_other_traces_do_not():
+    """The click grid is found by its name (in the page's language), not assumed to be trace 0."""
+    for lang in ("en", "zh"):
+        at = open_app({"lang": lang} if lang != "en" else None)
+        [element] = [e for e in at.get("plotly_chart") if e.proto.id.endswith("paths_chart")]
+        figure = json.loads(element.proto.spec)
+        grid = next(i for i, t in enumerate(figure["data"]) if t.get("name") == i18n.t("click grid", lang))
+        path = next(i for i, t in enumerate(figure["data"]) if t.get("showlegend"))
+
+        def click(curve, x, y):
+            states = at._tree.get_widget_states()
+            state = states.widgets.add()
+            state.id = element.proto.id
+            points = [{"curve_number": curve, "point_number": 0, "point_index": 0, "x": x, "y": y}]
+            state.string_value = json.dumps({"selection": {"points": points, "point_indices": [0], "box": [],
+                                                           "lasso": []}})
+            return at._run(states)
+
+        click(path, 1.5, 0.5)
+        assert (at.session_state["start_x"], at.session_state["start_y"]) == (-7.0, 2.0)
+        click(grid, 1.5, 0.5)
+        no_exception(at)
+        assert (at.session_state["start_x"], at.session_state["start_y"]) == (1.5, 0.5)
+        assert url(at, "start") == ["1.5,0.5"]

@@ -15,11 +15,10 @@ import urllib.parse
 import pytest
 
 import browser_support as bs  # tests/browser_support.py (pytest puts tests/ on sys.path)
+import page_model
 import surfaces
 from viz import figures as fg
 from viz import i18n
-from viz import scene as sc
-from viz import scene as sc
 
 REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 
@@ -309,7 +308,7 @@ def _surface_label(surface_id: str, lang: str) -> str:
 
 
 def _preset_label(key: str, lang: str) -> str:
-    return i18n.t(sc.PRESETS[key].title, lang)
+    return i18n.t(page_model.PRESETS[key].title, lang)
 
 
 def _lr_thumb(page):
@@ -362,7 +361,7 @@ def test_switching_the_language_mid_session_never_breaks(page_at, app_url):
         check(f"{language}: after picking a preset", lang)
         bs.wait_for_chart(page)
         heading = page.locator("[data-testid=stMain] h3").first.inner_text().strip()
-        assert heading == _surface_label(sc.PRESETS[preset].scene.surface, lang)
+        assert heading == _surface_label(page_model.PRESETS[preset].scene.surface, lang)
     assert not stale, "\n".join(stale)
 
 
@@ -447,7 +446,7 @@ def test_no_developer_chrome_for_viewers(page_at, app_url):
 
 def test_play_after_pause_resumes(page_at, app_url):
     """Issue 8, item 13: Play resumes where Pause stopped; a separate ⏮ control restarts at step 0."""
-    query = urllib.parse.urlencode(sc.to_query(sc.PRESETS["rosenbrock"].scene), doseq=True)
+    query = urllib.parse.urlencode(page_model.to_query(page_model.PRESETS["rosenbrock"].scene), doseq=True)
     page = page_at(app_url + "?" + query)
     buttons = page.locator(f"{bs.CHART} .updatemenu-button")
     play = buttons.filter(has_text=re.compile(r"^\W*Play")).first  # "▶ Play", not "▶▶ Fast"

@@ -24,7 +24,7 @@ import optim_core
 import surfaces
 from viz import export as ex
 from viz import figures as fg
-from viz import scene as sc
+import page_model as sc
 from viz import styles
 
 BOOK = sc.PRESETS["book"].scene  # f = x²/20 + y² from (−7, 2): SGD lr 0.95, Momentum, AdaGrad, Adam

@@ -12,7 +12,7 @@ import optim_core
 import surfaces
 from viz import figures as fg
 from viz import i18n
-from viz import scene as sc
+import page_model as sc
 
 
 def build(scene, **options):

@@ -18,11 +18,11 @@ from test_app import shown
 from streamlit.testing.v1 import AppTest
 
 import optim_core
+import page_model
 import surfaces
 from optim_core import analysis
-from ui import explore_tab
+from ui import explore_views
 from viz import equations, i18n
-from viz import scene as sc
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -237,7 +237,7 @@ def test_a_diverging_run_and_every_surface_name(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_formula_surface_and_a_refused_formula(lang):
     at = open_page(lang)
-    at.selectbox(key=f"surface@{lang}").set_value(sc.FORMULA).run()
+    at.selectbox(key=f"surface@{lang}").set_value(page_model.FORMULA).run()
     check(at, lang)
     at.text_input(key="formula_text").set_value("__import__('os').system('ls')").run()
     [message] = [shown(e.value) for e in at.error]
@@ -258,7 +258,7 @@ def test_a_malformed_url_warns_in_the_pages_language(lang):
                           "start": "x,y", "average": "yes", "schedule": "cosine", "tol": "0.5", "x_range": "1"})
     assert len(at.warning) >= 9
     check(at, lang)
-    at = open_page(lang, {"surface": sc.FORMULA, "formula": "os.system('ls')", "x_range": "3,1"})
+    at = open_page(lang, {"surface": page_model.FORMULA, "formula": "os.system('ls')", "x_range": "3,1"})
     assert len(at.warning) == 2
     check(at, lang)
 
@@ -326,7 +326,7 @@ def test_every_surface_has_a_chinese_name():
 
 
 def test_messages_render_in_either_language_and_survive_pickling():
-    _, warnings = sc.from_query({"steps": "abc", "run": ["momentum:lr=abc"]})
+    _, warnings = page_model.from_query({"steps": "abc", "run": ["momentum:lr=abc"]})
     run, steps = warnings
     assert steps == "URL value steps='abc' is not valid (a whole number from 1 to 3000); using 30."
     assert steps.render("zh") == "URL 中的 steps='abc' 无效（应为 1 到 3000 之间的整数）；改用 30。"
@@ -345,7 +345,7 @@ def test_errors_carry_their_chinese():
     assert message == str(refused.value) and message.render("zh") == "第 1 列的名称 'os' 未知：变量是 x 和 y，常数是 pi 和 e"
     assert pickle.loads(pickle.dumps(refused.value)).zh == refused.value.zh
     with pytest.raises(ValueError) as refused:
-        sc.check_range(9.0, 5.0, "x range")
+        page_model.check_range(9.0, 5.0, "x range")
     assert str(refused.value) == "x range = (9, 5) is not valid: give low < high, both within ±10000"
     assert i18n.render(refused.value, "zh") == "x 范围 = (9, 5) 无效：下限必须小于上限，且都在 ±10000 以内"
     plain = i18n.Message.of(ValueError("engine says no"))
@@ -368,7 +368,7 @@ def test_the_boundary_warning_is_rendered_from_the_search_result():
     bowl = surfaces.get("bowl")
     result = analysis.random_search(bowl, "sgd", {"lr": (1e-6, 1e-4, True)}, 49, seed=0, steps=300)
     assert result.on_boundary  # the best lr is on the upper edge
-    [warning] = explore_tab.boundary_warnings("coarse", result)
+    [warning] = explore_views.boundary_warnings("coarse", result)
     assert warning == "Coarse stage: " + result.on_boundary[0]
     assert warning.render("zh").startswith("粗搜索阶段：最佳的 lr = ") and "上边界" in warning.render("zh")
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optim_core
-from viz import scene as sc
+import page_model
 
 
 def as_query(query: dict) -> dict:
@@ -16,40 +16,40 @@ def as_query(query: dict) -> dict:
     return {k: v if isinstance(v, list) else [v] for k, v in query.items()}
 
 
-@pytest.mark.parametrize("key", list(sc.PRESETS))
+@pytest.mark.parametrize("key", list(page_model.PRESETS))
 def test_every_preset_survives_the_url(key):
-    scene = sc.PRESETS[key].scene
-    again, warnings = sc.from_query(as_query(sc.to_query(scene)))
+    scene = page_model.PRESETS[key].scene
+    again, warnings = page_model.from_query(as_query(page_model.to_query(scene)))
     assert warnings == []
     assert again == scene
 
 
 def test_default_scene_is_the_books_comparison():
-    scene = sc.DEFAULT_SCENE
+    scene = page_model.DEFAULT_SCENE
     assert scene.surface == "bowl" and scene.start == (-7.0, 2.0) and scene.steps == 30
     assert [(r.optimizer, r.params["lr"]) for r in scene.runs] == [("sgd", 0.95), ("momentum", 0.1),
                                                                   ("adagrad", 1.5), ("adam", 0.3)]
     assert scene.runs[1].params["mu"] == 0.9
-    assert sc.from_query({}) == (scene, [])
+    assert page_model.from_query({}) == (scene, [])
 
 
 run_strategy = st.sampled_from(optim_core.names()).flatmap(
     lambda name: st.fixed_dictionaries({
-        spec.name: (st.sampled_from(spec.choices) if spec.choices else st.sampled_from(sc.SLIDER_OPTIONS[spec.name]))
+        spec.name: st.sampled_from(spec.choices if spec.choices else spec.options)
         for spec in optim_core.hyper_specs(name)
         if not (spec.name in ("mu", "beta1", "beta2", "decay_rate", "rho"))
-    }).map(lambda hyper, name=name: sc.RunSpec.of(name, **hyper)))
+    }).map(lambda hyper, name=name: page_model.RunSpec.of(name, **hyper)))
 
 
 @settings(max_examples=60, deadline=None)
-@given(runs=st.lists(run_strategy, min_size=0, max_size=sc.MAX_RUNS),
-       steps=st.integers(*sc.STEPS_RANGE), noise=st.sampled_from([0.0, 0.1, 2.5]),
-       schedule=st.sampled_from(sc.SCHEDULES), average=st.booleans(), tol=st.sampled_from(sc.TOL_OPTIONS),
-       x=st.floats(-10, 10), y=st.floats(-5, 5))
+@given(runs=st.lists(run_strategy, min_size=0, max_size=page_model.MAX_RUNS),
+       steps=st.integers(*page_model.STEPS_RANGE), noise=st.sampled_from([0.0, 0.1, 2.5]),
+       schedule=st.sampled_from(page_model.SCHEDULES), average=st.booleans(),
+       tol=st.sampled_from(page_model.TOL_OPTIONS), x=st.floats(-10, 10), y=st.floats(-5, 5))
 def test_any_scene_survives_the_url(runs, steps, noise, schedule, average, tol, x, y):
-    scene = sc.Scene(start=(x, y), steps=steps, runs=tuple(runs), noise=noise, schedule=schedule, average=average,
-                     tol=tol)
-    again, warnings = sc.from_query(as_query(sc.to_query(scene)))
+    scene = page_model.Scene(start=(x, y), steps=steps, runs=tuple(runs), noise=noise, schedule=schedule,
+                             average=average, tol=tol)
+    again, warnings = page_model.from_query(as_query(page_model.to_query(scene)))
     assert warnings == [] and again == scene
 
 
@@ -74,7 +74,7 @@ def test_any_scene_survives_the_url(runs, steps, noise, schedule, average, tol, 
     ],
 )
 def test_bad_url_values_fall_back_with_a_warning(query, field, expected, words):
-    scene, warnings = sc.from_query(as_query(query))
+    scene, warnings = page_model.from_query(as_query(query))
     assert getattr(scene, field) == expected
     assert len(warnings) == 1
     for word in words:
@@ -84,7 +84,7 @@ def test_bad_url_values_fall_back_with_a_warning(query, field, expected, words):
 def test_bad_runs_in_the_url():
     query = as_query({"run": ["sgd:lr=0.5", "adamax:lr=1", "momentum:lr=abc,mu=2,zeta=3", "adam:eps_placement=under",
                               "nesterov:form=sideways", "adam:bias_correction=maybe"]})
-    scene, warnings = sc.from_query(query)
+    scene, warnings = page_model.from_query(query)
     assert [r.optimizer for r in scene.runs] == ["sgd", "momentum", "adam", "nesterov", "adam"]
     assert scene.runs[0].params["lr"] == 0.5
     assert scene.runs[1].params == {"lr": 0.1, "mu": 0.9}  # defaults replace the bad values
@@ -99,35 +99,35 @@ def test_bad_runs_in_the_url():
 
 
 def test_too_many_runs_are_cut_with_a_warning():
-    scene, warnings = sc.from_query(as_query({"run": ["sgd:lr=0.1"] * 12}))
-    assert len(scene.runs) == sc.MAX_RUNS and "at most 8" in warnings[0]
+    scene, warnings = page_model.from_query(as_query({"run": ["sgd:lr=0.1"] * 12}))
+    assert len(scene.runs) == page_model.MAX_RUNS and "at most 8" in warnings[0]
 
 
 def test_an_empty_run_list_is_kept():
-    scene, warnings = sc.from_query({"run": []})
+    scene, warnings = page_model.from_query({"run": []})
     assert scene.runs == () and warnings == []
 
 
 def test_hostile_and_huge_values_are_just_refused():
-    scene, warnings = sc.from_query(as_query({"steps": "__import__('os')", "surface": "x" * 100_000,
-                                              "run": "sgd:lr=" + "9" * 5000}))
+    scene, warnings = page_model.from_query(as_query({"steps": "__import__('os')", "surface": "x" * 100_000,
+                                                      "run": "sgd:lr=" + "9" * 5000}))
     assert scene.steps == 30 and scene.surface == "bowl" and scene.runs[0].params["lr"] == 0.1
     assert all(len(w) < 300 for w in warnings) and len(warnings) == 3
 
 
 def test_schedules_and_ramp_reach_the_optimizer():
-    scene = sc.Scene(runs=(sc.RunSpec.of("momentum", lr=0.2, mu=0.9),), schedule="inverse_time", decay_k=0.5,
-                     mu_ramp=10)
+    scene = page_model.Scene(runs=(page_model.RunSpec.of("momentum", lr=0.2, mu=0.9),), schedule="inverse_time",
+                             decay_k=0.5, mu_ramp=10)
     opt = scene.optimizer(scene.runs[0])
     assert opt.hyperparams["lr"](np.arange(3)).tolist() == pytest.approx([0.2, 0.2 / 1.5, 0.1])
     assert opt.hyperparams["mu"](0) == 0.5 and opt.hyperparams["mu"](10) == pytest.approx(0.9)
-    step = sc.Scene(schedule="step", step_factor=0.5, step_every=2).lr_schedule(1.0)
+    step = page_model.Scene(schedule="step", step_factor=0.5, step_every=2).lr_schedule(1.0)
     assert step(np.arange(5)).tolist() == [1, 1, 0.5, 0.5, 0.25]
 
 
 def test_simulate_and_summarise_the_book():
-    scene = sc.DEFAULT_SCENE
-    rows = sc.summarise(scene, sc.simulate(scene))
+    scene = page_model.DEFAULT_SCENE
+    rows = page_model.summarise(scene, page_model.simulate(scene))
     assert [r.status for r in rows] == ["max_steps"] * 4
     # SGD at lr 0.95 on the bowl: x_k = 0.905^k·(−7), y_k = (−0.9)^k·2 (closed form), after 30 steps
     x30, y30 = (1 - 0.095) ** 30 * -7, (1 - 1.9) ** 30 * 2
@@ -137,19 +137,19 @@ def test_simulate_and_summarise_the_book():
 
 
 def test_summary_of_a_diverged_run():
-    scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=1.5),), start=(0.0, 2.0), steps=100)
-    row = sc.summarise(scene, sc.simulate(scene))[0]
+    scene = page_model.Scene(runs=(page_model.RunSpec.of("sgd", lr=1.5),), start=(0.0, 2.0), steps=100)
+    row = page_model.summarise(scene, page_model.simulate(scene))[0]
     # |y_k| = 2·2^k passes 1000 half-diagonals (11180) at k = 13
     assert row.status == "diverged" and row.stopped_at == 13 and row.status_text == "diverged at step 13"
 
 
 def test_steps_to_reach_the_tolerance():
     # SGD lr 0.5 from (0, 2): y ← 0 after one step, so f − f* = 0 at step 1
-    scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=0.5),), start=(0.0, 2.0), steps=10, tol=1e-3)
-    assert sc.summarise(scene, sc.simulate(scene))[0].steps_to_tol == 1
+    scene = page_model.Scene(runs=(page_model.RunSpec.of("sgd", lr=0.5),), start=(0.0, 2.0), steps=10, tol=1e-3)
+    assert page_model.summarise(scene, page_model.simulate(scene))[0].steps_to_tol == 1
 
 
 def test_options_with_inserts_a_value_in_order():
-    assert sc.options_with((1, 2, 3), 2.5) == (1, 2, 2.5, 3)
-    assert sc.options_with((1, 2, 3), 2) == (1, 2, 3)
-    assert 0.95 in sc.LR_OPTIONS and 1e-5 in sc.LR_OPTIONS and 10.0 in sc.LR_OPTIONS and 1.5 in sc.LR_OPTIONS
+    assert page_model.options_with((1, 2, 3), 2.5) == (1, 2, 2.5, 3)
+    assert page_model.options_with((1, 2, 3), 2) == (1, 2, 3)
+    assert all(value in optim_core.hyper_spec("sgd", "lr").options for value in (0.95, 1e-5, 10.0, 1.5))

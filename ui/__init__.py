@@ -1,2 +1,2 @@
-"""Streamlit pieces of the page that are too large for ``app.py`` (the numbers live in ``optim_core``,
-the pictures in ``viz``)."""
+"""The Streamlit page, a module per part: ``app.py`` is its outline.  The model lives in ``page_model``,
+the numbers in ``optim_core``/``surfaces``, the pictures in ``viz``; see README.md, "Layout"."""

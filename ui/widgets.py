@@ -40,6 +40,19 @@ def literal(text: str) -> str:
     return _PUNCTUATION.sub(lambda match: f"&#{ord(match.group())};", text)
 
 
+def number_format(value) -> str:
+    """A select slider's label for a value: 3 significant digits, "on"/"off" for a flag.
+
+    >>> number_format(0.30000000000000004), number_format(0), number_format(True)
+    ('0.3', '0', 'on')
+    """
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value
+    return "0" if value == 0 else f"{value:.3g}"
+
+
 def widget_key(key: str) -> str:
     """The key of the widget that shows ``state[key]`` now: one per language and per revision."""
     state = st.session_state

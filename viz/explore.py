@@ -14,7 +14,8 @@ import numpy as np
 
 from optim_core import HyperSpec, hyper_spec
 
-from .figures import PALETTE, Background, _f32, background
+from .figures import CLICK_META, PALETTE, Background, _f32, background
+from .figures import click_curve  # noqa: F401  (a sweep's settings are clicked as the paths chart's grid)
 from .equations import hyper_label
 from .i18n import has_chinese, t
 
@@ -25,7 +26,6 @@ DIVERGED_COLOUR = "#7f0000"
 # every cell colour, on the grey and dark-red cells, and on the white legend too.
 OVERLAY_COLOUR = "#FF1F8E"
 OUTLINE_COLOUR = "#111111"
-CLICK_META = "click"  # the ``meta`` of the trace whose points a click on a sweep selects (see click_curve)
 # A click selects a point, and Plotly then fades every point not selected: the drawn ones must stay as they are.
 KEEP = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
 HIDDEN = dict(selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)))
@@ -38,11 +38,6 @@ def _legend_below(height: int, margin: dict) -> dict:
     right; ``margin`` must leave LEGEND_ROOM at the bottom for it."""
     plot = height - margin["t"] - margin["b"]
     return dict(orientation="h", x=0, xanchor="left", y=-62 / plot, yanchor="top")
-
-
-def click_curve(figure: dict) -> int | None:
-    """The index of the trace a click on a sweep figure selects (its points are the settings)."""
-    return next((i for i, trace in enumerate(figure["data"]) if trace.get("meta") == CLICK_META), None)
 
 
 def axis_values(spec: HyperSpec, values: np.ndarray) -> np.ndarray:

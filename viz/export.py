@@ -29,7 +29,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from . import figures as fg
 from .i18n import surface_title, t
-from . import scene as sc
+import page_model
 
 FORMAT = "optimizer-trajectories/1"
 TEXT_RGB = (34, 34, 34)
@@ -690,7 +690,7 @@ def _number(value):
 
 def query_string(scene) -> str:
     """The shareable link's query: ``to_query`` URL-encoded."""
-    return urllib.parse.urlencode(sc.to_query(scene), doseq=True)
+    return urllib.parse.urlencode(page_model.to_query(scene), doseq=True)
 
 
 def _schedule(scene) -> dict:

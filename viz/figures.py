@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from optim_core import analysis
+from page_model.simulate import distance_to_nearest
 
 from .i18n import around, has_chinese, t
-from .scene import distance_to_nearest
 
 # Okabe & Ito's colour-blind-safe palette (without yellow, weak on a light page), then Tol's wine.
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
@@ -38,6 +38,7 @@ BAND_RAMP = ((0.0, (252, 248, 238)), (0.35, (233, 236, 234)), (0.7, (205, 216, 2
 LINE_RGB = np.array((92, 104, 124))
 MAX_FRAMES = 150
 CLICK_COLUMNS = 31  # the invisible grid of markers that a click on the surface selects
+CLICK_META = "click"  # the ``meta`` of the trace whose points a click selects (see click_curve)
 FRAME_POINT_BUDGET = 24_000  # path points over all frames and runs: keeps the figure small
 PLAY_SECONDS = {"▶ Play": 5.0, "▶▶ Fast": 2.0, "▶ Slow": 12.0}  # button label (English, see i18n): seconds
 LOG_FLOOR = 1e-30  # zeros on log axes are drawn here
@@ -417,6 +418,12 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
     return dict(data=data, layout=layout, frames=frames)
 
 
+def click_curve(figure: dict) -> int | None:
+    """The index of the trace a click selects (``meta`` CLICK_META): the paths chart's grid of invisible
+    markers, a sweep's settings; never assumed to be a given trace number."""
+    return next((i for i, trace in enumerate(figure["data"]) if trace.get("meta") == CLICK_META), None)
+
+
 def _click_grid(surface, lang) -> dict:
     """A grid of invisible markers to click on (Streamlit reports selections, not clicks).
     CLICK_COLUMNS across: Plotly restyles every SVG point of the figure on each animation frame, so a
@@ -429,7 +436,8 @@ def _click_grid(surface, lang) -> dict:
     with np.errstate(all="ignore"):
         click_f = surface.f(click)
     return dict(type="scatter", x=_f32(click[:, 0]), y=_f32(click[:, 1]), mode="markers",
-                name=t("click grid", lang), marker=dict(size=14, opacity=0, color="#000000"), showlegend=False,
+                name=t("click grid", lang), meta=CLICK_META, marker=dict(size=14, opacity=0, color="#000000"),
+                showlegend=False,
                 customdata=_f32(click_f), hovertemplate="x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<br><i>"
                 + t("click to start here", lang) + "</i><extra></extra>")
 

@@ -207,11 +207,9 @@ ZH = MappingProxyType({
     "Run {n}: {title}": "运行 {n}：{title}",
     "optimizer": "优化器",
     "Remove this run": "删除此运行",
-    # hyperparameters: the sliders' labels (app.HYPER_LABELS) and optim_core's help texts
-    "learning rate η (log scale)": "学习率 η（对数刻度）",
+    # hyperparameters: their labels and help texts (optim_core.rules)
     "momentum μ": "动量 μ",
     "decay rate ρ": "衰减率 ρ",
-    "ε (log scale)": "ε（对数刻度）",
     "weight decay λ": "权值衰减 λ",
     "bias correction": "偏置校正",
     "ε placement": "ε 的位置",
@@ -274,7 +272,7 @@ ZH = MappingProxyType({
     "ran all {n} steps": "跑完了全部 {n} 步",
     "converged at step {k} (‖∇f‖ ≤ 1e-8)": "在第 {k} 步收敛（‖∇f‖ ≤ 1e-8）",
     "diverged at step {k}": "在第 {k} 步发散",
-    # presets (viz/scene.py PRESETS)
+    # presets (page_model/presets.py)
     "The book's comparison (ch. 6)": "书中的对比（第 6 章）",
     "f = x²/20 + y² from (−7, 2), 30 steps: SGD zig-zags, Momentum rolls like a ball, AdaGrad damps the steep "
     "direction, Adam combines both.":
@@ -337,7 +335,7 @@ ZH = MappingProxyType({
         "笔记中变换后的形式（PyTorch 的写法）；其中的 x 是前瞻点",
     "singular Hessian: pseudo-inverse, no step along zero curvature":
         "Hessian 矩阵奇异时用伪逆，沿曲率为零的方向不走",
-    # the URL's warnings (viz/scene.py from_query)
+    # the URL's warnings (page_model/url.py)
     "URL value {key}={shown} is not valid ({valid}); {outcome}.": "URL 中的 {key}={shown} 无效（{valid}）；{outcome}。",
     "{where}: {key}={shown} is not valid ({valid}); {outcome}.": "{where}：{key}={shown} 无效（{valid}）；{outcome}。",
     "using {default}": "改用 {default}",

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import browser_support as bs  # noqa: E402
 import optim_core  # noqa: E402
 from viz import figures as fg  # noqa: E402
-from viz import scene as sc  # noqa: E402
+import page_model as sc  # noqa: E402
 
 ROSENBROCK_URL = ("?surface=rosenbrock&start=-1.2,1&steps=500&run=sgd:lr=0.001&run=momentum:lr=0.001,mu=0.9"
                   "&run=nesterov:lr=0.001,mu=0.9&run=adam:lr=0.05&run=newton:lr=1")
@@ -88,7 +88,7 @@ def _rerun_times(repeats: int, fresh_values_from: int) -> tuple:
     key = f"run{run_id}.{optimizer}.lr"
     current = at.session_state[key]
     # Values no run of this process has used (so no st.cache_data hit): down the lr grid from the current one.
-    below = [v for v in sc.LR_OPTIONS if v < current][::-1]
+    below = [v for v in optim_core.hyper_spec(optimizer, "lr").options if v < current][::-1]
     fresh_values = below[fresh_values_from:fresh_values_from + repeats]
 
     def change(value) -> float:

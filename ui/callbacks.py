@@ -1,0 +1,110 @@
+"""What the sidebar's and the paths chart's widgets do when changed.  Callbacks run before the script,
+so they may set widget state; the widgets wrap each in ``widgets.safe`` (an error is a sentence in the
+page's language, never a traceback).  The Explore tab's callbacks are in ``ui/explore_tab.py``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import optim_core
+import page_model
+import surfaces
+from viz import i18n, styles
+
+from . import state as page_state
+
+
+def on_preset() -> None:
+    state = st.session_state
+    if state["preset"] in page_model.PRESETS:
+        state["last_preset"] = state["preset"]
+        page_state.load_scene(page_model.PRESETS[state["preset"]].scene, keep_display=True)
+
+
+def on_surface() -> None:
+    state = st.session_state
+    if state["surface"] == page_model.FORMULA:
+        if not state.get("formula"):
+            state["formula_text"] = page_model.FORMULA_EXAMPLE
+        on_formula()
+        return
+    surface = surfaces.get(state["surface"])
+    for spec in surfaces.param_specs(surface.id):
+        state[f"surface.{spec.name}"] = spec.default
+    state["start_x"], state["start_y"] = map(float, surface.default_start)
+
+
+def on_formula() -> None:
+    """Apply the typed formula and domain if the parser accepts them; otherwise keep the surface
+    that was there and say what is wrong (the message names the offending part)."""
+    state = st.session_state
+    try:
+        x_range = page_model.check_range(state["formula_x_lo"], state["formula_x_hi"], "x range")
+        y_range = page_model.check_range(state["formula_y_lo"], state["formula_y_hi"], "y range")
+        surface = surfaces.from_formula(state["formula_text"], x_range=x_range, y_range=y_range)
+    except ValueError as error:
+        state["formula_error"] = i18n.Message.of(error)  # shown in the page's language
+        return
+    state["formula_error"] = None
+    state["formula"], state["formula_x_range"], state["formula_y_range"] = state["formula_text"], x_range, y_range
+    state["start_x"], state["start_y"] = map(float, surface.default_start)
+
+
+def on_optimizer(run_id: int) -> None:
+    """A run that changes optimizer takes that optimizer's colour, in the first shade no other run of it uses."""
+    state = st.session_state
+    state[f"run{run_id}.variant"] = styles.first_free_variant(state[f"run{run_id}.optimizer"],
+                                                              page_state.taken_variants(run_id))
+
+
+def _halved(optimizer: str, lr: float) -> float:
+    """Half the learning rate (double it at the bottom of its slider): a new run must look different."""
+    low = optim_core.hyper_spec(optimizer, "lr").options[0]
+    return float(f"{lr / 2:.3g}") if lr / 2 >= low else float(f"{lr * 2:.3g}")
+
+
+def on_add_run() -> None:
+    """A new run: the last run's optimizer and settings at half its learning rate (said in its label),
+    in that optimizer's next shade, opened."""
+    state = st.session_state
+    if len(state["run_ids"]) >= page_model.MAX_RUNS:
+        return
+    if not state["run_ids"]:
+        page_state.add_run("adam", ())
+        return
+    last = state["run_ids"][-1]
+    hyper = page_state.run_hyper(last)
+    optimizer = state[f"run{last}.optimizer"]
+    hyper["lr"] = _halved(optimizer, hyper["lr"])
+    page_state.add_run(optimizer, hyper.items())
+
+
+def on_remove_run(run_id: int) -> None:
+    st.session_state["run_ids"] = [r for r in st.session_state["run_ids"] if r != run_id]
+
+
+def on_reset_runs() -> None:
+    """Back to the runs of the preset last chosen (the book's comparison if none was)."""
+    preset = page_model.PRESETS[st.session_state.get("last_preset", "book")]
+    page_state.load_scene(page_model.with_runs(page_state.scene_from_state(), preset.scene.runs), keep_display=True)
+
+
+def remember_panel(run_id: int) -> None:
+    """A run panel opened or closed: kept through a change of optimizer (a new expander to Streamlit)."""
+    st.session_state[f"run{run_id}.expanded"] = bool(st.session_state.get(f"run{run_id}.panel"))
+
+
+def on_chart_select(click_curve: int | None) -> None:
+    """A click on the paths chart's invisible grid of markers (the trace ``click_curve``, found by its
+    ``meta``: ``viz.figures.click_curve``) moves the start point there."""
+    event = st.session_state.get("paths_chart")
+    points = (event or {}).get("selection", {}).get("points", [])
+    for point in points:
+        if click_curve is not None and point.get("curve_number") == click_curve:
+            st.session_state["start_x"] = float(point["x"])
+            st.session_state["start_y"] = float(point["y"])
+            return
+
+
+def dismiss_url_warnings() -> None:
+    st.session_state["url_warnings"] = []

@@ -1,0 +1,40 @@
+"""Above the tabs: the surface's name and formula, what a shared link could not use, what a callback
+could not do, and where f is undefined; projector mode's larger type."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from viz import i18n
+
+from . import callbacks, views, widgets
+from .state import tr
+
+# Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.  The
+# wider sidebar only while it is open: collapsed, it must leave no strip behind.
+PROJECTOR_CSS = ("<style>html { font-size: 20px; } "
+                 "[data-testid='stSidebar'][data-collapsed='false'] { min-width: 24rem; }</style>")
+
+
+def problems() -> None:
+    """What a callback could not do, said once, in the page's language and never as a traceback."""
+    error = st.session_state.pop("callback_error", None)
+    if error is not None:
+        st.error(widgets.literal(tr("That change could not be applied ({error}); the page kept your scene.",
+                                    error=error)))
+
+
+def render(view: views.PageView) -> None:
+    state, scene = st.session_state, view.scene
+    if scene.projector:
+        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+    title, formula = st.columns([2, 3])
+    title.markdown("### " + widgets.literal(i18n.surface_title(view.surface, scene.lang)))
+    formula.latex(view.surface.latex)
+    for warning in state.get("url_warnings", []):
+        st.warning(widgets.literal(i18n.render(warning, scene.lang)), icon="⚠️")
+    if state.get("url_warnings"):
+        st.button(tr("Dismiss"), key="dismiss_warnings", on_click=callbacks.dismiss_url_warnings)
+    if view.undefined_share > 0.005:
+        st.info(tr("f is not defined on about {share:.0%} of the domain (left blank in the chart); a run that "
+                   "steps there stops and is reported as diverged.", share=view.undefined_share))

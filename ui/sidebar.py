@@ -1,0 +1,126 @@
+"""The sidebar: language, projector mode, preset, surface (or a typed formula), start point, steps, the
+runs (``ui/run_panels.py``) and the settings over time (schedule, momentum ramp, noise, display)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import streamlit as st
+
+import page_model
+import surfaces
+from viz import i18n
+
+from . import callbacks, run_panels, widgets
+from .state import CUSTOM, option_labels, tr
+
+SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": "exponential  η₀·e^(−kt)",
+                   "inverse_time": "1/t  η₀/(1 + kt)"}
+
+
+def render(surface, lr_limit: float | None) -> None:
+    """The sidebar; ``surface``: the scene's (the start's bounds), ``lr_limit``: 2/λmax at the start (the
+    run panels' cue; None where no direction curves upward)."""
+    state = st.session_state
+    with st.sidebar:
+        st.selectbox(tr("Language"), page_model.LANGUAGES, key="lang", format_func=i18n.LANGUAGE_NAMES.get)
+        st.toggle(tr("Projector"), key="projector", help=tr("Larger type, thicker paths, fewer controls on screen."))
+        widgets.choice(st.selectbox, tr("Preset"), (CUSTOM,) + tuple(page_model.PRESETS), key="preset",
+                       format_func=functools.partial(preset_title, lang=state["lang"]),
+                       on_change=callbacks.on_preset, help=tr("Load a well-known figure in one click."))
+        if state["preset"] in page_model.PRESETS:
+            st.caption(tr(page_model.PRESETS[state["preset"]].description))
+        else:
+            st.caption(tr("Your own scene: pick a preset to load a well-known one."))
+
+        st.subheader(tr("Surface"))
+        widgets.choice(st.selectbox, tr("Surface"), surfaces.names() + (page_model.FORMULA,), key="surface",
+                       on_change=callbacks.on_surface, format_func=surface_titles(state["lang"]).get,
+                       label_visibility="collapsed")
+        if state["surface"] == page_model.FORMULA:
+            formula_controls()
+        else:
+            for spec in surfaces.param_specs(state["surface"]):
+                surface_param_widget(spec)
+        start_controls(surface)
+        st.number_input(tr("steps"), *page_model.STEPS_RANGE, key="steps", step=10)
+
+        st.subheader(tr("Runs"))
+        run_panels.render(lr_limit)
+        with st.expander(tr("More: learning rate over time, noise, display"), expanded=not state["projector"]):
+            more_settings()
+
+
+def preset_title(key: str, lang: str = "en") -> str:
+    return i18n.t("your own scene" if key == CUSTOM else page_model.PRESETS[key].title, lang)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def surface_titles(lang: str) -> dict:
+    """Each surface's name in ``lang``, by id (the surface box's labels, made once, not on every rerun)."""
+    titles = {surface_id: i18n.surface_name(surface_id, surfaces.get(surface_id).title, lang)
+              for surface_id in surfaces.names()}
+    titles[page_model.FORMULA] = i18n.t("✎ your own formula f(x, y)", lang)
+    return titles
+
+
+def surface_param_widget(spec) -> None:
+    key = f"surface.{spec.name}"
+    st.session_state.setdefault(key, spec.default)
+    if spec.log:
+        grid = np.unique(np.round(np.geomspace(spec.low, spec.high, 31), 2))
+        options = page_model.options_with(tuple(float(v) for v in grid), float(st.session_state[key]))
+        st.select_slider(tr(spec.label), options=options, key=key, format_func=widgets.number_format)
+    else:
+        st.slider(tr(spec.label), float(spec.low), float(spec.high), key=key, step=(spec.high - spec.low) / 100)
+
+
+def formula_controls() -> None:
+    """The typed surface: f(x, y) and its domain, applied when the parser accepts them."""
+    state = st.session_state
+    apply = widgets.safe(callbacks.on_formula)
+    st.text_input("f(x, y) =", key="formula_text", on_change=apply, max_chars=500,
+                  help=tr("Python syntax: + − * / ** and sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, "
+                          "arctan; the names x, y, pi, e. Example: (1-x)**2 + 100*(y-x**2)**2"))
+    left, right = st.columns(2)
+    left.number_input(tr("x from"), key="formula_x_lo", on_change=apply, format="%.4g")
+    right.number_input(tr("x to"), key="formula_x_hi", on_change=apply, format="%.4g")
+    left.number_input(tr("y from"), key="formula_y_lo", on_change=apply, format="%.4g")
+    right.number_input(tr("y to"), key="formula_y_hi", on_change=apply, format="%.4g")
+    if state.get("formula_error"):
+        st.error(widgets.literal(tr("{error}. The previous surface stays.", error=state["formula_error"])))
+
+
+def start_controls(surface) -> None:
+    """The start point as numbers, within the surface's domain widened by half its size."""
+    (x_lo, x_hi), (y_lo, y_hi) = page_model.start_bounds(surface)
+    left, right = st.columns(2)
+    left.number_input(tr("start x"), min_value=x_lo, max_value=x_hi, key="start_x", format="%.4g",
+                      step=(x_hi - x_lo) / 200)
+    right.number_input(tr("start y"), min_value=y_lo, max_value=y_hi, key="start_y", format="%.4g",
+                       step=(y_hi - y_lo) / 200)
+    st.caption(tr("…or click on the chart to start there."))
+
+
+def more_settings() -> None:
+    state = st.session_state
+    st.markdown(tr("**Learning rate over time**"))
+    widgets.choice(st.selectbox, tr("lr schedule (applies to every run)"), page_model.SCHEDULES, key="schedule",
+                   format_func=lambda schedule, label=option_labels(): label(SCHEDULE_LABELS[schedule]))
+    if state["schedule"] == "step":
+        left, right = st.columns(2)
+        left.number_input(tr("multiply by"), 0.01, 1.0, key="step_factor", step=0.05)
+        right.number_input(tr("every (steps)"), 1, 1000, key="step_every")
+    elif state["schedule"] in ("exponential", "inverse_time"):
+        st.number_input("k", 0.0, 10.0, key="decay_k", step=0.01, format="%.3g")
+    st.number_input(tr("momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)"), 0, 3000, key="mu_ramp",
+                    step=10)
+    st.markdown(tr("**Noise and display**"))
+    left, right = st.columns(2)
+    left.number_input(tr("gradient noise σ"), *page_model.NOISE_RANGE, key="noise", step=0.05, format="%.3g")
+    right.number_input(tr("seed"), *page_model.SEED_RANGE, key="seed")
+    st.select_slider(tr("tolerance for 'steps to reach'"), options=page_model.TOL_OPTIONS, key="tol",
+                     format_func=lambda v: f"{v:g}")
+    st.toggle(tr("running (Polyak) average"), key="average")
+    st.toggle(tr("gradient field (−∇f arrows)"), key="field")

@@ -1,0 +1,166 @@
+"""The page's session state, declared once: what each key holds, and the scene <-> state <-> URL moves.
+
+Scene keys: ``surface``, ``surface.{name}`` (its parameters), ``start_x``/``start_y``, ``formula`` (the
+applied formula) with ``formula_x_range``/``formula_y_range``, and ``formula_text``/``formula_x_lo`` …
+(what is typed, applied by ``callbacks.on_formula``), ``steps``, ``schedule``, ``decay_k``, … (the
+fields of ``page_model.Scene``); the teacher's display settings ``projector`` and ``lang``.
+
+Run slots: a run has an id; its settings live under ``run{id}.optimizer``, ``run{id}.variant`` (its
+shade, see ``viz.styles``), ``run{id}.expanded`` (its panel open) and ``run{id}.{optimizer}.{name}`` for
+each hyperparameter (``run_key``); ``run_ids`` lists the runs in order and ``next_run_id`` is the next id.
+
+Every text is English in the code and goes through ``tr`` (``viz.i18n.t`` in the page's language).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+import optim_core
+import page_model
+import surfaces
+from page_model import Scene
+from viz import i18n, styles
+
+# Display settings belong to the teacher, not to the scene: a preset, a surface or a reset keeps them.
+DISPLAY_SETTINGS = ("projector", "lang")
+# The scene's fields that are one widget each (the surface, start, formula and runs are more).
+PLAIN_FIELDS = ("steps", "schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed", "average",
+                "tol", "field")
+CUSTOM = "custom"  # the preset box's id for a scene that is no preset
+
+
+def tr(text: str, **params) -> str:
+    """``text`` in the page's language (see viz/i18n.py)."""
+    return i18n.t(text, st.session_state.get("lang", "en"), **params)
+
+
+def option_labels():
+    """A widget's format_func: an English option label in the page's language."""
+    return i18n.translator(st.session_state.get("lang", "en"))
+
+
+# --- run slots ---------------------------------------------------------------------------------------------
+
+
+def run_key(run_id: int, optimizer: str, name: str) -> str:
+    return f"run{run_id}.{optimizer}.{name}"
+
+
+def run_hyper(run_id: int) -> dict:
+    """The run's hyperparameters as its widgets hold them (a widget not drawn yet: its default)."""
+    state = st.session_state
+    optimizer = state[f"run{run_id}.optimizer"]
+    return {spec.name: state.get(run_key(run_id, optimizer, spec.name), spec.default)
+            for spec in optim_core.hyper_specs(optimizer)}
+
+
+def taken_variants(except_id: int | None = None) -> list:
+    """(optimizer, variant) of every run but ``except_id``."""
+    state = st.session_state
+    return [(state[f"run{r}.optimizer"], state.get(f"run{r}.variant", 0)) for r in state["run_ids"] if r != except_id]
+
+
+def add_run(optimizer: str, hyper) -> int:
+    """A new run at the end, in the first shade of ``optimizer`` no other run uses, its panel open;
+    ``hyper`` is (name, value) pairs.  Returns its id."""
+    state = st.session_state
+    new_id = state["next_run_id"]
+    state["next_run_id"] += 1
+    state[f"run{new_id}.optimizer"] = optimizer
+    state[f"run{new_id}.variant"] = styles.first_free_variant(optimizer, taken_variants())
+    state[f"run{new_id}.expanded"] = True
+    for name, value in hyper:
+        state[run_key(new_id, optimizer, name)] = value
+    state["run_ids"] = state["run_ids"] + [new_id]
+    return new_id
+
+
+def run_looks() -> tuple:
+    """Each run's colour and marker, in the order of the runs: fixed by its optimizer and its
+    variant, so a run keeps its look when others come and go."""
+    state = st.session_state
+    return tuple(styles.run_style(state[f"run{run_id}.optimizer"], state.get(f"run{run_id}.variant", 0))
+                 for run_id in state["run_ids"])
+
+
+# --- scene <-> state ---------------------------------------------------------------------------------------
+
+
+def load_scene(scene: Scene, *, keep_display: bool = False) -> None:
+    """Put a scene into the page's session state (call before the widgets are drawn).  With
+    ``keep_display`` the teacher's display settings (projector mode, language) stay as they are."""
+    state = st.session_state
+    state["surface"] = scene.surface
+    for name, value in scene.surface_params:
+        state[f"surface.{name}"] = value
+    state["start_x"], state["start_y"] = float(scene.start[0]), float(scene.start[1])
+    state["formula"] = scene.formula
+    state["formula_text"] = scene.formula or page_model.FORMULA_EXAMPLE
+    state["formula_x_range"], state["formula_y_range"] = scene.x_range, scene.y_range
+    state["formula_x_lo"], state["formula_x_hi"] = scene.x_range
+    state["formula_y_lo"], state["formula_y_hi"] = scene.y_range
+    state["formula_error"] = None
+    for name in PLAIN_FIELDS + (() if keep_display else DISPLAY_SETTINGS):
+        state[name] = getattr(scene, name)
+    first = state.get("next_run_id", 0)
+    state["run_ids"] = list(range(first, first + len(scene.runs)))
+    state["next_run_id"] = first + len(scene.runs)
+    variants = styles.scene_variants(run.optimizer for run in scene.runs)
+    for run_id, run, variant in zip(state["run_ids"], scene.runs, variants):
+        state[f"run{run_id}.optimizer"] = run.optimizer
+        state[f"run{run_id}.variant"] = variant
+        for name, value in run.hyper:
+            state[run_key(run_id, run.optimizer, name)] = value
+
+
+def scene_from_state() -> Scene:
+    """The scene the widgets describe.  It is read before the widgets are drawn (so the chart is sent
+    first and the browser starts loading Plotly early); a widget not drawn yet has its default."""
+    state = st.session_state
+    surface_id = state["surface"]
+    specs = () if surface_id == page_model.FORMULA else surfaces.param_specs(surface_id)
+    params = tuple((spec.name, float(state.get(f"surface.{spec.name}", spec.default))) for spec in specs)
+    runs = tuple(page_model.RunSpec.of(state[f"run{run_id}.optimizer"], **run_hyper(run_id))
+                 for run_id in state["run_ids"])
+    return Scene(
+        surface=surface_id, surface_params=params, start=(float(state["start_x"]), float(state["start_y"])),
+        steps=int(state["steps"]), runs=runs, schedule=state["schedule"], decay_k=float(state["decay_k"]),
+        step_factor=float(state["step_factor"]), step_every=int(state["step_every"]), mu_ramp=int(state["mu_ramp"]),
+        noise=float(state["noise"]), seed=int(state["seed"]), average=bool(state["average"]),
+        tol=float(state["tol"]), field=bool(state["field"]), projector=bool(state["projector"]),
+        lang=state["lang"], formula=state.get("formula", ""),
+        x_range=state.get("formula_x_range", page_model.FORMULA_RANGE),
+        y_range=state.get("formula_y_range", page_model.FORMULA_RANGE),
+    )
+
+
+def same_scene(one: Scene, other: Scene) -> bool:
+    """Equal but for the display settings (the teacher's, not the scene's)."""
+    neutral = {name: Scene.__dataclass_fields__[name].default for name in DISPLAY_SETTINGS}
+    return dataclasses.replace(one, **neutral) == dataclasses.replace(other, **neutral)
+
+
+def match_preset(scene: Scene) -> str:
+    """The preset the scene is (display settings aside), or CUSTOM once it differs from every one."""
+    return next((key for key, preset in page_model.PRESETS.items() if same_scene(scene, preset.scene)), CUSTOM)
+
+
+# --- state <-> URL -----------------------------------------------------------------------------------------
+
+
+def read_url() -> tuple:
+    """(scene, warnings) of the page's URL (``page_model.from_query``: it never raises)."""
+    query = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    return page_model.from_query(query)
+
+
+def write_url(scene: Scene) -> None:
+    """The scene into the URL, only when it changed (a shared link reproduces the scene)."""
+    query = page_model.to_query(scene)
+    current = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    wanted = {key: value if isinstance(value, list) else [value] for key, value in query.items()}
+    if current != wanted:
+        st.query_params.from_dict(query)

@@ -1,0 +1,108 @@
+"""The main view's work, done once per rerun: ``compute`` builds the scene's surface once, runs each run
+once (a run whose path did not change is not run again) and takes the curvature at the start once; the
+tabs, the sidebar and the exports all use what it returns.  The pictures come from ``viz.figures``.
+
+Caches: a path is kept by ``st.cache_resource`` (an ``optim_core.Trajectory`` does not pickle, and
+nothing changes it once run); the figures, the surface's picture and the curvature by
+``st.cache_data``.  A parameter whose name starts with "_" is not part of a cache key (Streamlit's
+rule): the surface and the paths are passed that way, next to the scene or key that determines them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import optim_core
+import page_model
+from optim_core import analysis
+from page_model import Scene
+from viz import figures
+
+SCREEN_STYLE = dict(height=660, font_size=14, line_width=2.5)
+PROJECTOR_STYLE = dict(height=760, font_size=20, line_width=4.0)
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What one rerun computed for a scene."""
+
+    scene: Scene
+    looks: tuple  # each run's styles.RunStyle
+    surface: object  # the scene's surfaces.Surface
+    trajectories: tuple  # each run's optim_core.Trajectory
+    curvature: analysis.HessianInfo  # at the start
+    figure: dict  # the paths figure
+    summary: tuple  # page_model.RunSummary per run
+    click_curve: int | None  # the trace of the figure a click on the surface selects
+    undefined_share: float  # of the domain, where f is not defined
+
+
+def compute(scene: Scene, looks: tuple, stacked: bool = False) -> PageView:
+    """Everything the page draws for ``scene`` (``stacked``: the side panels below the paths, a narrow
+    screen).  Raises ValueError for a scene that cannot be run."""
+    surface = scene.surface_object()
+    trajectories = tuple(_path(page_model.path_scene(scene, run), surface) for run in scene.runs)
+    key = surface_key(scene)
+    drawn = build_view(scene, looks, stacked, surface, trajectories)
+    return PageView(scene, looks, surface, trajectories, start_curvature(key, scene.start, surface),
+                    drawn["figure"], drawn["summary"], drawn["click_curve"], undefined_share(key, surface))
+
+
+def surface_key(scene: Scene) -> tuple:
+    """What defines the scene's surface (a cache key)."""
+    return (scene.surface, scene.surface_params, scene.formula, scene.x_range, scene.y_range)
+
+
+def style(scene: Scene) -> dict:
+    return PROJECTOR_STYLE if scene.projector else SCREEN_STYLE
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)  # a 3000-step path holds ≈ 0.3 MB
+def _path(path_scene: Scene, _surface) -> optim_core.Trajectory:
+    """The path of the one run of ``path_scene`` (``page_model.path_scene``) on its surface ``_surface``."""
+    return page_model.simulate_run(path_scene, path_scene.runs[0], _surface)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def background(key: tuple, _surface) -> figures.Background:
+    """The surface's picture, cached by what defines the surface (``surface_key``)."""
+    return figures.background(_surface)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def undefined_share(key: tuple, _surface) -> float:
+    """The fraction of the domain where f is not defined (a typed formula such as log(x))."""
+    _, _, _, values = figures.grid(_surface, 81, 81)
+    return float(np.mean(~np.isfinite(values)))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def start_curvature(key: tuple, start: tuple, _surface) -> analysis.HessianInfo:
+    """The Hessian at the start: its eigenvalues, κ and 2/λmax (the stability cue and the lr hints)."""
+    return analysis.hessian_info(_surface, np.asarray(start, dtype=float))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def build_view(scene: Scene, looks: tuple, stacked: bool, _surface, _trajectories) -> dict:
+    """The paths figure and the summary table of a scene whose surface and paths are given."""
+    figure = figures.paths_figure(_surface, scene.start, run_views(scene, _trajectories, looks),
+                                  background(surface_key(scene), _surface), steps=scene.steps,
+                                  show_average=scene.average, show_field=scene.field, lang=scene.lang,
+                                  stacked=stacked, **style(scene))
+    return {"figure": figure, "summary": page_model.summarise(scene, _trajectories, _surface),
+            "click_curve": figures.click_curve(figure)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def build_3d(scene: Scene, looks: tuple, _surface, _trajectories) -> dict:
+    """The 3-D tab's figure: the surface with every run's path lying on it."""
+    return figures.surface_3d_figure(_surface, run_views(scene, _trajectories, looks))
+
+
+def run_views(scene: Scene, trajectories, looks: tuple) -> list:
+    return [figures.RunView(run.label(), look.colour, trajectory, optim_core.RULES[run.optimizer].adaptive,
+                            look.symbol)
+            for run, trajectory, look in zip(scene.runs, trajectories, looks)]
