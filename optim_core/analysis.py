@@ -637,7 +637,71 @@ def refine(result: SearchResult, factor: float = 0.2) -> dict:
     return refined
 
 
-# --- 6. one update, term by term ------------------------------------------------------------------
+# --- 6. the notes' learning-rate picture ----------------------------------------------------------
+
+# The notes' figure of loss against epochs for four learning rates, in its words (cs231n "Neural Networks 3",
+# 学习率的效果): a very high rate blows up, a high one drops fast and stalls, a low one crawls, a good one wins.
+LR_VERDICTS = ("very high", "high", "good", "low")
+
+
+def spread_learning_rates(centre: float, count: int = 7, decades: float = 3.0) -> np.ndarray:
+    """``count`` learning rates spread evenly on a log scale over ``decades`` decades around ``centre``:
+    centre·10^(decades·(i/(count − 1) − ½)), i = 0 … count − 1 (the notes: search lr on a log scale)."""
+    count = _check_count("count", count, 2)
+    if not (centre > 0 and math.isfinite(centre)) or not (decades > 0 and math.isfinite(decades)):
+        raise ValueError(f"centre = {centre!r}, decades = {decades!r}: both must be finite numbers above 0")
+    return centre * 10.0 ** (decades * (np.arange(count) / (count - 1) - 0.5))
+
+
+def learning_rate_verdicts(lrs, final_gap, initial_gap, diverged) -> tuple:
+    """Each learning rate's place in the notes' picture, judged by its outcome.
+
+    "very high": the run diverged or ended above where it began (the loss went up); "good": of the
+    others, the one that ended lowest (ties: the smaller learning rate); "high" and "low": the others,
+    above or below the good one.  Without a good one (all blew up) every rate is "very high".
+    """
+    lrs, final_gap, diverged = np.asarray(lrs, float), np.asarray(final_gap, float), np.asarray(diverged, bool)
+    blew_up = diverged | ~np.isfinite(final_gap) | (final_gap > initial_gap)
+    if blew_up.all():
+        return ("very high",) * len(lrs)
+    good = int(np.lexsort((lrs, np.where(blew_up, np.inf, final_gap)))[0])
+    return tuple("very high" if blew_up[i] else "good" if i == good else "high" if lrs[i] > lrs[good] else "low"
+                 for i in range(len(lrs)))
+
+
+@dataclass(frozen=True, eq=False)
+class LearningRateCurves:
+    """One optimizer at several learning rates: gap[i, k] after update k at lrs[i] (NaN once a run has
+    stopped), and each rate's verdict (``LR_VERDICTS``)."""
+
+    optimizer: str
+    lrs: np.ndarray
+    gap: np.ndarray
+    verdicts: tuple
+    gap_name: str
+
+
+def learning_rate_curves(surface, name, lrs, *, fixed=None, start=None, steps=100) -> LearningRateCurves:
+    """Run ``name`` at every learning rate of ``lrs`` in one batch and keep each run's gap along its path.
+
+    Args:
+        surface, name: the surface and the optimizer's id.
+        lrs: the (n,) learning rates, e.g. ``spread_learning_rates(lr)``.
+        fixed: the other hyperparameters (floats, schedules or options).
+        start, steps: one start for every run (the surface's default if None), and updates per run.
+    """
+    lrs = np.sort(np.asarray(lrs, dtype=float).ravel())
+    if lrs.size == 0:
+        raise ValueError("lrs must hold at least one value")
+    steps = _check_count("steps", steps, 1)
+    tr = run(surface, make(name, **_merge_fixed(fixed, {"lr": lrs})), start=_check_start_point(start), steps=steps,
+             tol=None)
+    held_gap = _gap(surface, tr)  # a stopped run holds its last valid point
+    verdicts = learning_rate_verdicts(lrs, held_gap[:, -1], held_gap[0, 0], tr.status == "diverged")
+    return LearningRateCurves(name, lrs, np.where(tr.active, held_gap, np.nan), verdicts, _gap_name(surface))
+
+
+# --- 7. one update, term by term ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)

@@ -84,13 +84,15 @@ def shots(url: str):
         _wait_for_plot(page, "sweep_chart")
         return page.screenshot()
 
-    def one_step(page):
-        _open_tab(page, 1)
-        page.wait_for_selector("[data-testid=stButtonGroup]", timeout=60_000)
-        button = page.locator("[data-testid=stButtonGroup] button").nth(3)  # Sweep, Basins, Random search, One step
-        bs.after_rerun(page, button.click)
-        _wait_for_plot(page, "step_chart")
-        return page.screenshot()
+    def explore_section(index: int, chart: str):
+        def shoot(page):
+            _open_tab(page, 1)
+            page.wait_for_selector("[data-testid=stButtonGroup]", timeout=60_000)
+            # Sweep, Learning rates, Basins, Random search, One step
+            bs.after_rerun(page, page.locator("[data-testid=stButtonGroup] button").nth(index).click)
+            _wait_for_plot(page, chart)
+            return page.screenshot()
+        return shoot
 
     def table(page):
         target = page.locator("[data-testid=stMain] table").first
@@ -119,7 +121,9 @@ def shots(url: str):
         ("chinese_playing_1400x1000", url + "?lang=zh", desktop, playing),
         ("explore_sweep_2d", url + "?run=momentum:lr=0.1,mu=0.9", desktop, sweep),
         ("explore_sweep_1d", url, desktop, sweep),
-        ("explore_one_step", url, desktop, one_step),
+        ("explore_one_step", url, desktop, explore_section(4, "step_chart")),
+        ("explore_learning_rates", url + "?run=momentum:lr=0.01,mu=0.9", desktop, explore_section(1, "rates_chart")),
+        ("explore_learning_rates_zh", url + "?run=sgd:lr=0.05&lang=zh", desktop, explore_section(1, "rates_chart")),
         ("formula_log_x", url + "?surface=formula&formula=log(x)", desktop, default),
         ("diverging_sgd_lr_2.5", url + "?run=sgd:lr=2.5", desktop, default),
         ("summary_table", url, desktop, table),

@@ -466,3 +466,33 @@ def test_steps_to_tol_uses_the_gradient_norm_where_there_is_no_minimum():
     # on the bowl (f_min = 0) it is the gap in f: from (0, 1) with lr 0.25, y halves, f = 0.25ᵏ ≤ 0.01 at k = 4
     tr = optim_core.run(BOWL, optim_core.make("sgd", lr=0.25), start=(0.0, 1.0), steps=6, tol=None)
     assert int(analysis.steps_to_tol(BOWL, tr, 0.01)) == 4
+
+
+# --- the notes' learning-rate picture ---------------------------------------------------------------
+
+
+def test_learning_rates_are_spread_on_a_log_scale():
+    np.testing.assert_allclose(analysis.spread_learning_rates(0.1, 7, 3.0),
+                               [0.1 * 10**-1.5, 0.1 * 10**-1, 0.1 * 10**-0.5, 0.1, 0.1 * 10**0.5, 1.0, 0.1 * 10**1.5])
+    with pytest.raises(ValueError, match="centre"):
+        analysis.spread_learning_rates(0.0)
+
+
+def test_verdicts_follow_the_notes_picture():
+    """By hand: the rate that diverged and the one that ended above its start are "very high"; of the
+    rest, 0.1 ended lowest ("good"), 0.3 is above it ("high"), 0.01 and 0.03 below ("low")."""
+    verdicts = analysis.learning_rate_verdicts([0.01, 0.03, 0.1, 0.3, 1.0, 3.0], [5.0, 1.0, 1e-6, 0.5, 9.0, 1.0],
+                                               initial_gap=6.45, diverged=[False] * 5 + [True])
+    assert verdicts == ("low", "low", "good", "high", "very high", "very high")
+    assert analysis.learning_rate_verdicts([1.0, 2.0], [np.nan, 7.0], 6.45, [True, False]) == ("very high",) * 2
+
+
+def test_sgd_on_the_bowl_shows_every_verdict():
+    """GD on the bowl (λ = 0.1, 2): stable for lr < 2/λmax = 1; x shrinks by |1 − 0.1·lr| a step and y by
+    |1 − 2·lr|.  Of 0.01 … 10 (7 rates over 3 decades around 0.316), 3.16 and 10 blow up ("very high").
+    With 50 steps from (−7, 2), the y part dies fastest near lr = 0.5, but x needs a large lr: 1 (|1 − 2| = 1
+    keeps y bouncing) is worse than 0.316, so 0.316 is "good", below it "low"; 1 is "high"."""
+    curves = analysis.learning_rate_curves(BOWL, "sgd", analysis.spread_learning_rates(10**-0.5, 7, 3.0),
+                                           start=START, steps=50)
+    assert curves.verdicts == ("low", "low", "low", "good", "high", "very high", "very high")
+    assert curves.gap.shape == (7, 51) and np.isnan(curves.gap[-1, -1]) and not np.isnan(curves.gap[3]).any()

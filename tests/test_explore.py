@@ -324,3 +324,18 @@ def test_background_window_is_the_surface_over_the_window():
     assert struct.unpack(">II", png[16:24]) == (200, 100)
     # levels spread over the window's values (f ≤ 0.3 there), not the whole bowl's (f up to 125)
     assert max(window.levels) < 0.3 < max(fg.background(BOWL, width=100).levels)
+
+
+def test_the_learning_rate_picture_labels_each_curve_and_adds_the_good_one():
+    at = explore("Learning rates", {"run": "sgd:lr=0.05", "steps": "30"})
+    assert not at.exception and not at.error
+    [figure] = figures(at)
+    names = [trace["name"] for trace in figure["data"]]
+    assert len(names) == 7 and names[3].startswith("lr = 0.05 ")
+    verdicts = [name.rsplit("(", 1)[1].rstrip(")") for name in names]
+    assert set(verdicts) <= {"very high", "high", "good", "low"} and verdicts.count("good") == 1
+    good = float(names[verdicts.index("good")].split("=")[1].split("(")[0])
+    assert good != 0.05
+    at.button(key="rates_add_good").click().run()
+    assert not at.exception and len(at.session_state["run_ids"]) == 2
+    assert any(m.value.startswith(f"Added SGD lr={good:.3g}") for m in at.success)

@@ -1,6 +1,6 @@
-"""The "Explore" tab of the page: hyperparameter sweeps with the theory on top, basins of
-attraction, the notes' random search, one update taken apart.  Streamlit only: the work is in
-``ui/explore_views.py`` (cached), the shared controls and callbacks in ``ui/explore_controls.py``, the
+"""The "Explore" tab of the page: hyperparameter sweeps with the theory on top, the notes' learning-rate
+picture, basins of attraction, the notes' random search, one update taken apart.  Streamlit only: the work is
+in ``ui/explore_views.py`` (cached), the shared controls and callbacks in ``ui/explore_controls.py``, the
 pictures in ``viz.explore``, the words in ``viz.i18n`` (in the page's language, ``scene.lang``)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .checked_figure import CheckedFigure
 from .state import option_labels, tr
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 96, 128)
-SECTIONS = ("Sweep", "Basins", "Random search", "One step")  # English; shown translated
+SECTIONS = ("Sweep", "Learning rates", "Basins", "Random search", "One step")  # English; shown translated
 NO_Y_AXIS = "(none: a 1-D sweep)"
 NOTHING_ELSE = "nothing else"
 COLOUR_BY = {"steps": "steps to tol", "loss": "final loss"}  # a sweep's colour: option -> English label
@@ -35,6 +35,8 @@ def render(scene: Scene, surface) -> None:
                              format_func=option_labels(), label_visibility="collapsed")
     if section == "Sweep":
         sweep_section(scene, surface)
+    elif section == "Learning rates":
+        learning_rate_section(scene, surface)
     elif section == "Basins":
         basins_section(scene, surface)
     elif section == "Random search":
@@ -93,6 +95,35 @@ def sweep_section(scene: Scene, surface) -> None:
         caption = ("{reached} of {cells} settings reached the tolerance, {diverged} diverged; best: {best}. "
                    "Click a point to add that setting as a run.")
     st.caption(tr(caption, reached=view["reached"], cells=view["cells"], diverged=view["diverged"], best=best))
+
+
+def learning_rate_section(scene: Scene, surface) -> None:
+    st.caption(tr("The notes' picture of the learning rate: the same run at several learning rates spread on a log "
+                  "scale around its own. A very high rate blows up, a high one drops fast and then stalls, a low "
+                  "one crawls; the good one ends lowest."))
+    run_index = controls.run_picker(scene, "rates_run")
+    if run_index is None:
+        return
+    a, b, c = st.columns(3)
+    count = a.select_slider(tr("learning rates"), (3, 5, 7, 9, 11), value=7, key="rates_count")
+    decades = b.select_slider(tr("spread (decades)"), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), value=3.0, key="rates_decades")
+    steps = c.number_input(tr("steps per run"), 10, 3000, value=max(scene.steps, 50), step=50, key="rates_steps")
+    view = explore_views.learning_rate_view(scene, run_index, count, decades, steps, surface)
+    st.plotly_chart(CheckedFigure(view["figure"]), key="rates_chart")
+    run = scene.runs[run_index]
+    if view["good"] is None:
+        st.warning(tr("Every learning rate blew up: try a smaller one for this run."))
+        return
+    good = controls.snap(run.optimizer, "lr", view["good"])
+    rates = [lr for lr, _ in view["verdicts"]]
+    if view["good"] in (rates[0], rates[-1]):
+        st.warning(tr("The good learning rate is at the edge of the range tried: widen the spread (the notes: "
+                      "beware a best value on the edge)."))
+    if good == run.params["lr"]:
+        st.caption(tr("This run's own learning rate is the good one here."))
+        return
+    st.button(tr("Add the good one (lr = {lr:.3g}) as a run", lr=good), key="rates_add_good",
+              on_click=controls.add_run, args=(run.optimizer, {**run.params, "lr": good}))
 
 
 def basins_section(scene: Scene, surface) -> None:

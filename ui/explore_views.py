@@ -104,6 +104,19 @@ def step_view(scene: Scene, run_index: int, k: int, colour: str, _surface) -> di
             "condition": info.condition, "lr_max": info.lr_max}
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def learning_rate_view(scene: Scene, run_index: int, count: int, decades: float, steps: int, _surface) -> dict:
+    """The notes' learning-rate picture: one run's optimizer at ``count`` learning rates over ``decades``
+    decades around its own, every other setting kept (one batched run)."""
+    run = scene.runs[run_index]
+    lrs = analysis.spread_learning_rates(float(run.params["lr"]), count, decades)
+    curves = analysis.learning_rate_curves(_surface, run.optimizer, lrs, fixed=_fixed(scene, run, ["lr"]),
+                                           start=scene.start, steps=steps)
+    good = [float(lr) for lr, verdict in zip(curves.lrs, curves.verdicts) if verdict == "good"]
+    return {"figure": explore.learning_rate_figure(curves, lang=scene.lang), "good": good[0] if good else None,
+            "verdicts": list(zip(curves.lrs.tolist(), curves.verdicts))}
+
+
 # The notes' "beware a best value on the edge of its range", per stage of a search; after the stage,
 # the words of optim_core's SearchResult.on_boundary.
 BOUNDARY_WARNINGS = {

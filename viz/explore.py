@@ -63,8 +63,9 @@ def _axis(spec: HyperSpec, values: np.ndarray, lang: str) -> dict:
 def _log_axis(low: float, high: float) -> dict:
     """A log axis's range over [low, high] with ticks at 1, 2, 5 × 10^k written out (Plotly's own
     labels a short log range with bare leading digits: "3" for 300)."""
+    mantissas = (1, 2, 5) if math.log10(high / low) <= 4 else (1,)  # a long range: powers of ten only
     ticks = [m * 10.0**e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
-             for m in (1, 2, 5) if low <= m * 10.0**e <= high]
+             for m in mantissas if low <= m * 10.0**e <= high]
     return dict(range=[math.log10(low), math.log10(high)], tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
 
 
@@ -202,6 +203,39 @@ def sweep_line_figure(result, *, theory=None, height=480, font_size=14, lang: st
                              type="log", **_log_axis(max(np.nanmin(np.append(steps, top)), 1) / 1.5, top * 3)),
                   shapes=shapes, annotations=annotations, legend=_legend_below(height, margin),
                   hovermode="closest", clickmode="event+select", dragmode="zoom")
+    return dict(data=data, layout=layout)
+
+
+# The notes' figure's colours for its four curves (yellow, green, red, blue), in Okabe & Ito's shades.
+VERDICT_COLOURS = {"very high": "#E69F00", "high": "#009E73", "good": "#D55E00", "low": "#0072B2"}
+VERDICT_DASHES = {"very high": "dot", "high": "dash", "good": "solid", "low": "dashdot"}
+
+
+def learning_rate_figure(curves, *, height=480, font_size=14, lang: str = "en") -> dict:
+    """The notes' learning-rate picture: the gap against the step for every learning rate of ``curves``
+    (``analysis.LearningRateCurves``), each line in the colour and dash of its verdict (very high, high,
+    good, low), so the figure reads without colour too; a run that blew up ends where it did."""
+    steps = np.arange(curves.gap.shape[-1])
+    floor = np.nanmin(np.where(curves.gap > 0, curves.gap, np.nan)) if np.any(curves.gap > 0) else 1e-12
+    data = []
+    good = curves.verdicts.index("good") if "good" in curves.verdicts else None
+    for i, (lr, gap, verdict) in enumerate(zip(curves.lrs, curves.gap, curves.verdicts)):
+        name = t("lr = {lr:.3g} ({verdict})", lang, lr=float(lr), verdict=t(verdict, lang))
+        # of several curves with one verdict, the farther from the good rate, the fainter
+        opacity = 1.0 if good is None else max(0.35, 1.0 - 0.2 * (abs(i - good) - 1))
+        data.append(dict(type="scatter", x=_f32(steps), y=_f32(np.maximum(gap, floor)), mode="lines", name=name,
+                         opacity=opacity,
+                         line=dict(color=VERDICT_COLOURS[verdict], dash=VERDICT_DASHES[verdict],
+                                   width=3.5 if verdict == "good" else 2),
+                         hovertemplate=f"{name}<br>k = %{{x}}: %{{y:.3g}}<extra></extra>"))
+    # a run that blows up leaves through the top, as in the notes' figure: the others keep the room
+    top = min(np.nanmax(curves.gap), 1e3 * curves.gap[0, 0]) if np.isfinite(curves.gap).any() else 1.0
+    margin = dict(l=70, r=20, t=30, b=50 + LEGEND_ROOM)
+    layout = dict(height=height, font=dict(size=font_size), margin=margin,
+                  xaxis=dict(title=dict(text=t("step", lang)), range=[0, float(steps[-1])]),
+                  yaxis=dict(title=dict(text=curves.gap_name), type="log",
+                             **_log_axis(max(floor, top * 1e-16) / 2, top * 2)),
+                  legend=_legend_below(height, margin), hovermode="closest")
     return dict(data=data, layout=layout)
 
 

@@ -394,6 +394,24 @@ ZH = MappingProxyType({
     "Basins": "吸引域",
     "Random search": "随机搜索",
     "One step": "单步分解",
+    # the notes' learning-rate picture
+    "Learning rates": "学习率的效果",
+    "The notes' picture of the learning rate: the same run at several learning rates spread on a log scale around "
+    "its own. A very high rate blows up, a high one drops fast and then stalls, a low one crawls; the good one "
+    "ends lowest.": "笔记中学习率的示意图：同一个运行，在其学习率附近按对数刻度取若干个学习率。学习率非常高时损失爆炸，"
+                    "较高时先快速下降然后停滞，较低时下降缓慢；好的学习率最后最低。",
+    "learning rates": "学习率个数",
+    "The good learning rate is at the edge of the range tried: widen the spread (the notes: beware a best value on "
+    "the edge).": "好的学习率落在所试范围的边上：请加大跨度（笔记：注意边界上的最佳值）。",
+    "This run's own learning rate is the good one here.": "在这里，这个运行自己的学习率就是好的学习率。",
+    "spread (decades)": "跨度（数量级）",
+    "Every learning rate blew up: try a smaller one for this run.": "每个学习率都爆炸了：请给这个运行换一个更小的学习率。",
+    "Add the good one (lr = {lr:.3g}) as a run": "把好的学习率（lr = {lr:.3g}）添加为一个运行",
+    "lr = {lr:.3g} ({verdict})": "lr = {lr:.3g}（{verdict}）",
+    "very high": "非常高",
+    "high": "较高",
+    "good": "好",
+    "low": "较低",
     "Add a run in the sidebar first: its optimizer and settings are what gets explored.":
         "请先在侧边栏添加一个运行：探索的就是它的优化器和设置。",
     "Run {n}: {label}": "运行 {n}：{label}",
