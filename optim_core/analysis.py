@@ -701,6 +701,47 @@ def learning_rate_curves(surface, name, lrs, *, fixed=None, start=None, steps=10
     return LearningRateCurves(name, lrs, np.where(tr.active, held_gap, np.nan), verdicts, _gap_name(surface))
 
 
+def recommended_lr(surface, name, lr_grid, *, fixed=None, start=None, steps=100) -> float:
+    """A learning rate from ``lr_grid`` that shows something worth seeing on ``surface`` (one batched run).
+
+    A rate is out if its run diverges or leaves the surface's domain (widened by 5 % on each
+    side) before the end (on a surface without a minimum: before half of the steps, so an escape from a
+    saddle stays in view), or if the rule has a limit on the local quadratic model at the start
+    (``Rule.lr_limit``) and the rate is past it.  Of the rest: with a known minimum, the rate whose gap
+    f − f_min is lowest on average (in log) over the second half of the run, so a path that settles
+    beats one that bounces and happens to end low (ties: the smaller rate); without one, the largest.
+    If every rate is out: the smallest.
+    """
+    lr_grid = np.sort(np.asarray(lr_grid, dtype=float).ravel())
+    opt = make(name, **_merge_fixed(fixed, {"lr": lr_grid}))
+    tr = run(surface, opt, start=_check_start_point(start), steps=_check_count("steps", steps, 1), tol=None)
+    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
+    margin = 0.05 * np.array([x_hi - x_lo, y_hi - y_lo])
+    low, high = np.array([x_lo, y_lo]) - margin, np.array([x_hi, y_hi]) + margin
+    watched = tr.xy if surface.f_min is not None else tr.xy[:, : steps // 2 + 1]
+    out = (tr.status == "diverged") | np.any((watched < low) | (watched > high), axis=(-2, -1))
+    limit = _lr_limit_at(surface, opt.rule, opt.hyperparams, tr.xy[0, 0])
+    out |= lr_grid >= limit
+    if out.all():
+        return float(lr_grid[0])
+    if surface.f_min is None:
+        return float(lr_grid[np.flatnonzero(~out)[-1]])
+    settled = np.mean(np.log10(np.maximum(tr.loss[:, steps // 2:] - surface.f_min, 1e-300)), axis=-1)
+    return float(lr_grid[np.lexsort((lr_grid, np.where(out, np.inf, settled)))[0]])
+
+
+def _lr_limit_at(surface, rule, hyperparams, point) -> float:
+    """The rule's largest stable lr on the local quadratic model at ``point`` (inf if it has none there)."""
+    if rule.lr_limit is None:
+        return math.inf
+    lambda_max = float(np.max(hessian_info(surface, point).eigenvalues))
+    if not lambda_max > 0:
+        return math.inf
+    hp = {key: value for key, value in hyperparams.items() if not isinstance(value, np.ndarray)}
+    limit = rule.lr_limit(hp, lambda_max)
+    return math.inf if limit is None else float(limit)
+
+
 # --- 7. one update, term by term ------------------------------------------------------------------
 
 
@@ -770,7 +811,8 @@ def trajectory_breakdown(surface, tr: Trajectory, k: int) -> StepBreakdown:
     hp = _hyper_for_update(tr.optimizer, k, float(tr.lr[k - 1]))
     explanation = Explanation()
     explanation.term("x_prev", r"x_{k-1}", x_prev)
-    explanation.term("lr", r"\eta", hp["lr"])
+    # a searching rule's lr is the step length its search accepted, not a fixed rate
+    explanation.term("lr", r"\alpha_k" if rule.needs_surface(hp) else r"\eta", hp["lr"])
     lookahead_point = None if rule.grad_point is None else rule.grad_point(x_prev, state, hp)
     if lookahead_point is x_prev:  # a grad_point that hands back x itself takes the gradient at x
         lookahead_point = None

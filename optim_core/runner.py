@@ -12,9 +12,11 @@ import functools
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
+from . import line_search
 from .rules import RULES, HyperSpec, Rule
 from .schedules import Schedule
 
@@ -107,7 +109,8 @@ def make(name: str, **hyperparams) -> Optimizer:
 
     Raises:
         ValueError naming the parameter, the value and the valid range for an unknown
-        optimizer, an unknown hyperparameter or a value out of range.
+        optimizer, an unknown hyperparameter or a value out of range, and naming both for values
+        valid alone but not together (a line search's c1 ≥ c2).
     """
     rule = _rule(name)
     specs = {spec.name: spec for spec in rule.hyper}
@@ -117,7 +120,32 @@ def make(name: str, **hyperparams) -> Optimizer:
             f"{sorted(unknown)[0]} is not a hyperparameter of {name}: valid ones are {', '.join(specs)}"
         )
     values = {key: _validate(spec, hyperparams.get(key, spec.default)) for key, spec in specs.items()}
+    rule.check(values)
     return Optimizer(name, MappingProxyType(values), rule)
+
+
+class LineSearchRecord(NamedTuple):
+    """What the line search of each update k did, batch first like the other traces.
+
+    alpha, status   (..., n): the step length taken (0: no step) and how the search ended, a code into
+                    ``line_search.STATUS`` ("ok", "armijo only", "no step", "not descent")
+    phi0, dphi0     (..., n): phi(0) = f(x_{k-1}) and phi'(0) = g·p (NaN where there was no search)
+    trial_alpha, trial_phi, trial_dphi, trial_failed
+                    (..., n, T) every trial in order: alpha, phi(alpha) = f(x + alpha p),
+                    phi'(alpha) = ∇f(x + alpha p)·p (NaN where not evaluated) and the condition it
+                    failed, a code into ``line_search.FAILED`` ("none": accepted, "armijo",
+                    "curvature", "not lower"); NaN and -1 past a step's last trial
+    The phi and trial fields are kept with ``record_state=True`` only (None otherwise).
+    """
+
+    alpha: np.ndarray
+    status: np.ndarray
+    phi0: np.ndarray | None = None
+    dphi0: np.ndarray | None = None
+    trial_alpha: np.ndarray | None = None
+    trial_phi: np.ndarray | None = None
+    trial_dphi: np.ndarray | None = None
+    trial_failed: np.ndarray | None = None
 
 
 class Trajectory:
@@ -144,7 +172,16 @@ class Trajectory:
       effective_lr  per coordinate, what multiplied the step direction at update k
       lr            the learning rate (schedule value) of update k
       state         with record_state=True: the rule's state after update k, by field name
-                    (momentum_buffer, cache, exp_avg, exp_avg_sq, ...), each shaped like ``step``
+                    (momentum_buffer, cache, exp_avg, exp_avg_sq, ...), each shaped like ``step``,
+                    or (..., n, *shape) for a field that is not one vector per run (BFGS's matrix
+                    (..., n, d, d), L-BFGS's pairs (..., n, m, d), a number per run (..., n))
+      f_evals, grad_evals
+                    evaluations of f and of ∇f made to know x_k and ∇f(x_k), cumulative, (..., n + 1):
+                    ∇f once per point for a rule without a line search (f never); with one, also its
+                    trials, counted as an implementation that keeps what it has would (phi(0) is the
+                    previous step's accepted value, ∇f at the accepted trial is the next gradient)
+      line_search   for a rule that searched (else None): a ``LineSearchRecord``; ``lr`` and
+                    ``effective_lr`` are then the step length alpha_k each update took
     status: "converged" (‖∇f(x_k)‖ ≤ tol), "diverged" (update ``stopped_at`` produced a
     non-finite point or loss, or a point farther than ``diverge_radius`` (default
     DIVERGE_RADIUS_FACTOR half-diagonals of the domain) from the domain's centre in x or in y;
@@ -152,7 +189,7 @@ class Trajectory:
     """
 
     def __init__(self, surface, optimizer, steps, xy, active, last_valid, status, stopped_at, grad_used,
-                 effective_lr, lr, state):
+                 effective_lr, lr, state, evaluations=None, line_search=None):
         self.surface = surface
         self.optimizer = optimizer
         self.steps = steps
@@ -162,6 +199,8 @@ class Trajectory:
         self.status = status
         self.stopped_at = stopped_at
         self._grad_used, self._effective_lr, self._lr, self._state = grad_used, effective_lr, lr, state
+        self._evaluations = evaluations  # (f_evals, grad_evals) of a searching rule, held after a stop
+        self.line_search = line_search
 
     def __repr__(self):
         return f"<Trajectory {self.optimizer!r} status={self.status!r} xy.shape={self.xy.shape}>"
@@ -171,7 +210,8 @@ class Trajectory:
         if values is None:
             raise AttributeError("this trajectory was run with traces=False: it kept only the positions")
         mask = self.active[..., 1:]
-        return np.where(mask[..., None] if vector else mask, values, np.nan)
+        trailing = values.ndim - mask.ndim if vector else 0
+        return np.where(mask.reshape(mask.shape + (1,) * trailing), values, np.nan)
 
     @functools.cached_property
     def loss(self) -> np.ndarray:
@@ -217,6 +257,20 @@ class Trajectory:
         if self._state is None:
             raise AttributeError("this trajectory was run with traces=False: it kept only the positions")
         return MappingProxyType({name: self._after_start(values) for name, values in self._state.items()})
+
+    @functools.cached_property
+    def f_evals(self) -> np.ndarray:
+        if self._evaluations is not None:
+            return self._evaluations[0]
+        return np.zeros(self.active.shape, dtype=np.int32)
+
+    @functools.cached_property
+    def grad_evals(self) -> np.ndarray:
+        if self._evaluations is not None:
+            return self._evaluations[1]
+        points = np.arange(1, self.active.shape[-1] + 1, dtype=np.int32)
+        held = np.minimum(points, np.asarray(self._last_valid)[..., None] + 1)
+        return held.astype(np.int32)
 
     @property
     def final_xy(self) -> np.ndarray:
@@ -292,14 +346,21 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
     start = _check_start(surface.default_start if start is None else start)
     _check_seed(seed)
     constants, per_step, batch_shape = _batch_hyperparams(opt, start, steps)
+    if per_step:
+        _check_together(opt, per_step, batch_shape)
     rng = np.random.default_rng(seed) if noise > 0 else None
     exact = rng is None and opt.rule.grad_point is None and traces
     watch = _watch(surface, start, diverge_radius, tol, exact, batch_shape)
     record = _Record.empty(opt.rule, np.broadcast_to(start, batch_shape + (2,)), steps, record_state, traces)
+    searches = None
+    if opt.rule.needs_surface(opt.hyperparams):
+        searches = _Searches(surface, batch_shape, steps, record_state and traces, traces)
     with np.errstate(all="ignore"):
-        _loop(surface, opt.rule, constants, per_step, record, watch, noise, rng)
-    lr_trace = _lr_trace(opt, per_step, steps, batch_shape) if traces else None
-    return _assemble(surface, opt, record, lr_trace, watch, batch_shape)
+        _loop(surface, opt.rule, constants, per_step, record, watch, noise, rng, searches)
+    lr_trace = None
+    if traces:
+        lr_trace = searches.alpha if searches else _lr_trace(opt, per_step, steps, batch_shape)
+    return _assemble(surface, opt, record, lr_trace, watch, batch_shape, searches)
 
 
 # --- preparing a run -----------------------------------------------------------------------------------
@@ -331,6 +392,23 @@ def _batch_hyperparams(opt: Optimizer, start: np.ndarray, steps: int):
     constants = {k: np.ascontiguousarray(np.broadcast_to(v[..., None], batch_shape + (2,)))
                  if isinstance(v, np.ndarray) else v for k, v in constants.items()}
     return constants, per_step, batch_shape
+
+
+def _check_together(opt: Optimizer, per_step, batch_shape):
+    """The rule's check of values valid alone but not together, on the schedules' values: every value
+    laid out as (steps or 1, *B) so that they broadcast."""
+    width = len(batch_shape)
+
+    def aligned(value, leading):
+        value = np.asarray(value) if not isinstance(value, str) else value
+        if isinstance(value, str) or value.ndim == 0:
+            return value
+        core = value.shape[1:] if leading else value.shape
+        return value.reshape(value.shape[:1] * leading + (1,) * (1 - leading) + (1,) * (width - len(core)) + core)
+
+    hp = {key: aligned(per_step[key], 1) if key in per_step else aligned(value, 0)
+          for key, value in opt.hyperparams.items()}
+    opt.rule.check(hp)
 
 
 class _Watch:
@@ -378,19 +456,67 @@ class _Record:
         xs = np.empty((steps + 1,) + start.shape)
         xs[0] = start
         grads_used = np.empty((steps if traces else 0,) + start.shape)
-        fields = rule.init(xs[0])._fields if record_state and traces else ()
-        state_trace = {name: np.empty((steps,) + start.shape) for name in fields}
+        fields = rule.init(xs[0])._asdict() if record_state and traces else {}
+        state_trace = {name: np.empty((steps,) + _trace_shape(value, start.shape)) for name, value in fields.items()}
         return cls(xs, grads_used, np.empty_like(grads_used), state_trace, traces)
+
+
+def _trace_shape(value, point_shape) -> tuple:
+    """A state field is kept like the point (*B, d) unless it is an array of another rank: a matrix or a
+    history per run (*B, m, d), or a number per run (*B)."""
+    if isinstance(value, np.ndarray) and value.ndim != len(point_shape):
+        return value.shape
+    return point_shape
+
+
+class _Searches:
+    """For a rule that searches along its direction: the probe it is handed, and after every update
+    the evaluations so far (steps + 1, *B), the step length and status, and (with record_state) the trials."""
+
+    def __init__(self, surface, batch_shape, steps, record_trials, traces):
+        self.probe = line_search.Probe(surface, batch_shape, record=record_trials)
+        self.evaluations = np.zeros((2, steps + 1) + batch_shape, dtype=np.int32)
+        self.evaluations[1, 0] = 1
+        n = steps if traces else 0
+        self.alpha, self.status = np.zeros((n,) + batch_shape), np.zeros((n,) + batch_shape, dtype=np.int8)
+        self.traces, self.record_trials = traces, record_trials
+        self.trials, self.phi0 = [], []
+
+    def wrap(self, update):
+        """``update`` handed the probe; what its search did is written down after it."""
+        probe = self.probe
+
+        def searching_update(g, state, x, t, hp, hessian=None):
+            delta, state, alpha = update(g, state, x, t, hp, hessian, surface=probe)
+            self.finish(t - 1, alpha)
+            return delta, state, alpha
+
+        return searching_update
+
+    def finish(self, index, alpha):
+        probe = self.probe
+        if self.traces:
+            self.alpha[index] = np.asarray(alpha)[..., 0]
+            self.status[index] = probe.status
+        if self.record_trials:
+            self.trials.append(probe.trials)
+            self.phi0.append((probe.phi0, probe.dphi0))
+        probe.next_step()
+        self.evaluations[0, index + 1] = probe.f_evals
+        self.evaluations[1, index + 1] = probe.grad_evals
 
 
 # --- the loop ------------------------------------------------------------------------------------------
 
 
-def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Watch, noise, rng):
-    """The updates, in place in ``record``; every _CHECK_EVERY updates, stop if every run has stopped."""
+def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Watch, noise, rng, searches=None):
+    """The updates, in place in ``record``; every _CHECK_EVERY updates, stop if every run has stopped.
+    A rule that searches gets its update wrapped by ``searches`` (the others run it as it is)."""
     xs, grads_used, effective_lr, state_trace = record.xs, record.grads_used, record.effective_lr, record.state_trace
     traces = record.traces
     update, grad_point, grad = rule.update, rule.grad_point, surface.grad
+    if searches is not None:
+        update = searches.wrap(update)
     hessian = surface.hessian if rule.needs_hessian else None
     x = xs[0].copy()
     state = rule.init(x)
@@ -497,7 +623,7 @@ def _lr_trace(opt: Optimizer, per_step, steps: int, batch_shape) -> np.ndarray:
     return np.broadcast_to(values, (steps,) + batch_shape)
 
 
-def _assemble(surface, opt, record: _Record, lr_trace, watch: _Watch, batch_shape) -> Trajectory:
+def _assemble(surface, opt, record: _Record, lr_trace, watch: _Watch, batch_shape, searches=None) -> Trajectory:
     """Hold stopped runs at their last valid point and move the step axis next to last."""
     xs, stop_index, stop_kind = record.xs, watch.stop_index, watch.stop_kind
     grads_used, effective_lr, state_trace = record.grads_used, record.effective_lr, record.state_trace
@@ -508,6 +634,7 @@ def _assemble(surface, opt, record: _Record, lr_trace, watch: _Watch, batch_shap
     last_valid = np.maximum(last_valid, 0)
     status = np.where(stop_kind == 1, "converged", np.where(stop_kind == 2, "diverged", "max_steps"))
     stopped_at = np.where(stop_index < 0, n_points - 1, stop_index)
+    evaluations = None if searches is None else searches.evaluations
 
     if batch_shape == ():
         n = int(last_valid) + 1
@@ -517,17 +644,56 @@ def _assemble(surface, opt, record: _Record, lr_trace, watch: _Watch, batch_shap
 
         return Trajectory(surface, opt, n_points - 1, xs[:n], np.ones(n, dtype=bool), n - 1, str(status),
                           int(stopped_at), cut(grads_used), cut(effective_lr), cut(lr_trace),
-                          None if state_trace is None else {name: cut(v) for name, v in state_trace.items()})
+                          None if state_trace is None else {name: cut(v) for name, v in state_trace.items()},
+                          None if evaluations is None else tuple(evaluations[:, :n]),
+                          _line_search_record(searches, np.ones(n - 1, dtype=bool), n - 1))
     index = np.arange(n_points).reshape((n_points,) + (1,) * len(batch_shape))
     active = index <= last_valid  # (n_points, *B)
     xy = xs  # the run's own buffer: hold stopped runs in place
     if not np.all(last_valid == n_points - 1):
         held = np.take_along_axis(xs, np.broadcast_to(last_valid, (1,) + batch_shape)[..., None], axis=0)
         np.copyto(xy, np.broadcast_to(held, xy.shape), where=~active[..., None])
+        if evaluations is not None:
+            at_stop = np.take_along_axis(evaluations, np.broadcast_to(last_valid, (2, 1) + batch_shape), axis=1)
+            np.copyto(evaluations, np.broadcast_to(at_stop, evaluations.shape), where=~active)
 
-    def batch_first(a, trailing=1):
-        return None if a is None else np.moveaxis(a, 0, -1 - trailing)
+    def batch_first(a):
+        return None if a is None else np.moveaxis(a, 0, len(batch_shape))
 
-    return Trajectory(surface, opt, n_points - 1, batch_first(xy), batch_first(active, 0), last_valid, status,
-                      stopped_at, batch_first(grads_used), batch_first(effective_lr), batch_first(lr_trace, 0),
-                      None if state_trace is None else {k: batch_first(v) for k, v in state_trace.items()})
+    return Trajectory(surface, opt, n_points - 1, batch_first(xy), batch_first(active), last_valid, status,
+                      stopped_at, batch_first(grads_used), batch_first(effective_lr), batch_first(lr_trace),
+                      None if state_trace is None else {k: batch_first(v) for k, v in state_trace.items()},
+                      None if evaluations is None else tuple(batch_first(e) for e in evaluations),
+                      _line_search_record(searches, active[1:], n_points - 1))
+
+
+def _line_search_record(searches, done, n_updates):
+    """The LineSearchRecord of the first ``n_updates`` updates, batch first, blank where ``done`` is False
+    (the run had stopped): alpha and phi NaN, codes -1."""
+    if searches is None or not searches.traces:
+        return None
+    batch = done.ndim - 1
+
+    def blank(values, fill, trials=False):
+        values = values[:n_updates]
+        mask = done.reshape(done.shape[:1] + (1,) * trials + done.shape[1:])
+        values = np.where(mask, values, fill)
+        return np.moveaxis(values, (0, 1) if trials else 0, (batch, batch + 1) if trials else batch)
+
+    fields = dict(alpha=blank(searches.alpha, np.nan), status=blank(searches.status, -1).astype(np.int8))
+    if searches.record_trials:
+        steps = searches.trials[:n_updates]
+        width = max([len(trials) for trials in steps] + [1])
+        shape = (n_updates, width) + done.shape[1:]
+        columns = [np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, -1)]
+        for k, trials in enumerate(steps):
+            for j, trial in enumerate(trials):
+                for column, value in zip(columns, trial):
+                    column[k, j] = value
+        phi0 = np.array([pair[0] for pair in searches.phi0[:n_updates]]).reshape(done.shape)
+        dphi0 = np.array([pair[1] for pair in searches.phi0[:n_updates]]).reshape(done.shape)
+        fields.update(phi0=blank(phi0, np.nan), dphi0=blank(dphi0, np.nan),
+                      trial_alpha=blank(columns[0], np.nan, True), trial_phi=blank(columns[1], np.nan, True),
+                      trial_dphi=blank(columns[2], np.nan, True),
+                      trial_failed=blank(columns[3], -1, True).astype(np.int8))
+    return LineSearchRecord(**fields)

@@ -15,8 +15,10 @@ import surfaces
 from viz.i18n import Message
 
 from .presets import DEFAULT_SCENE
-from .scene import (FORMULA, FORMULA_RANGE, LANGUAGES, MAX_RUNS, NOISE_RANGE, RANGE_LIMIT, SCHEDULES, SEED_RANGE,
-                    STEPS_RANGE, TOL_OPTIONS, RunSpec, Scene, check_range, start_bounds)
+from .scene import (ANNEALS, CYCLES_RANGE, DECAY_K_RANGE, DIV_FACTOR_RANGE, FINAL_DIV_FACTOR_RANGE, FORMULA,
+                    FORMULA_RANGE, LANGUAGES, MAX_RUNS, MIN_FACTOR_RANGE, NOISE_RANGE, PCT_START_RANGE, RANGE_LIMIT,
+                    SCHEDULE_FIELDS, SCHEDULES, SEED_RANGE, STEP_EVERY_RANGE, STEP_FACTOR_RANGE, STEPS_RANGE,
+                    T_MULT_RANGE, TOL_OPTIONS, WARMUP_RANGE, RunSpec, Scene, check_range, start_bounds)
 
 
 def _format(value) -> str:
@@ -51,8 +53,7 @@ def to_query(scene: Scene) -> dict:
         query["x_range"] = _format(scene.x_range)
         query["y_range"] = _format(scene.y_range)
     defaults = Scene()
-    for name in ("schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed", "average", "tol",
-                 "field", "projector", "lang"):
+    for name in SCHEDULE_FIELDS + ("mu_ramp", "noise", "seed", "average", "tol", "field", "projector", "lang"):
         value = getattr(scene, name)
         if value != getattr(defaults, name):
             query[name] = _format(value)
@@ -153,7 +154,20 @@ def _parse_run(text: str, reader: _Reader, index: int):
                 parsed = sub.refuse(name, value, Message("see the slider's range"), spec.default)
             hyper[name] = parsed
         reader.warnings += sub.warnings
-    return RunSpec.of(optimizer, **hyper)
+    try:
+        return RunSpec.of(optimizer, **hyper)
+    except ValueError:  # each value in its range, but some not together (c1 < c2): keep those that go together
+        pass
+    kept = {}
+    for name, value in hyper.items():
+        try:
+            optim_core.make(optimizer, **kept, **{name: value})
+            kept[name] = value
+        except ValueError as error:
+            sub = _Reader({}, where=Message("run {n} ({optimizer})", n=index + 1, optimizer=optimizer))
+            sub.refuse(name, _format(value), Message.of(error), specs[name].default)
+            reader.warnings += sub.warnings
+    return RunSpec.of(optimizer, **kept)
 
 
 def _in_engine_range(spec, value) -> bool:
@@ -210,9 +224,17 @@ def from_query(query: Mapping) -> tuple:
         steps=reader.number("steps", default.steps, *STEPS_RANGE, integer=True),
         runs=runs,
         schedule=reader.choice("schedule", base.schedule, SCHEDULES),
-        decay_k=reader.number("decay_k", base.decay_k, 0.0, 10.0),
-        step_factor=reader.number("step_factor", base.step_factor, 0.01, 1.0),
-        step_every=reader.number("step_every", base.step_every, 1, 1000, integer=True),
+        decay_k=reader.number("decay_k", base.decay_k, *DECAY_K_RANGE),
+        step_factor=reader.number("step_factor", base.step_factor, *STEP_FACTOR_RANGE),
+        step_every=reader.number("step_every", base.step_every, *STEP_EVERY_RANGE, integer=True),
+        warmup=reader.number("warmup", base.warmup, *WARMUP_RANGE, integer=True),
+        cycles=reader.number("cycles", base.cycles, *CYCLES_RANGE, integer=True),
+        t_mult=reader.number("t_mult", base.t_mult, *T_MULT_RANGE, integer=True),
+        min_factor=reader.number("min_factor", base.min_factor, *MIN_FACTOR_RANGE),
+        pct_start=reader.number("pct_start", base.pct_start, *PCT_START_RANGE),
+        div_factor=reader.number("div_factor", base.div_factor, *DIV_FACTOR_RANGE),
+        final_div_factor=reader.number("final_div_factor", base.final_div_factor, *FINAL_DIV_FACTOR_RANGE),
+        anneal=reader.choice("anneal", base.anneal, ANNEALS),
         mu_ramp=reader.number("mu_ramp", base.mu_ramp, 0, 3000, integer=True),
         noise=reader.number("noise", base.noise, *NOISE_RANGE),
         seed=reader.number("seed", base.seed, *SEED_RANGE, integer=True),

@@ -73,6 +73,35 @@ def test_every_surface_loads(surface_id):
     assert chart(at)["layout"]["xaxis"]["range"] == list(surfaces.get(surface_id).x_range)
 
 
+@pytest.mark.parametrize("surface_id", surfaces.names())
+def test_a_new_surface_suits_the_learning_rates_unless_kept(surface_id):
+    """The book's four runs moved to another surface: with the book's rates SGD and Momentum blew up at once on
+    most surfaces (Rosenbrock: step 2).  Now no run diverges and none leaves the domain in the scene's steps;
+    with "keep my learning rates" on, the rates stay as they were."""
+    at = open_app()
+    at.selectbox(key="surface@en").set_value(surface_id).run()
+    no_exception(at)
+    assert "diverged" not in table(at)
+    scene, _ = page_model.from_query({key: at.query_params[key] for key in at.query_params})
+    (x_lo, x_hi), (y_lo, y_hi) = scene.surface_object().x_range, scene.surface_object().y_range
+    wide = 0.05 * np.array([x_hi - x_lo, y_hi - y_lo])
+    for trajectory in page_model.simulate(scene):
+        first_half = trajectory.xy[: scene.steps // 2 + 1]  # a saddle's escape may leave the picture later
+        assert np.all((first_half >= np.array([x_lo, y_lo]) - wide) & (first_half <= np.array([x_hi, y_hi]) + wide))
+    kept = open_app()
+    kept.toggle(key="keep_lrs").set_value(True).run()
+    kept.selectbox(key="surface@en").set_value(surface_id).run()
+    assert [run.split(",")[0] for run in url(kept, "run")] == ["sgd:lr=0.95", "momentum:lr=0.1", "adagrad:lr=1.5",
+                                                                "adam:lr=0.3"]
+
+
+def test_the_page_says_which_learning_rates_a_new_surface_changed():
+    at = open_app()
+    at.selectbox(key="surface@en").set_value("rosenbrock").run()
+    note = next(c.value for c in at.caption if "Learning rates suited to this surface" in c.value)
+    assert "SGD 0.95 → " in shown(note) and "Momentum 0.1 → " in shown(note)
+
+
 @pytest.mark.parametrize("key", list(page_model.PRESETS))
 def test_every_preset_loads(key):
     at = open_app()
@@ -204,6 +233,21 @@ def test_the_stability_cue_names_the_largest_stable_learning_rate():
     cue = next(c.value for c in at.caption if c.value.startswith("Curvature at the start"))
     # the bowl's Hessian is diag(1/10, 2): κ = 20 and 2/λmax = 1
     assert "eigenvalues 0.1, 2" in cue and "κ = 20" in cue and "2/λmax = 1 " in cue
+
+
+def test_nesterovs_cue_gives_its_own_limit_and_one_click_sets_it():
+    """On the bowl (λmax = 2) with μ = 0.9, Nesterov converges only for lr < 2(1 + μ)/((1 + 2μ)λmax) =
+    3.8/5.6 = 0.67857 (by hand; test_rules runs it): "largest stable" is the slider's 0.67 and the "edge of
+    stability" 0.678 (three digits, rounded down)."""
+    at = open_app({"run": "nesterov:lr=0.1,mu=0.9"})
+    run_id = at.session_state["run_ids"][0]
+    assert any("2(1+μ)/((1+2μ)λmax) = 0.679" in c.value for c in at.caption)
+    at.button(key=f"run{run_id}.stable_lr").click().run()
+    no_exception(at)
+    assert at.session_state[f"run{run_id}.nesterov.lr"] == 0.67 and "nesterov:lr=0.67,mu=0.9" in url(at, "run")[0]
+    at.button(key=f"run{run_id}.edge_lr").click().run()
+    assert at.session_state[f"run{run_id}.nesterov.lr"] == 0.678
+    assert not any("⚠" in c.value for c in at.caption)
 
 
 def test_the_lr_control_warns_past_two_over_lambda_max():

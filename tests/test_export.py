@@ -392,7 +392,8 @@ def test_mp4_rounds_odd_sizes_down_to_even(book):
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 COLUMNS = ["run", "label", "optimizer", "step", "x", "y", "f", "f_minus_fmin", "step_norm", "status"]
-BOOK_HYPER = ["lr", "mu", "eps", "eps_placement", "beta1", "beta2", "bias_correction"]  # in order of first use
+BOOK_HYPER = ["lr", "line_search", "c1", "c2", "backtrack", "mu", "eps", "eps_placement", "beta1", "beta2",
+              "bias_correction"]  # in order of first use
 
 
 def read_csv(text):
@@ -592,7 +593,8 @@ def test_the_scene_is_in_the_json_not_in_the_csv():
     assert document["start"] == [-1.5, 2.0] and document["steps"] == 40
     assert document["noise"] == 0.1 and document["seed"] == 7
     assert document["schedule"] == {"name": "step", "decay_k": 0.05, "step_factor": 0.5, "step_every": 10,
-                                    "mu_ramp": 0}
+                                    "warmup": 0, "cycles": 3, "t_mult": 1, "min_factor": 0.1, "pct_start": 0.3,
+                                    "div_factor": 25.0, "final_div_factor": 1e4, "anneal": "cos", "mu_ramp": 0}
     assert [(r["optimizer"], r["label"], r["hyperparameters"]) for r in document["runs"]] == [
         (run.optimizer, run.label(), dict(run.hyper)) for run in scene.runs]
     assert document["runs"][0]["hyperparameters"]["beta2"] == 0.99
@@ -668,6 +670,8 @@ MARKER_AREAS = {  # closed-form areas of the outlines for radius r (circumradius
     "diamond": lambda r: 2 * (1.2 * r) ** 2,
     "pentagon": lambda r: 5 / 2 * (1.05 * r) ** 2 * math.sin(2 * math.pi / 5),
     "hexagon": lambda r: 3 * math.sqrt(3) / 2 * (1.05 * r) ** 2,
+    "octagon": lambda r: 2 * math.sqrt(2) * (1.05 * r) ** 2,  # 8 triangles of two sides a at 45°: 8·a²·sin(45°)/2
+    "diamond-wide": lambda r: 2 * (1.35 * r) * (0.8 * r),  # half-diagonals 1.35r and 0.8r
     "triangle-up": lambda r: 1.9 * 1.15 * r * 1.6 * 1.15 * r / 2,  # base 2·0.95a, height 1.6a, a = 1.15r
     "triangle-down": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,
     "triangle-left": lambda r: 3 * math.sqrt(3) / 4 * (1.15 * r) ** 2,

@@ -479,3 +479,20 @@ def test_stacked_for_a_phone(lang):
     assert -slider["y"] * plot_h >= lowest_row_top + BUTTON_ROW_HEIGHT
     assert -menus[1]["y"] * plot_h >= -menus[0]["y"] * plot_h + BUTTON_ROW_HEIGHT
     go.Figure(figure)
+
+
+def test_a_cyclic_schedule_marks_its_snapshots_and_their_average():
+    """Warm restarts with 3 cycles over the book's 30 steps end cycles after steps 10, 20 and 30 (by hand:
+    T₀ = 30 / 3 = 10, T_mult = 1); each run's points there are its snapshots, their mean the ensemble."""
+    scene = sc.Scene(runs=(sc.RunSpec.of("momentum", lr=0.1), sc.RunSpec.of("adam", lr=0.3)), schedule="warm_restarts",
+                     cycles=3)
+    assert scene.cycle_ends() == (10, 20, 30)
+    surface, runs, figure = build(scene, snapshots=scene.cycle_ends())
+    for run in runs:
+        marks = next(t for t in figure["data"] if t.get("name") == f"{run.label} · snapshots")
+        ensemble = next(t for t in figure["data"] if t.get("name") == f"{run.label} · snapshot ensemble")
+        expected = run.trajectory.xy[[10, 20, 30]]
+        np.testing.assert_allclose(np.column_stack([fg.decode(marks["x"]), fg.decode(marks["y"])]), expected,
+                                   rtol=1e-6)
+        np.testing.assert_allclose([ensemble["x"][0], ensemble["y"][0]], expected.mean(axis=0), rtol=1e-12)
+    assert sc.Scene().cycle_ends() == () and sc.Scene(schedule="step").cycle_ends() == ()  # no cycles, no snapshots

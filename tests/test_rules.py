@@ -285,3 +285,20 @@ def test_explaining_an_update_does_not_change_it(name):
             parts = np.sum([part.value for part in explanation.parts.values()], axis=0)
             np.testing.assert_allclose(parts, plain[0], rtol=1e-12, atol=1e-15)
             x, state = x + plain[0], plain[1]
+
+
+@pytest.mark.parametrize("name, hyper", [("sgd", {}), ("momentum", {"mu": 0.9}), ("momentum", {"mu": 0.5}),
+                                         ("nesterov", {"mu": 0.9}), ("nesterov", {"mu": 0.9, "form": "reformulated"}),
+                                         ("nesterov", {"mu": 0.3}), ("newton", {})])
+@pytest.mark.parametrize("surface", [("bowl", {}), ("ill_conditioned", dict(kappa=50, angle=30))])
+def test_a_rules_lr_limit_is_where_it_starts_to_diverge(name, hyper, surface):
+    """Just below the rule's limit the run settles, just above it blows up: checked by running it, so a wrong
+    limit (the page once gave Nesterov the heavy ball's 2(1 + μ)/λmax, twice too large) fails here."""
+    s = surfaces.get(surface[0], **surface[1])
+    lambda_max = float(np.linalg.eigvalsh(s.hessian(np.zeros(2)))[-1])
+    rule = optim_core.RULES[name]
+    limit = rule.lr_limit({**{spec.name: spec.default for spec in rule.hyper}, **hyper}, lambda_max)
+    below = optim_core.run(s, optim_core.make(name, lr=0.95 * limit, **hyper), start=(3.0, 2.0), steps=3000, tol=None)
+    above = optim_core.run(s, optim_core.make(name, lr=1.05 * limit, **hyper), start=(3.0, 2.0), steps=3000, tol=None)
+    assert below.status == "max_steps" and np.linalg.norm(below.xy[-1]) < 1e-3
+    assert above.status == "diverged"

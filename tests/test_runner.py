@@ -33,8 +33,8 @@ def test_polyak_average_is_the_running_mean_of_the_iterates():
     assert abs(tr.xy_avg[-1, 1]) < 0.5 * abs(tr.xy[-1, 1])
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton",
-                                  "adadelta", "nadam", "amsgrad", "adamw"])
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton", "bfgs",
+                                  "lbfgs", "adadelta", "nadam", "amsgrad", "adamw"])
 def test_batch_equals_single_runs(name):
     rosen = surfaces.get("rosenbrock")
     lrs = np.array([1e-4, 5e-4, 1e-3])
@@ -196,12 +196,16 @@ _ANY_RULE = st.sampled_from(optim_core.names())
     start=st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)),
     noise=st.one_of(st.just(0.0), st.floats(0, 1e6)),
     placement=st.sampled_from(["outside", "inside"]),
+    line_search=st.sampled_from(["none", "armijo", "wolfe"]),
+    c1=st.floats(1e-9, 0.5, exclude_min=True), c2=st.floats(0.5, 1.0, exclude_min=True, exclude_max=True),
+    backtrack=st.floats(0.0, 1.0, exclude_min=True, exclude_max=True), memory=st.floats(1.0, 20.0),
 )
 def test_property_never_a_non_finite_position_nor_an_unexpected_exception(
-        name, surface, lr, mu, beta1, beta2, eps, start, noise, placement):
+        name, surface, lr, mu, beta1, beta2, eps, start, noise, placement, line_search, c1, c2, backtrack, memory):
     specs = {spec.name for spec in optim_core.hyper_specs(name)}
-    candidates = dict(lr=lr, mu=mu, beta1=beta1, beta2=beta2, decay_rate=beta2, rho=beta2, eps=eps,
-                      eps_placement=placement)
+    candidates = dict(lr=lr, mu=mu, beta1=beta1, beta2=beta2, decay_rate=beta2, eps=eps, eps_placement=placement,
+                      rho=beta2 if name == "adadelta" else backtrack,  # AdaDelta's decay / a line search's backtracking
+                      line_search=line_search, c1=c1, c2=c2, m=memory)
     opt = optim_core.make(name, **{k: v for k, v in candidates.items() if k in specs})
     tr = optim_core.run(surfaces.get(surface), opt, start=start, steps=40, noise=noise, seed=0)
     assert np.all(np.isfinite(tr.xy))

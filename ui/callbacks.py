@@ -4,11 +4,14 @@ page's language, never a traceback).  The Explore tab's callbacks are in ``ui/ex
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 import optim_core
 import page_model
 import surfaces
+from optim_core import analysis
 from viz import i18n, styles
 
 from . import state as page_state
@@ -32,6 +35,7 @@ def on_surface() -> None:
     for spec in surfaces.param_specs(surface.id):
         state[f"surface.{spec.name}"] = spec.default
     state["start_x"], state["start_y"] = map(float, surface.default_start)
+    suit_learning_rates(surface)
 
 
 def on_formula() -> None:
@@ -48,6 +52,33 @@ def on_formula() -> None:
     state["formula_error"] = None
     state["formula"], state["formula_x_range"], state["formula_y_range"] = state["formula_text"], x_range, y_range
     state["start_x"], state["start_y"] = map(float, surface.default_start)
+    suit_learning_rates(surface)
+
+
+# The learning rates a new surface is tried with: round numbers, 1, 2, 3, 5 and 7 per decade (all on the lr slider).
+LR_GRID = tuple(round(m * 10.0**e, 12) for e in range(-4, 1) for m in (1, 2, 3, 5, 7)) + (10.0,)
+
+
+def suit_learning_rates(surface) -> None:
+    """A new surface: each run gets a learning rate worth seeing there (``analysis.recommended_lr``, from the
+    surface's default start over the scene's steps), unless the user keeps their own; the page says which."""
+    state = st.session_state
+    state["lr_note"] = None
+    if state.get("keep_lrs") or not state["run_ids"]:
+        return
+    changed = []
+    for run_id in state["run_ids"]:
+        optimizer = state[f"run{run_id}.optimizer"]
+        hyper = page_state.run_hyper(run_id)
+        old = hyper.pop("lr")
+        new = analysis.recommended_lr(surface, optimizer, LR_GRID, fixed=hyper, start=surface.default_start,
+                                      steps=int(state["steps"]))
+        state[page_state.run_key(run_id, optimizer, "lr")] = new
+        if new != old:
+            changed.append(f"{optim_core.RULES[optimizer].title} {old:g} → {new:g}")
+    if changed:
+        state["lr_note"] = i18n.Message("Learning rates suited to this surface: {changes}.",
+                                        changes=", ".join(changed))
 
 
 def on_optimizer(run_id: int) -> None:
@@ -61,6 +92,19 @@ def _halved(optimizer: str, lr: float) -> float:
     """Half the learning rate (double it at the bottom of its slider): a new run must look different."""
     low = optim_core.hyper_spec(optimizer, "lr").options[0]
     return float(f"{lr / 2:.3g}") if lr / 2 >= low else float(f"{lr * 2:.3g}")
+
+
+def stable_learning_rates(optimizer: str, limit: float) -> tuple:
+    """(largest stable, edge of stability) for a rule whose lr limit is ``limit``: the largest value of the
+    lr slider below the limit, and the limit itself to 3 significant digits."""
+    options = optim_core.hyper_spec(optimizer, "lr").options
+    below = [value for value in options if value < limit]
+    unit = 10.0 ** (math.floor(math.log10(limit)) - 2)  # the third significant digit, rounded down: not past it
+    return (below[-1] if below else options[0]), round(math.floor(limit / unit) * unit, 12)
+
+
+def on_set_lr(run_id: int, lr: float) -> None:
+    st.session_state[page_state.run_key(run_id, st.session_state[f"run{run_id}.optimizer"], "lr")] = lr
 
 
 def on_add_run() -> None:

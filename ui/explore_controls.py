@@ -14,8 +14,9 @@ from . import state as page_state
 from .state import tr
 
 
-def float_params(optimizer: str) -> list:
-    return [spec.name for spec in optim_core.hyper_specs(optimizer) if not spec.choices]
+def float_params(optimizer: str, hyper: dict) -> list:
+    """The run's numeric hyperparameters that matter with its options (c2 only with a Wolfe search, ...)."""
+    return [spec.name for spec in optim_core.hyper_specs(optimizer) if not spec.choices and spec.applies(hyper)]
 
 
 def run_colour(run_index: int) -> str:

@@ -51,7 +51,7 @@ def sweep_section(scene: Scene, surface) -> None:
     if run_index is None:
         return
     run = scene.runs[run_index]
-    params = controls.float_params(run.optimizer)
+    params = controls.float_params(run.optimizer, run.params)
     left, right = st.columns(2)
     with left:
         x_param = st.selectbox(tr("x axis"), params, key=f"sweep_x.{run.optimizer}")
@@ -160,7 +160,7 @@ def search_section(scene: Scene, surface) -> None:
     ranges = [("lr", (10.0**low, 10.0**high, True))]
     with right:
         # with two parameters the grid tries only √n values of each: the notes' point about random search
-        second = [p for p in controls.float_params(run.optimizer) if p != "lr"]
+        second = [p for p in controls.float_params(run.optimizer, run.params) if p != "lr"]
         extra = widgets.choice(st.selectbox, tr("also sample"), second + [NOTHING_ELSE],
                                key=f"search_extra.{run.optimizer}", format_func=option_labels())
         if extra != NOTHING_ELSE:

@@ -11,7 +11,7 @@ import page_model
 from viz import equations, styles
 
 from . import callbacks, widgets
-from .state import option_labels, run_key, run_looks, tr
+from .state import option_labels, run_hyper, run_key, run_looks, tr
 
 
 def render(lr_limit: float | None) -> None:
@@ -53,7 +53,10 @@ def run_controls(position: int, run_id: int, lr_limit, look: styles.RunStyle) ->
             st.selectbox(tr("optimizer"), optim_core.names(), key=f"run{run_id}.optimizer",
                          format_func=lambda k: optim_core.RULES[k].title,
                          on_change=widgets.safe(callbacks.on_optimizer), args=(run_id,))
+            hyper = run_hyper(run_id)
             for spec in optim_core.hyper_specs(optimizer):
+                if not spec.applies(hyper):  # e.g. c2 without a Wolfe search
+                    continue
                 hyper_widget(run_id, optimizer, spec)
                 if spec.name == "lr" and lr_limit is not None:
                     stability_cue(run_id, optimizer, lr_limit)
@@ -75,19 +78,31 @@ def hyper_widget(run_id: int, optimizer: str, spec: optim_core.HyperSpec) -> Non
 
 
 def stability_cue(run_id: int, optimizer: str, lr_max: float) -> None:
-    """Next to the lr slider: 2/λmax at the start, and a warning when this run's lr is past the
-    limit of its rule on the local quadratic model (GD: 2/λmax; heavy ball: 2(1 + μ)/λmax)."""
-    state = st.session_state
-    lr = state[run_key(run_id, optimizer, "lr")]
-    limit, rule = lr_max, "2/λmax"
-    if optimizer in ("momentum", "nesterov"):
-        mu = state.get(run_key(run_id, optimizer, "mu"), 0.9)
-        limit, rule = lr_max * (1 + mu), "2(1+μ)/λmax"
-    if optimizer in ("sgd", "momentum", "nesterov") and lr >= limit:
+    """Next to the lr slider: 2/λmax at the start and the rule's own limit on the local quadratic model
+    (``Rule.lr_limit``: GD 2/λmax, heavy ball 2(1 + μ)/λmax, Nesterov 2(1 + μ)/((1 + 2μ)λmax), Newton 2), a
+    warning when the run's lr is past it, and one click to the largest stable lr or the edge of stability."""
+    rule = optim_core.RULES[optimizer]
+    hyper = run_hyper(run_id)
+    limit = None if rule.lr_limit is None else rule.lr_limit(hyper, 2.0 / lr_max)  # None: no limit (a search)
+    if limit is None:
+        st.caption(tr("2/λmax at the start = {lr_max:.3g}", lr_max=lr_max))
+        return
+    if hyper["lr"] >= limit:
         st.caption(tr(":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction "
-                      "oscillates with growing amplitude on the local quadratic model]", lr=lr, rule=rule, limit=limit))
-    elif limit != lr_max:
-        st.caption(tr("2/λmax at the start = {lr_max:.3g}; {rule} = {limit:.3g}", lr_max=lr_max, rule=rule,
-                      limit=limit))
+                      "oscillates with growing amplitude on the local quadratic model]", lr=hyper["lr"],
+                      rule=rule.lr_limit_text, limit=limit))
+    elif rule.lr_limit_text != "2/λmax":
+        st.caption(tr("2/λmax at the start = {lr_max:.3g}; {rule} = {limit:.3g}", lr_max=lr_max,
+                      rule=rule.lr_limit_text, limit=limit))
     else:
         st.caption(tr("2/λmax at the start = {lr_max:.3g}", lr_max=lr_max))
+    stable, edge = callbacks.stable_learning_rates(optimizer, limit)
+    stable_help = tr("largest stable: lr = {lr:.3g}, the largest slider value below {rule}", lr=stable,
+                     rule=rule.lr_limit_text)
+    edge_help = tr("edge of stability: lr = {lr:.3g} = {rule}, where the steepest direction neither grows nor "
+                   "shrinks", lr=edge, rule=rule.lr_limit_text)
+    left, right = st.columns(2)
+    left.button(tr("stable"), key=f"run{run_id}.stable_lr", on_click=widgets.safe(callbacks.on_set_lr),
+                args=(run_id, stable), help=stable_help, use_container_width=True)
+    right.button(tr("edge"), key=f"run{run_id}.edge_lr", on_click=widgets.safe(callbacks.on_set_lr),
+                 args=(run_id, edge), help=edge_help, use_container_width=True)

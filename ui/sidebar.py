@@ -10,13 +10,16 @@ import streamlit as st
 
 import page_model
 import surfaces
+from page_model import scene as scene_model
 from viz import i18n
 
 from . import callbacks, run_panels, widgets
 from .state import CUSTOM, option_labels, tr
 
 SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": "exponential  η₀·e^(−kt)",
-                   "inverse_time": "1/t  η₀/(1 + kt)"}
+                   "inverse_time": "1/t  η₀/(1 + kt)", "cosine": "cosine annealing",
+                   "warm_restarts": "warm restarts (SGDR)", "cyclic": "cyclic (triangular)", "one_cycle": "one-cycle"}
+ANNEAL_LABELS = {"cos": "cosine", "linear": "linear"}
 
 
 def render(surface, lr_limit: float | None) -> None:
@@ -38,6 +41,10 @@ def render(surface, lr_limit: float | None) -> None:
         widgets.choice(st.selectbox, tr("Surface"), surfaces.names() + (page_model.FORMULA,), key="surface",
                        on_change=callbacks.on_surface, format_func=surface_titles(state["lang"]).get,
                        label_visibility="collapsed")
+        st.toggle(tr("keep my learning rates"), key="keep_lrs",
+                  help=tr("Off: a new surface gives each run a learning rate worth seeing there."))
+        if state.get("lr_note"):
+            st.caption(widgets.literal(i18n.render(state["lr_note"], state["lang"])))
         if state["surface"] == page_model.FORMULA:
             formula_controls()
         else:
@@ -104,16 +111,10 @@ def start_controls(surface) -> None:
 
 
 def more_settings() -> None:
-    state = st.session_state
     st.markdown(tr("**Learning rate over time**"))
     widgets.choice(st.selectbox, tr("lr schedule (applies to every run)"), page_model.SCHEDULES, key="schedule",
                    format_func=lambda schedule, label=option_labels(): label(SCHEDULE_LABELS[schedule]))
-    if state["schedule"] == "step":
-        left, right = st.columns(2)
-        left.number_input(tr("multiply by"), 0.01, 1.0, key="step_factor", step=0.05)
-        right.number_input(tr("every (steps)"), 1, 1000, key="step_every")
-    elif state["schedule"] in ("exponential", "inverse_time"):
-        st.number_input("k", 0.0, 10.0, key="decay_k", step=0.01, format="%.3g")
+    schedule_controls()
     st.number_input(tr("momentum ramp: μ from 0.5 to the run's μ over N steps (0: off)"), 0, 3000, key="mu_ramp",
                     step=10)
     st.markdown(tr("**Noise and display**"))
@@ -124,3 +125,70 @@ def more_settings() -> None:
                      format_func=lambda v: f"{v:g}")
     st.toggle(tr("running (Polyak) average"), key="average")
     st.toggle(tr("gradient field (−∇f arrows)"), key="field")
+
+
+def schedule_controls() -> None:
+    """The chosen schedule's parameters (only those), then the warm-up W, which goes with any schedule; a
+    caption says what the cyclic ones make of the scene's steps."""
+    state = st.session_state
+    for name in scene_model.SCHEDULE_FIELDS[1:]:  # a field not loaded yet: the scene's default
+        state.setdefault(name, getattr(page_model.Scene(), name))
+    schedule = state["schedule"]
+    params = scene_model.SCHEDULE_PARAMS[schedule]
+    if schedule == "step":
+        left, right = st.columns(2)
+        left.number_input(tr("multiply by"), *scene_model.STEP_FACTOR_RANGE, key="step_factor", step=0.05)
+        right.number_input(tr("every (steps)"), *scene_model.STEP_EVERY_RANGE, key="step_every")
+    elif "decay_k" in params:
+        st.number_input("k", *scene_model.DECAY_K_RANGE, key="decay_k", step=0.01, format="%.3g")
+    if "cycles" in params:
+        left, right = st.columns(2)
+        left.number_input(tr("cycles"), *scene_model.CYCLES_RANGE, key="cycles",
+                          help=tr("How many cycles fit in the run's steps (after the warm-up): the period "
+                                  "follows the steps."))
+        if "t_mult" in params:
+            right.number_input(tr("T_mult"), *scene_model.T_MULT_RANGE, key="t_mult",
+                               help=tr("Each cycle is T_mult times as long as the one before."))
+    if "min_factor" in params:
+        st.number_input(tr("lowest lr (× the run's lr)"), *scene_model.MIN_FACTOR_RANGE, key="min_factor",
+                        step=0.05, format="%.3g")
+    if schedule == "one_cycle":
+        st.slider(tr("rising part (pct_start)"), *scene_model.PCT_START_RANGE, key="pct_start", step=0.01)
+        widgets.choice(st.selectbox, tr("annealing"), scene_model.ANNEALS, key="anneal",
+                       format_func=lambda anneal, label=option_labels(): label(ANNEAL_LABELS[anneal]))
+        left, right = st.columns(2)
+        left.number_input(tr("div_factor"), *scene_model.DIV_FACTOR_RANGE, key="div_factor", step=5.0, format="%.4g",
+                          help=tr("It starts at lr/div_factor."))
+        right.number_input(tr("final_div_factor"), *scene_model.FINAL_DIV_FACTOR_RANGE, key="final_div_factor",
+                           step=100.0, format="%.4g", help=tr("It ends at lr/(div_factor·final_div_factor)."))
+    st.number_input(tr("linear warm-up: lr from 0 over the first W steps (0: off)"), *scene_model.WARMUP_RANGE,
+                    key="warmup", step=5)
+    caption = schedule_caption()
+    if caption:
+        st.caption(caption)
+
+
+def schedule_caption() -> str:
+    """What the chosen schedule makes of the scene's steps: its period and where its cycles end."""
+    state = st.session_state
+    schedule = state["schedule"]
+    if schedule not in ("cosine", "warm_restarts", "cyclic", "one_cycle"):
+        return ""
+    try:
+        scene = page_model.Scene(steps=int(state["steps"]), **{name: state[name]
+                                                                for name in scene_model.SCHEDULE_FIELDS})
+        length, period, ends = scene.schedule_length(), scene.cycle_period(), scene.cycle_ends()
+    except (ValueError, KeyError, TypeError):
+        return ""
+    shown = ", ".join(map(str, ends[:8])) + (", …" if len(ends) > 8 else "")
+    if schedule == "cosine":
+        text = tr("T = {length} steps: the whole run after the warm-up.", length=length)
+    elif schedule == "one_cycle":
+        text = tr("{length} steps: up for the first {pct:.0%}, then down.", length=length, pct=scene.pct_start)
+    elif schedule == "warm_restarts":
+        text = tr("T₀ = {period} steps.", period=period)
+    else:
+        text = tr("Step size {period}: up in {period} steps, down in {period}.", period=period)
+    if ends:
+        text += ("" if state.get("lang") == "zh" else " ") + tr("Cycles end after steps {ends}.", ends=shown)
+    return text

@@ -27,8 +27,7 @@ from viz import i18n, styles
 # Display settings belong to the teacher, not to the scene: a preset, a surface or a reset keeps them.
 DISPLAY_SETTINGS = ("projector", "lang")
 # The scene's fields that are one widget each (the surface, start, formula and runs are more).
-PLAIN_FIELDS = ("steps", "schedule", "decay_k", "step_factor", "step_every", "mu_ramp", "noise", "seed", "average",
-                "tol", "field")
+PLAIN_FIELDS = ("steps",) + page_model.scene.SCHEDULE_FIELDS + ("mu_ramp", "noise", "seed", "average", "tol", "field")
 CUSTOM = "custom"  # the preset box's id for a scene that is no preset
 
 
@@ -103,6 +102,7 @@ def load_scene(scene: Scene, *, keep_display: bool = False) -> None:
     state["formula_x_lo"], state["formula_x_hi"] = scene.x_range
     state["formula_y_lo"], state["formula_y_hi"] = scene.y_range
     state["formula_error"] = None
+    state["lr_note"] = None  # what the last surface switch did to the learning rates (callbacks.suit_learning_rates)
     for name in PLAIN_FIELDS + (() if keep_display else DISPLAY_SETTINGS):
         state[name] = getattr(scene, name)
     first = state.get("next_run_id", 0)
@@ -129,6 +129,7 @@ def scene_from_state() -> Scene:
         surface=surface_id, surface_params=params, start=(float(state["start_x"]), float(state["start_y"])),
         steps=int(state["steps"]), runs=runs, schedule=state["schedule"], decay_k=float(state["decay_k"]),
         step_factor=float(state["step_factor"]), step_every=int(state["step_every"]), mu_ramp=int(state["mu_ramp"]),
+        **{name: state[name] for name in page_model.scene.SCHEDULE_FIELDS[4:]},
         noise=float(state["noise"]), seed=int(state["seed"]), average=bool(state["average"]),
         tol=float(state["tol"]), field=bool(state["field"]), projector=bool(state["projector"]),
         lang=state["lang"], formula=state.get("formula", ""),

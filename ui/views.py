@@ -90,7 +90,8 @@ def build_view(scene: Scene, looks: tuple, stacked: bool, _surface, _trajectorie
     """The paths figure and the summary table of a scene whose surface and paths are given."""
     figure = figures.paths_figure(_surface, scene.start, run_views(scene, _trajectories, looks),
                                   background(surface_key(scene), _surface), steps=scene.steps,
-                                  show_average=scene.average, show_field=scene.field, lang=scene.lang,
+                                  show_average=scene.average, show_field=scene.field, snapshots=scene.cycle_ends(),
+                                  lang=scene.lang,
                                   stacked=stacked, **style(scene))
     return {"figure": figure, "summary": page_model.summarise(scene, _trajectories, _surface),
             "click_curve": figures.click_curve(figure)}

@@ -84,9 +84,10 @@ def choice(widget, label: str, options, *, key: str, format_func, on_change=None
         if shown != widget_key(key):  # a superseded widget the browser still had: not the user's pick
             return
         # Only an id is taken: a label (a browser still holding another language's) or None (a
-        # segmented control clicked off) leaves the id as it was.
-        if state.get(shown) in options:
-            state[key] = state[shown]
+        # segmented control clicked off) leaves the id as it was, and is no change to act on.
+        if state.get(shown) not in options or state[shown] == state[key]:
+            return
+        state[key] = state[shown]
         if on_change is not None:
             on_change(*args)
 

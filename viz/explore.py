@@ -239,6 +239,71 @@ def learning_rate_figure(curves, *, height=480, font_size=14, lang: str = "en") 
     return dict(data=data, layout=layout)
 
 
+TRIAL_COLOURS = {"none": "#009E73", "armijo": DIVERGED_COLOUR, "curvature": "#E69F00", "not lower": "#6b6b6b"}
+
+
+def _intervals(mask: np.ndarray, alphas: np.ndarray) -> list:
+    """The (start, end) of every run of True in ``mask`` over the sample points ``alphas``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [(float(alphas[a]), float(alphas[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def line_search_figure(surface, x, p, c1: float, c2: float, trials, accepted: float, *, height=480, font_size=14,
+                       lang: str = "en") -> dict:
+    """One line search drawn: φ(α) = f(x + αp) along the direction p, the sufficient-decrease line
+    φ(0) + c1·α·φ′(0), the α where the strong curvature condition |φ′(α)| ≤ c2·|φ′(0)| holds (a band
+    along the bottom), the acceptable α (both conditions) shaded, the trials numbered in the order tried
+    and coloured by the condition they failed, and the accepted α.
+
+    Args:
+        surface, x, p: the surface, the step's start x_{k−1} and the search direction.
+        c1, c2: the conditions' constants (c2 only matters for a Wolfe search; pass None for Armijo).
+        trials: (α, φ(α), condition failed) of every trial, in order ("none": accepted).
+        accepted: the α the search took (0: no step).
+    """
+    x, p = np.asarray(x, dtype=float), np.asarray(p, dtype=float)
+    reach = max([alpha for alpha, *_ in trials] + [accepted, 1e-12]) * 1.3
+    alphas = np.linspace(0.0, reach, 600)
+    points = x + alphas[:, None] * p
+    with np.errstate(all="ignore"):
+        phi = surface.f(points)
+        dphi = np.einsum("ij,j->i", surface.grad(points), p)
+    phi0, dphi0 = float(phi[0]), float(dphi[0])
+    armijo_ok = phi <= phi0 + c1 * alphas * dphi0
+    curvature_ok = np.abs(dphi) <= c2 * abs(dphi0) if c2 is not None else np.ones_like(armijo_ok)
+    low = float(np.nanmin(phi))
+    high = max([phi0] + [float(value) for _, value, _ in trials if np.isfinite(value)])  # every trial in view
+    shapes = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, line=dict(width=0),
+                   fillcolor="rgba(0,158,115,0.14)", layer="below") for a, b in _intervals(armijo_ok & curvature_ok,
+                                                                                             alphas)]
+    if c2 is not None:
+        shapes += [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=0.035, line=dict(width=0),
+                        fillcolor="#E69F00") for a, b in _intervals(curvature_ok, alphas)]
+    data = [dict(type="scatter", x=_f32(alphas), y=_f32(phi), mode="lines", name="φ(α) = f(x + αp)",
+                 line=dict(color=PALETTE[1], width=3), hoverinfo="skip"),
+            dict(type="scatter", x=[0.0, reach], y=[phi0, phi0 + c1 * reach * dphi0], mode="lines",
+                 name=t("sufficient decrease: φ(0) + c₁αφ′(0)", lang), line=dict(color=DIVERGED_COLOUR, dash="dash"),
+                 hoverinfo="skip")]
+    for order, (alpha, value, failed) in enumerate(trials, start=1):
+        data.append(dict(type="scatter", x=[float(alpha)], y=[float(value)], mode="markers+text", text=[str(order)],
+                         textposition="top center", showlegend=False, hovertemplate=t(
+                             "trial {n}: α = {alpha:.3g}, failed: {failed}", lang, n=order, alpha=float(alpha),
+                             failed=t(failed, lang)) + "<extra></extra>",
+                         marker=dict(size=12, color=TRIAL_COLOURS.get(failed, "#333333"),
+                                     line=dict(width=1.5, color="#ffffff"))))
+    if accepted > 0:
+        data.append(dict(type="scatter", x=[float(accepted)], y=[float(surface.f(x + accepted * p))], mode="markers",
+                         name=t("accepted α = {alpha:.3g}", lang, alpha=float(accepted)),
+                         marker=dict(symbol="circle-open", size=24, color="#111111", line=dict(width=3))))
+    span = max(high - low, 1e-12)
+    margin = dict(l=70, r=20, t=30, b=50 + LEGEND_ROOM)
+    layout = dict(height=height, font=dict(size=font_size), margin=margin, shapes=shapes,
+                  xaxis=dict(title=dict(text=t("step length α", lang)), range=[0, reach], zeroline=False),
+                  yaxis=dict(title=dict(text="φ(α)"), range=[low - 0.1 * span, high + 0.1 * span]),
+                  legend=_legend_below(height, margin), hovermode="closest")
+    return dict(data=data, layout=layout)
+
+
 def _gd_theory_lines(theory, lr_spec: HyperSpec, xs: np.ndarray, lang: str) -> tuple:
     """Vertical lines at GD's stability limit 2/λmax and its best lr 2/(λmin + λmax) (where the sweep
     reaches), labelled inside the plot's top, one row each (the lines may almost touch), each label

@@ -262,6 +262,11 @@ def _symbol_outline(symbol: str, r: float):
         return _regular(5, 1.05 * r, math.pi / 2)
     if symbol == "hexagon":
         return _regular(6, 1.05 * r, 0.0)
+    if symbol == "octagon":
+        return _regular(8, 1.05 * r, math.pi / 8)
+    if symbol == "diamond-wide":
+        a, b = 1.35 * r, 0.8 * r
+        return [(0, -b), (a, 0), (0, b), (-a, 0)]
     triangles = {"triangle-down": -math.pi / 2, "triangle-left": math.pi, "triangle-right": 0.0}
     if symbol in triangles:
         return _regular(3, 1.15 * r, triangles[symbol])
@@ -694,8 +699,9 @@ def query_string(scene) -> str:
 
 
 def _schedule(scene) -> dict:
-    return {"name": scene.schedule, "decay_k": scene.decay_k, "step_factor": scene.step_factor,
-            "step_every": scene.step_every, "mu_ramp": scene.mu_ramp}
+    """The scene's lr schedule (its name and every parameter, used or not) and the momentum ramp."""
+    fields = {name: getattr(scene, name) for name in page_model.scene.SCHEDULE_FIELDS[1:]}
+    return {"name": scene.schedule, **fields, "mu_ramp": scene.mu_ramp}
 
 
 def _surface_record(scene, surface) -> dict:

@@ -365,7 +365,7 @@ def _panel_series(surface, tr, targets) -> dict:
 
 
 def paths_figure(surface, start, runs, back: Background, *, steps: int, show_average=False, show_field=False,
-                 height=660, font_size=14, line_width=2.5, lang="en", stacked=False) -> dict:
+                 snapshots=(), height=660, font_size=14, line_width=2.5, lang="en", stacked=False) -> dict:
     """The page's main figure: paths over the surface (animated), and loss, step size, effective
     learning rate and distance to the nearest minimum against the step, sharing one step axis; a panel
     no run has data for is left out.  Paths are drawn inside the surface's domain, up to its edge.
@@ -379,6 +379,8 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
         steps: the scene's number of steps: the panels' step axis runs from 0 to it.
         show_average: also draw each run's running (Polyak) average.
         show_field: also draw arrows of −∇f over the surface.
+        snapshots: the steps where a cyclic lr schedule's cycles end: each run's point there is marked, and
+            their average (the snapshot ensemble of the notes' ensembles slides) drawn as a larger mark.
         height: the figure's height in pixels (side panels; not used when ``stacked``).
         font_size: in pixels.
         line_width: the paths' width in pixels.
@@ -401,6 +403,7 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
                          width=1.2), hoverinfo="skip", showlegend=False, name="−∇f"))
     for index, item in enumerate(drawn):
         data += _run_traces(item, index, box, panels, show_average, line_width, lang)
+        data += _snapshot_traces(item, index, box, snapshots, line_width, lang)
     first_animated = len(data)
     data += motion.styled(line_width)
     animated = list(range(first_animated, len(data)))
@@ -440,6 +443,33 @@ def _click_grid(surface, lang) -> dict:
                 showlegend=False,
                 customdata=_f32(click_f), hovertemplate="x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<br><i>"
                 + t("click to start here", lang) + "</i><extra></extra>")
+
+
+def _snapshot_traces(item: _Drawn, index, box, snapshots, line_width, lang) -> list:
+    """A snapshot ensemble: the run's points at the end of each cycle of a cyclic lr schedule (hollow), and
+    their average (filled, larger); a run that stopped early has only the snapshots it reached."""
+    run, tr = item.run, item.run.trajectory
+    reached = [k for k in snapshots if k < len(tr.xy)]
+    if not reached:
+        return []
+    points = tr.xy[reached]
+    average = points.mean(axis=0)
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    inside = (points[:, 0] >= x_lo) & (points[:, 0] <= x_hi) & (points[:, 1] >= y_lo) & (points[:, 1] <= y_hi)
+    hover = t("snapshot after step %{{customdata}}", lang) + "<extra></extra>"
+    traces = [dict(type="scatter", x=_f32(points[inside, 0]), y=_f32(points[inside, 1]), mode="markers",
+                   name=t("{label} · snapshots", lang, label=run.label), legendgroup=f"run{index}", showlegend=False,
+                   customdata=[int(k) for k, keep in zip(reached, inside) if keep], hovertemplate=hover,
+                   marker=dict(symbol="hexagram-open", size=9 + 2 * line_width, color=run.colour,
+                               line=dict(width=line_width * 0.8, color=run.colour)))]
+    if x_lo <= average[0] <= x_hi and y_lo <= average[1] <= y_hi:
+        traces.append(dict(type="scatter", x=[float(average[0])], y=[float(average[1])], mode="markers",
+                           name=t("{label} · snapshot ensemble", lang, label=run.label), legendgroup=f"run{index}",
+                           showlegend=False, hovertemplate=t("average of {n} snapshots", lang, n=len(reached))
+                           + "<br>x=%{x:.4g}, y=%{y:.4g}<extra></extra>",
+                           marker=dict(symbol="hexagram", size=13 + 2 * line_width, color=run.colour,
+                                       line=dict(width=1.5, color="#ffffff"))))
+    return traces
 
 
 def _run_traces(item: _Drawn, index, box, panels, show_average, line_width, lang) -> list:

@@ -208,6 +208,43 @@ ZH = MappingProxyType({
     "optimizer": "优化器",
     "Remove this run": "删除此运行",
     # hyperparameters: their labels and help texts (optim_core.rules)
+    "line search": "线搜索",
+    "how the step length along the direction is chosen": "沿搜索方向的步长如何选取",
+    "none": "不搜索",
+    "armijo": "Armijo 回溯",
+    "wolfe": "强 Wolfe 条件",
+    "sufficient decrease c₁": "充分下降参数 c₁",
+    "Armijo: f must drop by at least c₁·α·|slope|": "Armijo 条件：f 至少要下降 c₁·α·|斜率|",
+    "curvature c₂": "曲率参数 c₂",
+    "strong Wolfe: the slope must shrink to c₂·|slope at 0|": "强 Wolfe 条件：斜率的绝对值要缩小到 c₂·|起点处的斜率|",
+    "backtracking factor ρ": "回溯因子 ρ",
+    "Armijo: each trial step is ρ times the last": "Armijo 回溯：每次试探的步长是上一次的 ρ 倍",
+    "learning rate η (first trial step α₀)": "学习率 η（第一次试探的步长 α₀）",
+    "the line search's first trial step; the step length itself without a search":
+        "线搜索第一次试探的步长；不做线搜索时就是步长本身",
+    "memory m": "记忆长度 m",
+    "how many of the latest (s, y) pairs shape the curvature": "用最近多少对 (s, y) 来估计曲率",
+    "Armijo backtracking from α₀ = η: α ← ρα until sufficient decrease, at most 30 trials; none found: no step":
+        "从 α₀ = η 开始的 Armijo 回溯：α ← ρα，直到满足充分下降条件，最多试 30 次；找不到就不走这一步",
+    "strong Wolfe line search from α₀ = η (Nocedal & Wright Alg. 3.5–3.6, scipy's interpolation), at most 30 "
+    "trials; failing that, the lowest trial with sufficient decrease, else no step":
+        "从 α₀ = η 开始的强 Wolfe 线搜索（Nocedal & Wright 算法 3.5–3.6，插值同 scipy），最多试 30 次；"
+        "失败时取满足充分下降条件、函数值最低的那次试探，没有就不走这一步",
+    "not a descent direction (slope ≥ 0): no step": "不是下降方向（斜率 ≥ 0）时不走这一步",
+    "H₀ = I for the first step, scaled to (yᵀs / yᵀy)·I just before the first update (Nocedal & Wright eq. 6.20)":
+        "第一步用 H₀ = I，在第一次更新 H 之前把它缩放为 (yᵀs / yᵀy)·I（Nocedal & Wright 式 6.20）",
+    "update skipped (and marked) where yᵀs ≤ ε‖s‖‖y‖: no positive curvature":
+        "yᵀs ≤ ε‖s‖‖y‖（没有正曲率）时跳过这次更新，并记录下来",
+    "H₀ᵏ = γₖI with γₖ = sᵀy / yᵀy of the newest pair (Nocedal & Wright eq. 7.20); I before the first pair":
+        "H₀ᵏ = γₖI，γₖ = sᵀy / yᵀy 取自最新的一对（Nocedal & Wright 式 7.20）；还没有任何一对时用 I",
+    "the newest m pairs (m rounded down, at most 20); a pair with yᵀs ≤ ε‖s‖‖y‖ is not stored":
+        "只用最新的 m 对（m 向下取整，最多 20）；yᵀs ≤ ε‖s‖‖y‖ 的一对不保存",
+    "Newton without the Hessian: it builds the curvature from how the gradient changes from step to step, so "
+    "its steps learn the shape of the valley.":
+        "不用 Hessian 的牛顿法：它从梯度在一步步之间的变化里构造出曲率，所以它的步子会逐渐学会山谷的形状。",
+    "BFGS that keeps only the last m steps and gradient changes instead of a whole matrix; it works very well "
+    "in full-batch, deterministic mode, as on these surfaces.":
+        "只保存最近 m 步的位移和梯度变化、而不保存整个矩阵的 BFGS；在全批量、确定性的情形下（就像这些曲面上）效果很好。",
     "momentum μ": "动量 μ",
     "decay rate ρ": "衰减率 ρ",
     "weight decay λ": "权值衰减 λ",
@@ -236,6 +273,15 @@ ZH = MappingProxyType({
     "a (minimum at (a, a²))": "a（极小值在 (a, a²)）",
     "b (valley steepness)": "b（山谷的陡峭程度）",
     # stability cues
+    "keep my learning rates": "保留我的学习率",
+    "Off: a new surface gives each run a learning rate worth seeing there.": "关闭时：换一个曲面，每个运行都会得到一个在该曲面上值得一看的学习率。",
+    "Learning rates suited to this surface: {changes}.": "已按这个曲面调整学习率：{changes}。",
+    "stable": "最大稳定",
+    "edge": "稳定边缘",
+    "largest stable: lr = {lr:.3g}, the largest slider value below {rule}":
+        "最大稳定值：lr = {lr:.3g}，滑块上小于 {rule} 的最大值",
+    "edge of stability: lr = {lr:.3g} = {rule}, where the steepest direction neither grows nor shrinks":
+        "稳定边缘：lr = {lr:.3g} = {rule}，最陡方向上的振荡既不增长也不衰减",
     ":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction oscillates with growing "
     "amplitude on the local quadratic model]":
         ":red[⚠ 起点处 lr = {lr:.3g} ≥ {rule} = {limit:.3g}：在局部二次模型上，最陡的方向会以越来越大的幅度振荡]",
@@ -273,6 +319,32 @@ ZH = MappingProxyType({
     "converged at step {k} (‖∇f‖ ≤ 1e-8)": "在第 {k} 步收敛（‖∇f‖ ≤ 1e-8）",
     "diverged at step {k}": "在第 {k} 步发散",
     # presets (page_model/presets.py)
+    # the cyclic lr schedules and the warm-up (ui/sidebar.py)
+    "cosine annealing": "余弦退火",
+    "warm restarts (SGDR)": "热重启（SGDR）",
+    "cyclic (triangular)": "循环（三角形）",
+    "one-cycle": "单周期（one-cycle）",
+    "cosine": "余弦",
+    "linear": "线性",
+    "cycles": "周期数",
+    "How many cycles fit in the run's steps (after the warm-up): the period follows the steps.":
+        "在运行的步数（预热之后）中放入多少个周期：周期长度随步数而定。",
+    "T_mult": "周期倍数 T_mult",
+    "Each cycle is T_mult times as long as the one before.": "每个周期的长度是前一个的 T_mult 倍。",
+    "lowest lr (× the run's lr)": "最低学习率（× 该运行的 lr）",
+    "rising part (pct_start)": "上升阶段占比（pct_start）",
+    "annealing": "退火方式",
+    "div_factor": "初始除数 div_factor",
+    "final_div_factor": "最终除数 final_div_factor",
+    "It starts at lr/div_factor.": "从 lr/div_factor 开始。",
+    "It ends at lr/(div_factor·final_div_factor).": "以 lr/(div_factor·final_div_factor) 结束。",
+    "linear warm-up: lr from 0 over the first W steps (0: off)": "线性预热：前 W 步内学习率从 0 线性增加（0：关闭）",
+    "T = {length} steps: the whole run after the warm-up.": "T = {length} 步：预热之后的整个运行。",
+    "{length} steps: up for the first {pct:.0%}, then down.": "{length} 步：前 {pct:.0%} 上升，然后下降。",
+    "T₀ = {period} steps.": "T₀ = {period} 步。",
+    "Step size {period}: up in {period} steps, down in {period}.":
+        "步长 {period}：用 {period} 步上升，再用 {period} 步下降。",
+    "Cycles end after steps {ends}.": "周期结束于第 {ends} 步之后。",
     "The book's comparison (ch. 6)": "书中的对比（第 6 章）",
     "f = x²/20 + y² from (−7, 2), 30 steps: SGD zig-zags, Momentum rolls like a ball, AdaGrad damps the steep "
     "direction, Adam combines both.":
@@ -360,6 +432,10 @@ ZH = MappingProxyType({
     "{name} = ({low:g}, {high:g}) is not valid: give low < high, both within ±{limit:g}":
         "{name} = ({low:g}, {high:g}) 无效：下限必须小于上限，且都在 ±{limit:g} 以内",
     # the main figure (viz/figures.py)
+    "snapshot after step %{{customdata}}": "第 %{{customdata}} 步之后的快照",
+    "{label} · snapshots": "{label} · 快照",
+    "{label} · snapshot ensemble": "{label} · 快照集成",
+    "average of {n} snapshots": "{n} 个快照的平均",
     "▶ Play": "▶ 播放",
     "▶▶ Fast": "▶▶ 快速",
     "▶ Slow": "▶ 慢速",

@@ -2,8 +2,8 @@
 so "Adam is pink" holds through a whole lesson.  Runs of the same optimizer differ by shade and by
 the marker's fill (their *variant*: 0 for the first, 1 for the next, …).
 
-The colours are Okabe & Ito's colour-blind-safe set for the seven rules of the notes, and four of
-Paul Tol's for the rules kept for comparison; ``tests/test_styles.py`` checks that every pair stays
+The colours are Okabe & Ito's colour-blind-safe set for the seven rules of the notes, two violets for
+the quasi-Newton rules (BFGS, L-BFGS), and four of Paul Tol's for the rules kept for comparison; ``tests/test_styles.py`` checks that every pair stays
 apart (CIE76 ΔE > 15) under simulated protanopia, deuteranopia and tritanopia.  No run marker is a
 star, an x or a white circle: those are the landmarks (minimum, saddle and diverged end, start).
 
@@ -23,6 +23,8 @@ OPTIMIZER_COLOURS = MappingProxyType({
     "rmsprop": "#E69F00",  # orange
     "adam": "#CC79A7",  # reddish purple ("Adam is pink")
     "newton": "#000000",  # black
+    "bfgs": "#7700FF",  # violet: found by a search for the colour farthest from the others under every CVD
+    "lbfgs": "#AA55FF",  # lavender: BFGS's relative (the search's second pick, ΔE ≥ 24 from every colour)
     "adadelta": "#882255",  # Tol's wine
     "nadam": "#332288",  # Tol's indigo
     "amsgrad": "#DDCC77",  # Tol's sand
@@ -36,12 +38,14 @@ OPTIMIZER_SYMBOLS = MappingProxyType({
     "rmsprop": "triangle-down",
     "adam": "pentagon",
     "newton": "hexagon",
+    "bfgs": "octagon",
+    "lbfgs": "diamond-wide",
     "adadelta": "triangle-right",
     "nadam": "hourglass",
     "amsgrad": "triangle-left",
     "adamw": "bowtie",
 })
-LANDMARK_SYMBOLS = frozenset({"star", "x", "x-thin", "cross", "cross-thin"})
+LANDMARK_SYMBOLS = frozenset({"star", "x", "x-thin", "cross", "cross-thin", "hexagram"})  # hexagram: snapshots
 FALLBACK_COLOUR, FALLBACK_SYMBOL = "#555555", "circle"
 # Variant k of an optimizer: its colour mixed toward black (k odd) or white (k even), and the
 # marker alternately filled and open.

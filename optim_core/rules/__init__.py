@@ -11,9 +11,10 @@ from .adam import ADAM, ADAMW, AMSGRAD, NADAM
 from .adaptive import ADADELTA, ADAGRAD, RMSPROP
 from .newton import NEWTON
 from .plain import MOMENTUM, NESTEROV, SGD
+from .quasi_newton import BFGS, LBFGS
 
-RULES: dict = {rule.name: rule for rule in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, NEWTON, ADADELTA,
-                                            NADAM, AMSGRAD, ADAMW)}
+RULES: dict = {rule.name: rule for rule in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, NEWTON, BFGS, LBFGS,
+                                            ADADELTA, NADAM, AMSGRAD, ADAMW)}
 
 
 

@@ -24,6 +24,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .. import line_search as search
+
 # The smallest positive normal float: dividing by max(denominator, TINY) keeps eps = 0 at a zero
 # gradient from producing 0/0, and is a no-op whenever the denominator is positive.
 TINY = np.finfo(float).tiny
@@ -50,6 +52,12 @@ class HyperSpec(NamedTuple):
     choices: tuple = ()
     label: str = ""
     help: str = ""
+    applies_when: tuple = ()  # ((option name, values), ...): the value matters only with those options
+
+    def applies(self, hp) -> bool:
+        """The value matters with the options of ``hp`` (c2 only with a strong Wolfe search, ...): a page can
+        leave out the slider and the sweep axis of a hyperparameter that does not apply."""
+        return all(hp.get(name) in values for name, values in self.applies_when)
 
     @property
     def slider(self) -> tuple:
@@ -98,7 +106,10 @@ class Rule(NamedTuple):
     ``conventions(hp)`` the English sentences saying which convention that is;
     ``grad_point(x, state, hp)`` where the gradient is taken (None: at x), named in LaTeX by
     ``grad_point_label``; ``needs_hessian`` asks the runner for the Hessian; ``adaptive`` says
-    ``effective_lr`` differs per coordinate.
+    ``effective_lr`` differs per coordinate.  ``lr_limit(hp, lambda_max)`` is the largest learning rate
+    for which the rule converges on a quadratic whose largest curvature is ``lambda_max`` (the
+    attribute None, or a None returned for these options: no such limit, e.g. with a line search),
+    named in words by ``lr_limit_text``.
     """
 
     name: str
@@ -114,6 +125,10 @@ class Rule(NamedTuple):
     grad_point_label: str = ""
     needs_hessian: bool = False
     adaptive: bool = False
+    needs_surface: Callable = lambda hp: False
+    check: Callable = lambda hp: None
+    lr_limit: Callable | None = None
+    lr_limit_text: str = ""
 
 
 # --- the hyperparameters several rules share ---------------------------------------------------
@@ -185,3 +200,92 @@ def rsqrt_denominator(second_moment, eps, eps_placement):
         if type(eps) is float and eps > 0.0:  # the common case: the denominator is already ≥ eps > 0
             return denominator
     return np.maximum(denominator, TINY, out=denominator)
+
+
+# --- a line search along the rule's direction (optim_core.line_search) ---------------------------------
+
+C1_OPTIONS = (1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4)
+C2_OPTIONS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+BACKTRACK_OPTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def line_search_hyper(default: str) -> tuple:
+    """line_search ("none" | "armijo" | "wolfe"), c1, c2 and Armijo's backtracking factor ρ (``backtrack``;
+    AdaDelta's decay is ``rho``).
+    Sweep ranges keep c1 < c2 on every cell of a c1 × c2 sweep."""
+    return (HyperSpec("line_search", default, choices=("none", "armijo", "wolfe"), label="line search",
+                      help="how the step length along the direction is chosen"),
+            HyperSpec("c1", 1e-4, 0.0, 1.0, False, False, C1_OPTIONS, True, (1e-6, 0.05),
+                      label="sufficient decrease c₁", help="Armijo: f must drop by at least c₁·α·|slope|",
+                      applies_when=(("line_search", ("armijo", "wolfe")),)),
+            HyperSpec("c2", 0.9, 0.0, 1.0, False, False, C2_OPTIONS, False, (0.1, 0.99),
+                      label="curvature c₂", help="strong Wolfe: the slope must shrink to c₂·|slope at 0|",
+                      applies_when=(("line_search", ("wolfe",)),)),
+            HyperSpec("backtrack", 0.5, 0.0, 1.0, False, False, BACKTRACK_OPTIONS, False, (0.1, 0.9),
+                      label="backtracking factor ρ", help="Armijo: each trial step is ρ times the last",
+                      applies_when=(("line_search", ("armijo",)),)))
+
+
+def searches(hp) -> bool:
+    """The rule's ``needs_surface``: a line search is chosen."""
+    return hp.get("line_search", "none") != "none"
+
+
+def check_c1_c2(hp) -> None:
+    """0 < c1 < c2 < 1 (the strong Wolfe conditions can then always be met, N&W Lemma 3.1)."""
+    c1, c2 = hp.get("c1"), hp.get("c2")
+    if c1 is None or c2 is None or not all(isinstance(v, (float, int, np.ndarray)) for v in (c1, c2)):
+        return  # a schedule is checked by the runner, on its values
+    bad = ~(np.asarray(c1) < np.asarray(c2))
+    if np.any(bad):
+        first = np.argwhere(np.broadcast_to(bad, np.broadcast_shapes(np.shape(c1), np.shape(c2))))
+        index = tuple(first[0]) if first.size else ()
+        c1_bad, c2_bad = (float(np.broadcast_to(v, bad.shape)[index]) for v in (c1, c2))
+        raise ValueError(f"c1 = {c1_bad:g} and c2 = {c2_bad:g} are not valid together: valid range is "
+                         "0 < c1 < c2 < 1")
+
+
+LINE_SEARCH_CONVENTIONS = {  # the 30 is line_search.MAX_TRIALS (tests/test_line_search.py checks it)
+    "armijo": "Armijo backtracking from α₀ = η: α ← ρα until sufficient decrease, at most 30 trials; "
+              "none found: no step",
+    "wolfe": "strong Wolfe line search from α₀ = η (Nocedal & Wright Alg. 3.5–3.6, scipy's interpolation), "
+             "at most 30 trials; failing that, the lowest trial with sufficient decrease, else no step",
+}
+
+
+def line_search_conventions(hp) -> tuple:
+    method = hp.get("line_search", "none")
+    if method == "none":
+        return ()
+    return (LINE_SEARCH_CONVENTIONS[method], "not a descent direction (slope ≥ 0): no step")
+
+
+def line_search_latex(hp, direction: str) -> str:
+    """How alpha_k is chosen along ``direction`` (LaTeX), after the update's own formula."""
+    method = hp.get("line_search", "none")
+    armijo = r"f(x + \alpha p) \le f(x) + c_1 \alpha\, \nabla f^\top p"
+    if method == "armijo":
+        return (r"\qquad p = %s,\; \alpha_k = \rho^j \eta,\ j = \min\{j \ge 0 : %s\}"
+                % (direction, armijo.replace(r"\alpha", r"\rho^j \eta")))
+    if method == "wolfe":
+        return (r"\qquad p = %s,\; \alpha_k:\ %s,\; |\nabla f(x + \alpha p)^\top p| \le c_2 |\nabla f^\top p|"
+                % (direction, armijo))
+    return ""
+
+
+def searched_step(p, g, x, hp, surface, explain, key, label):
+    """The step alpha·p and the rate to report: alpha from the line search when the runner hands over
+    its ``surface`` probe, else alpha = lr.  With ``explain``: p, its slope g·p, alpha and the step."""
+    if surface is not None:
+        alpha, _ = search.step_length(surface, x, p, g, hp)
+        alpha = alpha[..., None]
+        delta = np.where(alpha > 0, alpha * p, 0.0)
+    else:
+        alpha = hp["lr"]
+        delta = alpha * p
+    if explain is not None:
+        explain.term("direction", r"p_k", p)
+        explain.term("slope", r"g_k^\top p_k", search.dot(g, p))
+        explain.term("alpha", r"\alpha_k", alpha)
+        explain.part(key, label, delta)
+    return delta, alpha

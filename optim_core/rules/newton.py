@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Rule, lr
+from ._base import (Rule, check_c1_c2, line_search_conventions, line_search_hyper, line_search_latex, lr,
+                    searched_step, searches)
 from .plain import stateless_init
 
 
@@ -25,27 +26,45 @@ def newton_direction(hessian, g):
     return solved
 
 
-def newton_update(g, state, x, t, hp, hessian=None, explain=None):
+def newton_update(g, state, x, t, hp, hessian=None, explain=None, surface=None):
     """Newton's method (cs231n "second order methods"): x ← x − lr·H⁻¹g.
 
     It never raises: at a zero Hessian Newton stands still.  On a saddle Newton is attracted to the
     saddle, because it jumps to the stationary point of the local quadratic model, whatever its kind.
+    With ``line_search`` "armijo" or "wolfe" (damped Newton): p = −H⁻¹g, x ← x + α·p with α searched
+    from α₀ = lr; where p is not a descent direction (H not positive definite) no step is taken.
     """
     direction = newton_direction(hessian, g)
-    delta = -hp["lr"] * direction
     if explain is not None:
         explain.term("hessian", r"H = \nabla^2 f(x_{k-1})", hessian)
         explain.term("newton_direction", r"H^{-1} g_k", direction)
-        explain.part("newton", r"-\eta\, H^{-1} g_k", delta)
-    return delta, state, hp["lr"]
+    if surface is None and (explain is None or not searches(hp)):
+        delta = -hp["lr"] * direction
+        if explain is not None:
+            explain.part("newton", r"-\eta\, H^{-1} g_k", delta)
+        return delta, state, hp["lr"]
+    delta, alpha = searched_step(-direction, g, x, hp, surface, explain, "newton", r"-\alpha_k\, H^{-1} g_k")
+    return delta, state, alpha
+
+
+def newton_latex(hp) -> str:
+    if searches(hp):
+        return r"x \leftarrow x + \alpha_k p" + line_search_latex(hp, r"-H^{-1} g")
+    return r"x \leftarrow x - \eta\, H^{-1} g"
 
 
 NEWTON = Rule(
-    "newton", "Newton", stateless_init, newton_update, (lr(1.0),),
-    latex=lambda hp: r"x \leftarrow x - \eta\, H^{-1} g",
+    "newton", "Newton", stateless_init, newton_update, (lr(1.0), *line_search_hyper("none")),
+    latex=newton_latex,
     intuition="Jumps to the minimum of the local quadratic model: one step on a quadratic bowl, but it heads "
               "for any stationary point, saddles included.",
-    reference="cs231n notes, second-order methods",
-    conventions=lambda hp: ("singular Hessian: pseudo-inverse, no step along zero curvature",),
+    reference="cs231n notes, second-order methods; line search: Nocedal & Wright 2006 ch. 3",
+    conventions=lambda hp: ("singular Hessian: pseudo-inverse, no step along zero curvature",
+                            *line_search_conventions(hp)),
     needs_hessian=True,
+    needs_surface=searches,
+    check=check_c1_c2,
+    # with the exact Hessian of a quadratic the error shrinks by |1 − lr| a step, whatever λ is
+    lr_limit=lambda hp, lambda_max: None if searches(hp) else 2.0,
+    lr_limit_text="2",
 )

@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._base import HyperSpec, Rule, lr, momentum
+from ._base import (HyperSpec, Rule, check_c1_c2, line_search_conventions, line_search_hyper, line_search_latex, lr,
+                    momentum, searched_step, searches)
 
 NOTES = "cs231n notes; Deep Learning from Scratch ch. 6"
 
@@ -22,21 +23,40 @@ def stateless_init(x):
 # --- SGD --------------------------------------------------------------------------------------
 
 
-def sgd_update(g, state, x, t, hp, hessian=None, explain=None):
-    """Vanilla update (cs231n; the book's ``SGD`` class): x ← x − lr·g."""
-    rate = hp["lr"]
-    delta = -rate * g
-    if explain is not None:
-        explain.part("gradient", r"-\eta\, g_k", delta)
-    return delta, state, rate
+def sgd_update(g, state, x, t, hp, hessian=None, explain=None, surface=None):
+    """Vanilla update (cs231n; the book's ``SGD`` class): x ← x − lr·g.
+
+    With ``line_search`` "armijo" or "wolfe", steepest descent with a line search: p = −g and
+    x ← x + α·p, α searched from α₀ = lr along p (``optim_core.line_search``) when the runner hands over
+    its ``surface`` probe; without one α = lr (a recorded run's lr is the α it accepted)."""
+    if surface is None and (explain is None or not searches(hp)):
+        rate = hp["lr"]
+        delta = -rate * g
+        if explain is not None:
+            explain.part("gradient", r"-\eta\, g_k", delta)
+        return delta, state, rate
+    delta, alpha = searched_step(-g, g, x, hp, surface, explain, "gradient", r"-\alpha_k\, g_k")
+    return delta, state, alpha
+
+
+def sgd_latex(hp) -> str:
+    if searches(hp):
+        return r"x \leftarrow x + \alpha_k p" + line_search_latex(hp, "-g")
+    return r"x \leftarrow x - \eta\, g"
 
 
 SGD = Rule(
-    "sgd", "SGD", stateless_init, sgd_update, (lr(0.1),),
-    latex=lambda hp: r"x \leftarrow x - \eta\, g",
+    "sgd", "SGD", stateless_init, sgd_update, (lr(0.1), *line_search_hyper("none")),
+    latex=sgd_latex,
     intuition="Steps straight down the gradient; on a long, narrow bowl the gradient does not point at the "
               "minimum, so the path zig-zags across the valley, as in the book's figure.",
-    reference=NOTES,
+    reference="cs231n notes; Deep Learning from Scratch ch. 6; line search: Nocedal & Wright 2006 ch. 3",
+    conventions=line_search_conventions,
+    needs_surface=searches,
+    check=check_c1_c2,
+    # x ← (1 − lr·λ)x shrinks iff |1 − lr·λ| < 1; with a line search lr is only the first trial: no limit
+    lr_limit=lambda hp, lambda_max: None if searches(hp) else 2.0 / lambda_max,
+    lr_limit_text="2/λmax",
 )
 
 
@@ -80,6 +100,9 @@ MOMENTUM = Rule(
     intuition="A ball rolling in the bowl: the velocity keeps what agrees from step to step (the long, gentle "
               "direction) and cancels what flips sign (the steep one); mu acts like friction.",
     reference="Polyak 1964; cs231n notes",
+    # heavy ball on λ: z² − (1 + mu − lr·λ)z + mu = 0 has both roots inside the unit circle iff lr·λ < 2(1 + mu)
+    lr_limit=lambda hp, lambda_max: 2.0 * (1.0 + hp["mu"]) / lambda_max,
+    lr_limit_text="2(1+μ)/λmax",
 )
 
 
@@ -136,5 +159,9 @@ NESTEROV = Rule(
     conventions=lambda hp: ("look-ahead form (gradient at x + mu·v)" if hp.get("form") == "lookahead" else
                             "the notes' reformulated form (PyTorch's); its x is the look-ahead point",),
     grad_point=nesterov_grad_point,
+    # on λ with h = lr·λ: z² − (1 + mu)(1 − h)z + mu(1 − h) = 0; Jury's conditions give h < 2(1 + mu)/(1 + 2mu)
+    # (both forms: the reformulated iterate is the look-ahead point of the same sequence)
+    lr_limit=lambda hp, lambda_max: 2.0 * (1.0 + hp["mu"]) / ((1.0 + 2.0 * hp["mu"]) * lambda_max),
+    lr_limit_text="2(1+μ)/((1+2μ)λmax)",
     grad_point_label=r"x_{k-1} + \mu v_{k-1}",
 )
