@@ -20,10 +20,11 @@ def simulate(scene: Scene, surface=None) -> tuple:
     return tuple(simulate_run(scene, run, surface) for run in scene.runs)
 
 
-def simulate_run(scene: Scene, run: RunSpec, surface) -> optim_core.Trajectory:
-    """One run of the scene on its surface ``surface``."""
+def simulate_run(scene: Scene, run: RunSpec, surface, *, record_state: bool = False) -> optim_core.Trajectory:
+    """One run of the scene on its surface ``surface``; ``record_state``: also keep the rule's state and its
+    line search's trials after every update (``optim_core.run``'s option; the paths chart draws them)."""
     return optim_core.run(surface, scene.optimizer(run), start=scene.start, steps=scene.steps, noise=scene.noise,
-                          seed=scene.seed)
+                          seed=scene.seed, record_state=record_state)
 
 
 # What a scene holds beyond its runs' paths: how they are judged and shown.
@@ -59,6 +60,8 @@ class RunSummary:
     steps_to_tol: int | None  # first k with f(x_k) − f_min ≤ tol; None if never
     distance: float  # to the nearest minimum (NaN when the surface lists none)
     final_xy: tuple
+    f_evals: int = 0  # evaluations of f (a line search's trials) and of ∇f over the run, so a method that
+    grad_evals: int = 0  # takes few steps of several evaluations each is compared fairly with one a step
 
     @property
     def status_message(self) -> Message:
@@ -89,5 +92,6 @@ def summarise(scene: Scene, trajectories, surface=None) -> tuple:
             steps_to_tol=reached if reached >= 0 else None,
             distance=float(distance_to_nearest(trajectory.xy[-1], surface.minima)),
             final_xy=(float(trajectory.xy[-1, 0]), float(trajectory.xy[-1, 1])),
+            f_evals=int(trajectory.f_evals[-1]), grad_evals=int(trajectory.grad_evals[-1]),
         ))
     return tuple(rows)

@@ -34,8 +34,11 @@ def _format(value) -> str:
 
 
 def run_to_text(run: RunSpec) -> str:
-    """"adam:lr=0.3,beta1=0.9,…": one run in a URL."""
-    return run.optimizer + ":" + ",".join(f"{k}={_format(v)}" for k, v in run.hyper)
+    """"adam:lr=0.3,beta2=0.99": one run in a URL, its learning rate and every hyperparameter that is not at
+    its default (a link stays short, and an old link keeps meaning what it meant when a rule gains an option)."""
+    defaults = {spec.name: spec.default for spec in optim_core.hyper_specs(run.optimizer)}
+    return run.optimizer + ":" + ",".join(f"{k}={_format(v)}" for k, v in run.hyper
+                                          if k == "lr" or v != defaults[k] or type(v) is not type(defaults[k]))
 
 
 def to_query(scene: Scene) -> dict:

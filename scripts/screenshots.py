@@ -88,7 +88,7 @@ def shots(url: str):
         def shoot(page):
             _open_tab(page, 1)
             page.wait_for_selector("[data-testid=stButtonGroup]", timeout=60_000)
-            # Sweep, Learning rates, Basins, Random search, One step
+            # Sweep, Learning rates, Basins, Random search, One step, Line search
             bs.after_rerun(page, page.locator("[data-testid=stButtonGroup] button").nth(index).click)
             _wait_for_plot(page, chart)
             return page.screenshot()
@@ -123,6 +123,8 @@ def shots(url: str):
         ("explore_sweep_1d", url, desktop, sweep),
         ("explore_one_step", url, desktop, explore_section(4, "step_chart")),
         ("explore_learning_rates", url + "?run=momentum:lr=0.01,mu=0.9", desktop, explore_section(1, "rates_chart")),
+        ("explore_line_search", url + "?surface=rosenbrock&run=sgd:lr=1,line_search=wolfe", desktop,
+         explore_section(5, "line_search_chart")),
         ("explore_learning_rates_zh", url + "?run=sgd:lr=0.05&lang=zh", desktop, explore_section(1, "rates_chart")),
         ("formula_log_x", url + "?surface=formula&formula=log(x)", desktop, default),
         ("diverging_sgd_lr_2.5", url + "?run=sgd:lr=2.5", desktop, default),

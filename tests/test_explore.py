@@ -339,3 +339,21 @@ def test_the_learning_rate_picture_labels_each_curve_and_adds_the_good_one():
     at.button(key="rates_add_good").click().run()
     assert not at.exception and len(at.session_state["run_ids"]) == 2
     assert any(m.value.startswith(f"Added SGD lr={good:.3g}") for m in at.success)
+
+
+def test_the_line_search_view_draws_each_trial_of_a_step():
+    """SGD with Armijo backtracking (α₀ = lr = 2, ρ = 0.5, c₁ = 1e-4) on the bowl from (−7, 2): p = −g = (0.7, −4),
+    φ(α) = (−7 + 0.7α)²/20 + (2 − 4α)², φ(0) = 6.45, φ′(0) = −‖g‖² = −16.49.  By hand: φ(2) = 31.36/20 + 36 =
+    37.568 fails sufficient decrease; φ(1) = 39.69/20 + 4 = 5.9845 ≤ 6.45 − 1e-4·1·16.49: two trials, α = 1."""
+    at = explore("Line search", {"run": "sgd:lr=2,line_search=armijo"})
+    assert not at.exception and not at.error
+    [figure] = figures(at)
+    trials = [t for t in figure["data"] if t.get("mode") == "markers+text"]
+    assert [(t["text"][0], t["x"][0]) for t in trials] == [("1", 2.0), ("2", 1.0)]
+    # the first trial is far above φ(0): drawn on the top edge as ▲, its value in the hover
+    assert trials[0]["marker"]["symbol"] == "triangle-up" and "φ = 37.57" in trials[0]["hovertemplate"]
+    assert trials[1]["y"][0] == pytest.approx(5.9845) and trials[1]["marker"]["symbol"] == "circle"
+    caption = next(c.value for c in at.caption if c.value.startswith("Update 1, armijo"))
+    assert "2 trials" in caption and "took α = 1" in caption and "not enough decrease" in caption
+    plain = explore("Line search", {"run": "sgd:lr=0.1"})
+    assert any("takes a fixed step" in m.value for m in plain.info)

@@ -496,3 +496,144 @@ def test_a_cyclic_schedule_marks_its_snapshots_and_their_average():
                                    rtol=1e-6)
         np.testing.assert_allclose([ensemble["x"][0], ensemble["y"][0]], expected.mean(axis=0), rtol=1e-12)
     assert sc.Scene().cycle_ends() == () and sc.Scene(schedule="step").cycle_ends() == ()  # no cycles, no snapshots
+
+
+# --- inside a step: line-search trials and the curvature BFGS believes in ------------------------------------
+
+
+def build_recorded(scene, **options):
+    """``build`` as the page runs paths (ui.views._path): with their state and trials where the chart draws them."""
+    surface = scene.surface_object()
+    trajectories = [sc.simulate_run(scene, run, surface, record_state=fg.draws_state(scene.optimizer(run)))
+                    for run in scene.runs]
+    runs = [fg.RunView(r.label(), fg.PALETTE[i], tr, optim_core.RULES[r.optimizer].adaptive)
+            for i, (r, tr) in enumerate(zip(scene.runs, trajectories))]
+    return surface, runs, fg.paths_figure(surface, scene.start, runs, fg.background(surface), steps=scene.steps,
+                                          **options)
+
+
+def xy_of(trace) -> np.ndarray:
+    return np.column_stack([fg.decode(trace["x"]), fg.decode(trace["y"])])
+
+
+def test_only_runs_that_search_or_learn_curvature_keep_their_state():
+    assert fg.draws_state(optim_core.make("sgd", line_search="armijo"))
+    assert fg.draws_state(optim_core.make("newton", line_search="wolfe"))
+    assert fg.draws_state(optim_core.make("bfgs")) and fg.draws_state(optim_core.make("lbfgs", line_search="none"))
+    assert not fg.draws_state(optim_core.make("sgd")) and not fg.draws_state(optim_core.make("adam"))
+
+
+def test_line_search_trials_are_drawn_step_by_step_and_cut_at_the_edge():
+    """Armijo SGD at lr 3 on the bowl x²/20 + y² from (−7, 2): p = −∇f = (0.7, −4), f(x0) = 6.45.  The
+    search tries α = lr·ρ^i = 3, 1.5, 0.75 (ρ = 0.5): x0 + 3p = (−4.9, −10), f = 101.2, and x0 + 1.5p =
+    (−5.95, −4), f = 17.77, fail sufficient decrease; x0 + 0.75p = (−6.475, −1), f = 3.096, is accepted: the
+    path's x1.  The first trial lies below the chart (y ≥ −5): its ray from x0 is cut where it leaves, at
+    t = 7/12 of the way: (−7 + 2.1·7/12, −5) = (−5.775, −5)."""
+    scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=3.0, line_search="armijo"),), start=(-7.0, 2.0), steps=8)
+    surface, runs, figure = build_recorded(scene)
+    tr = runs[0].trajectory
+    x0, p, lr, rho = np.array([-7.0, 2.0]), np.array([0.7, -4.0]), 3.0, 0.5
+    alphas = lr * rho ** np.arange(3)
+    np.testing.assert_allclose(tr.line_search.trial_alpha[0], alphas)
+    np.testing.assert_allclose(tr.xy[1], x0 + alphas[2] * p)  # the accepted trial is the path's next point
+    name = f"{runs[0].label} · line-search trials"
+    static = next(trace for trace in figure["data"] if trace.get("name") == name)
+    assert static["line"]["color"] == runs[0].colour and static["mode"] == "lines+markers"
+    # frame 0: no step yet, no trial (one NaN point: plotly.js would keep the old points of an empty frame trace);
+    # frame 1: step 1's ray x0 → x0 + 1.5p → the edge, then a break
+    assert np.isnan(xy_of(in_frame(figure["data"], figure["frames"][0], name))).all()
+    step_1 = xy_of(in_frame(figure["data"], figure["frames"][1], name))
+    np.testing.assert_allclose(step_1, [x0, x0 + alphas[1] * p, (-7 + 2.1 * 7 / 12, -5.0), (np.nan, np.nan)],
+                               rtol=1e-6)
+    # frame k shows the trials of steps 1 … k, each ray from x_{j−1} along −∇f(x_{j−1}), nothing later
+    box = (surface.x_range, surface.y_range)
+    for k in range(1, len(tr.xy)):
+        expected = []
+        for j in range(1, k + 1):
+            rejected = np.sort(tr.line_search.trial_alpha[j - 1][tr.line_search.trial_failed[j - 1] > 0])
+            ray = tr.xy[j - 1] - rejected[:, None] * surface.grad(tr.xy[j - 1])
+            expected += [fg.clip_path(np.concatenate([tr.xy[j - 1:j], ray]), box), np.full((1, 2), np.nan)]
+        np.testing.assert_allclose(xy_of(in_frame(figure["data"], figure["frames"][k], name)),
+                                   np.concatenate(expected), rtol=1e-6, atol=1e-6)
+    go.Figure(figure)
+
+
+def test_a_run_that_never_backtracks_or_kept_no_trials_draws_none():
+    plain = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=0.1),), steps=5)
+    _, _, figure = build_recorded(plain)
+    assert not any("line-search" in trace.get("name", "") for trace in figure["data"])
+    scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=3.0, line_search="armijo"),), start=(-7.0, 2.0), steps=8)
+    _, _, figure = build(scene)  # run without record_state: the trials were not kept
+    assert not any("line-search" in trace.get("name", "") for trace in figure["data"])
+
+
+BELIEVED, TRUE_CURVATURE = fg.BELIEVED, fg.TRUE_CURVATURE
+
+
+def believed(figure, frame, run) -> np.ndarray:
+    """The frame's ellipse of ``run``'s H_k (the curvature ellipses share a legend entry; each has its run's colour)."""
+    index = next(i for i, trace in enumerate(figure["data"]) if trace.get("name") == BELIEVED
+                 and trace["line"]["color"] == run.colour and i in frame["traces"])
+    return xy_of(frame["data"][frame["traces"].index(index)])
+
+
+def semi_axes(ellipse, centre) -> tuple:
+    """Half the ellipse's extent along x and along y about its centre."""
+    points = ellipse[np.isfinite(ellipse[:, 0])] - centre
+    return np.abs(points[:, 0]).max(), np.abs(points[:, 1]).max()
+
+
+@pytest.mark.parametrize("name", ["bfgs", "lbfgs"])
+def test_the_curvature_bfgs_believes_in_learns_the_bowl(name):
+    """The bowl x²/20 + y² has ∇²f = diag(1/10, 2), so ∇²f⁻¹ = diag(10, 0.5): its ellipse is aligned with x,
+    its semi-axes in the ratio √(10/0.5) = √20 ≈ 4.47; the longer one at least 0.1 of the domain's shorter
+    side (10): 1.0 (more where that would be small beside the marker).  H_0 = I: a circle as wide.  With exact
+    line searches on a 2-D quadratic (N&W Thm 6.4) BFGS ends at the minimum in 2 steps with H_2 = A⁻¹ (L-BFGS
+    too, remembering both pairs): at step 2 the two ellipses coincide."""
+    exact = dict(line_search="wolfe", c1=1e-10, c2=1e-8)
+    scene = sc.Scene(runs=(sc.RunSpec.of(name, **exact),), start=(-7.0, 2.0), steps=10)
+    surface, runs, figure = build_recorded(scene)
+    tr = runs[0].trajectory
+    assert tr.status == "converged" and len(tr.xy) == 3 and len(figure["frames"]) == 3
+    true_name = TRUE_CURVATURE
+    assert {BELIEVED, TRUE_CURVATURE} <= {trace.get("name") for trace in figure["data"] if trace.get("showlegend")}
+    frames = figure["frames"]
+    true_0 = xy_of(in_frame(figure["data"], frames[0], true_name))
+    believed_0 = believed(figure, frames[0], runs[0])
+    major, minor = semi_axes(true_0, tr.xy[0])
+    assert major / minor == pytest.approx(np.sqrt(20), rel=1e-4)  # ≈ 4.47, the longer axis along x
+    (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
+    assert major >= 0.1 * min(x_hi - x_lo, y_hi - y_lo) == 1.0
+    np.testing.assert_allclose(np.linalg.norm(believed_0[:-1] - tr.xy[0], axis=1), major, rtol=1e-5)  # H_0 = I
+    believed_1 = believed(figure, frames[1], runs[0])
+    true_1 = xy_of(in_frame(figure["data"], frames[1], true_name))
+    assert np.nanmax(np.abs(believed_1 - true_1)) > 0.3  # one pair of (s, y): not there yet
+    true_2 = xy_of(in_frame(figure["data"], frames[2], true_name))
+    believed_2 = believed(figure, frames[2], runs[0])
+    np.testing.assert_allclose(believed_2, true_2, atol=1e-5)  # H_2 = A⁻¹
+    assert semi_axes(believed_2, tr.xy[2]) == pytest.approx((major, major / np.sqrt(20)), rel=1e-4)
+    offsets = believed_2[:-1] - tr.xy[2]
+    farthest = offsets[np.argmax(np.linalg.norm(offsets, axis=1))]
+    np.testing.assert_allclose(np.abs(farthest), (major, 0.0), atol=1e-5)  # the longer axis along x
+    go.Figure(figure)
+
+
+def test_no_true_ellipse_where_the_hessian_is_not_positive_definite():
+    """On the saddle the Hessian is indefinite everywhere: only BFGS's own ellipse is drawn."""
+    scene = sc.Scene(surface="saddle", runs=(sc.RunSpec.of("bfgs"),), steps=5)
+    _, runs, figure = build_recorded(scene)
+    for frame in figure["frames"]:
+        true = xy_of(in_frame(figure["data"], frame, TRUE_CURVATURE))
+        assert not np.isfinite(true).any() and np.isfinite(believed(figure, frame, runs[0])).any()
+
+
+def test_trials_and_ellipses_keep_frames_small():
+    """A long searching run: each frame shows at most TRIAL_WINDOW of a run's latest trials while playing, and
+    all frames' trial points stay within TRIAL_POINT_BUDGET."""
+    scene = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=3.0, line_search="armijo"), sc.RunSpec.of("bfgs")), steps=600)
+    _, runs, figure = build_recorded(scene)
+    name = f"{runs[0].label} · line-search trials"
+    sizes = [len(fg.decode(in_frame(figure["data"], frame, name)["x"])) for frame in figure["frames"][:-1]]
+    assert 0 < max(sizes) <= 3 * fg.TRIAL_WINDOW and sum(sizes) <= fg.TRIAL_POINT_BUDGET
+    assert fg.figure_bytes(figure) < 1_500_000
+    go.Figure(figure)

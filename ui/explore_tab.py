@@ -12,7 +12,7 @@ import streamlit as st
 
 import page_model
 from page_model import Scene
-from viz import i18n
+from viz import explore, i18n
 
 from . import explore_controls as controls
 from . import explore_views, widgets
@@ -20,7 +20,6 @@ from .checked_figure import CheckedFigure
 from .state import option_labels, tr
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 96, 128)
-SECTIONS = ("Sweep", "Learning rates", "Basins", "Random search", "One step")  # English; shown translated
 NO_Y_AXIS = "(none: a 1-D sweep)"
 NOTHING_ELSE = "nothing else"
 COLOUR_BY = {"steps": "steps to tol", "loss": "final loss"}  # a sweep's colour: option -> English label
@@ -31,25 +30,16 @@ def render(scene: Scene, surface) -> None:
     message = st.session_state.pop("explore_message", None)
     if message:
         st.success(i18n.render(message, scene.lang))
-    section = widgets.choice(st.segmented_control, tr("Explore"), SECTIONS, key="explore_section",
+    section = widgets.choice(st.segmented_control, tr("Explore"), tuple(VIEWS), key="explore_section",
                              format_func=option_labels(), label_visibility="collapsed")
-    if section == "Sweep":
-        sweep_section(scene, surface)
-    elif section == "Learning rates":
-        learning_rate_section(scene, surface)
-    elif section == "Basins":
-        basins_section(scene, surface)
-    elif section == "Random search":
-        search_section(scene, surface)
-    else:
-        step_section(scene, surface)
+    description, picker, draw = VIEWS[section]
+    st.caption(tr(description))
+    run_index = controls.run_picker(scene, picker)
+    if run_index is not None:
+        draw(scene, surface, run_index)
 
 
-def sweep_section(scene: Scene, surface) -> None:
-    st.caption(tr("Every cell is a full run with that setting; all cells run in one batched call."))
-    run_index = controls.run_picker(scene, "sweep_run")
-    if run_index is None:
-        return
+def sweep_section(scene: Scene, surface, run_index: int) -> None:
     run = scene.runs[run_index]
     params = controls.float_params(run.optimizer, run.params)
     left, right = st.columns(2)
@@ -97,13 +87,7 @@ def sweep_section(scene: Scene, surface) -> None:
     st.caption(tr(caption, reached=view["reached"], cells=view["cells"], diverged=view["diverged"], best=best))
 
 
-def learning_rate_section(scene: Scene, surface) -> None:
-    st.caption(tr("The notes' picture of the learning rate: the same run at several learning rates spread on a log "
-                  "scale around its own. A very high rate blows up, a high one drops fast and then stalls, a low "
-                  "one crawls; the good one ends lowest."))
-    run_index = controls.run_picker(scene, "rates_run")
-    if run_index is None:
-        return
+def learning_rate_section(scene: Scene, surface, run_index: int) -> None:
     a, b, c = st.columns(3)
     count = a.select_slider(tr("learning rates"), (3, 5, 7, 9, 11), value=7, key="rates_count")
     decades = b.select_slider(tr("spread (decades)"), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), value=3.0, key="rates_decades")
@@ -126,12 +110,7 @@ def learning_rate_section(scene: Scene, surface) -> None:
               on_click=controls.add_run, args=(run.optimizer, {**run.params, "lr": good}))
 
 
-def basins_section(scene: Scene, surface) -> None:
-    st.caption(tr("Every start point of a grid runs the chosen run's optimizer; its colour says which minimum it "
-                  "ends in."))
-    run_index = controls.run_picker(scene, "basins_run")
-    if run_index is None:
-        return
+def basins_section(scene: Scene, surface, run_index: int) -> None:
     if not len(surface.minima):
         st.info(tr("{surface} has no minimum to end in: try Himmelblau, two wells, six-hump camel or Rastrigin.",
                    surface=i18n.surface_title(surface, scene.lang)))
@@ -146,13 +125,7 @@ def basins_section(scene: Scene, surface) -> None:
     st.caption(tr("Reached {found} of the {minima} listed minima.", found=len(view["found"]), minima=view["minima"]))
 
 
-def search_section(scene: Scene, surface) -> None:
-    st.caption(tr("The notes' recipe: sample lr = 10**uniform(a, b) (other parameters on their own scale), run "
-                  "them all, then search a narrower range around the best (coarse to fine). Beware a best value on "
-                  "the edge of its range. Beside it: a grid search with the same number of runs."))
-    run_index = controls.run_picker(scene, "search_run")
-    if run_index is None:
-        return
+def search_section(scene: Scene, surface, run_index: int) -> None:
     run = scene.runs[run_index]
     left, right = st.columns(2)
     with left:
@@ -195,11 +168,7 @@ def search_section(scene: Scene, surface) -> None:
                                     for k, v in best.items()}))
 
 
-def step_section(scene: Scene, surface) -> None:
-    st.caption(tr("One update of one run, split into the terms of its formula, with the actual numbers."))
-    run_index = controls.run_picker(scene, "step_run")
-    if run_index is None:
-        return
+def step_section(scene: Scene, surface, run_index: int) -> None:
     k = st.slider(tr("update k"), 1, max(scene.steps, 1), value=min(3, scene.steps), key="step_k")
     view = explore_views.step_view(scene, run_index, k, controls.run_colour(run_index), surface)
     left, right = st.columns([3, 2])
@@ -221,6 +190,49 @@ def step_section(scene: Scene, surface) -> None:
             st.caption(tr("The run stopped at step {k}.", k=view["k"]))
 
 
+def line_search_section(scene: Scene, surface, run_index: int) -> None:
+    k = st.slider(tr("update k"), 1, max(scene.steps, 1), value=1, key="search_step_k")
+    view = explore_views.line_search_view(scene, run_index, k, surface)
+    if view is None:
+        st.info(tr("This run takes a fixed step: give it a line search (Armijo or strong Wolfe; SGD, Newton, BFGS "
+                   "and L-BFGS have one) to see it search."))
+        return
+    if view["k"] < k:
+        st.caption(tr("The run stopped at step {k}.", k=view["k"]))
+    if view["k"] == 0:
+        return
+    st.plotly_chart(CheckedFigure(view["figure"]), key="line_search_chart")
+    trials = i18n.separator(scene.lang).join(
+        tr("{n}: α = {alpha:.3g} ({outcome})", n=n, alpha=alpha, outcome=tr(explore.TRIAL_WORDS.get(failed, failed)))
+        for n, (alpha, _, failed) in enumerate(view["trials"], start=1))
+    st.caption(tr("Update {k}, {method}: {count} trials ({trials}); took α = {alpha:.4g}: {status}.",
+                  k=view["k"], method=tr(view["method"]), count=len(view["trials"]), trials=trials,
+                  alpha=view["accepted"], status=tr(explore.SEARCH_WORDS[view["status"]])))
+
+
 def latex_words(label: str, lang: str) -> str:
     """A term's LaTeX label with the words in its \\text{...} in ``lang`` (the rest is notation)."""
     return re.sub(r"\\text\{ \((.+?)\)\}", lambda m: r"\text{ (" + i18n.t(m.group(1), lang) + ")}", label)
+
+
+# Each view of the tab, in order (English names, shown translated): its one-line description, the key of its
+# run picker, and what draws it once a run is picked.
+VIEWS = {
+    "Sweep": ("Every cell is a full run with that setting; all cells run in one batched call.",
+              "sweep_run", sweep_section),
+    "Learning rates": ("The notes' picture of the learning rate: the same run at several learning rates spread on a "
+                       "log scale around its own. A very high rate blows up, a high one drops fast and then stalls, a "
+                       "low one crawls; the good one ends lowest.", "rates_run", learning_rate_section),
+    "Basins": ("Every start point of a grid runs the chosen run's optimizer; its colour says which minimum it ends in.",
+               "basins_run", basins_section),
+    "Random search": ("The notes' recipe: sample lr = 10**uniform(a, b) (other parameters on their own scale), run "
+                      "them all, then search a narrower range around the best (coarse to fine). Beware a best value "
+                      "on the edge of its range. Beside it: a grid search with the same number of runs.",
+                      "search_run", search_section),
+    "One step": ("One update of one run, split into the terms of its formula, with the actual numbers.",
+                 "step_run", step_section),
+    "Line search": ("What a line search does inside one step: φ(α) = f(x + αp) along the step's direction, the "
+                    "sufficient-decrease line, the α where the curvature condition holds (the band along the "
+                    "bottom), the acceptable α shaded, and every trial in the order it was tried.",
+                    "search_step_run", line_search_section),
+}

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 import optim_core
-from optim_core import analysis
+from optim_core import analysis, line_search
 from page_model import RunSpec, Scene
 from viz import explore, i18n
 
@@ -102,6 +102,33 @@ def step_view(scene: Scene, run_index: int, k: int, colour: str, _surface) -> di
             "error": float(np.max(np.abs(breakdown.reconstructed - breakdown.delta))),
             "delta": explore.format_value(breakdown.delta), "eigenvalues": info.eigenvalues.tolist(),
             "condition": info.condition, "lr_max": info.lr_max}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def line_search_view(scene: Scene, run_index: int, k: int, _surface) -> dict | None:
+    """The line search of update ``k`` of one run: φ(α) along its direction with the conditions and the trials
+    (a short run of its own that records them); None if the run's rule does not search."""
+    run = scene.runs[run_index]
+    opt = scene.optimizer(run)
+    hp = dict(run.params)
+    if not opt.rule.needs_surface(hp):
+        return None
+    trajectory = optim_core.run(_surface, opt, start=scene.start, steps=k, tol=None, record_state=True,
+                                noise=scene.noise, seed=scene.seed)
+    k = min(k, len(trajectory.xy) - 1)
+    if k < 1:
+        return {"k": 0}
+    breakdown = analysis.trajectory_breakdown(_surface, trajectory, k)
+    record = trajectory.line_search
+    alphas, phis, failed = record.trial_alpha[k - 1], record.trial_phi[k - 1], record.trial_failed[k - 1]
+    trials = [(float(a), float(f), line_search.FAILED[int(code)]) for a, f, code in zip(alphas, phis, failed)
+              if code >= 0]
+    accepted = float(record.alpha[k - 1])
+    c2 = hp["c2"] if hp["line_search"] == "wolfe" else None
+    figure = explore.line_search_figure(_surface, breakdown.x_prev, breakdown.terms["direction"].value, hp["c1"], c2,
+                                        trials, accepted, lang=scene.lang)
+    return {"k": k, "figure": figure, "trials": trials, "accepted": accepted,
+            "status": line_search.STATUS[int(record.status[k - 1])], "method": hp["line_search"]}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

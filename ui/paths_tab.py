@@ -15,7 +15,8 @@ from . import callbacks, views, widgets
 from .checked_figure import CheckedFigure
 from .state import tr
 
-SUMMARY_HEADERS = ("run", "status", "final f − f*", "steps to reach tol", "distance to minimum", "final point")
+SUMMARY_HEADERS = ("run", "status", "final f − f*", "steps to reach tol", "evaluations f / ∇f", "distance to minimum",
+                   "final point")
 
 
 def render(view: views.PageView) -> None:
@@ -45,7 +46,7 @@ def summary_table(rows, looks, lang: str = "en") -> str:
         distance = "—" if math.isnan(row.distance) else f"{row.distance:.3g}"
         body.append(f"<tr><td><span style='color:{look.colour};font-size:1.3em'>●</span></td>"
                     f"<td>{html.escape(row.label)}</td><td>{status}</td><td>{row.final_gap:.3g}</td>"
-                    f"<td>{steps}</td><td>{distance}</td>"
+                    f"<td>{steps}</td><td>{row.f_evals} / {row.grad_evals}</td><td>{distance}</td>"
                     f"<td>({row.final_xy[0]:.4g}, {row.final_xy[1]:.4g})</td></tr>")
     return (f"<div class='run-summary' style='overflow-x:auto;max-width:100%'>"
             f"<table style='width:100%;min-width:36rem'>{head}{''.join(body)}</table></div>")

@@ -62,8 +62,12 @@ def style(scene: Scene) -> dict:
 
 @st.cache_resource(max_entries=128, show_spinner=False)  # a 3000-step path holds ≈ 0.3 MB
 def _path(path_scene: Scene, _surface) -> optim_core.Trajectory:
-    """The path of the one run of ``path_scene`` (``page_model.path_scene``) on its surface ``_surface``."""
-    return page_model.simulate_run(path_scene, path_scene.runs[0], _surface)
+    """The path of the one run of ``path_scene`` (``page_model.path_scene``) on its surface ``_surface``; with its
+    state and line-search trials where the paths chart draws them (``figures.draws_state``: a run that searches,
+    BFGS, L-BFGS), not for the others (a 3000-step Adam run would keep four more vectors a step)."""
+    run = path_scene.runs[0]
+    return page_model.simulate_run(path_scene, run, _surface,
+                                   record_state=figures.draws_state(path_scene.optimizer(run)))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

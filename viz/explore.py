@@ -240,6 +240,11 @@ def learning_rate_figure(curves, *, height=480, font_size=14, lang: str = "en") 
 
 
 TRIAL_COLOURS = {"none": "#009E73", "armijo": DIVERGED_COLOUR, "curvature": "#E69F00", "not lower": "#6b6b6b"}
+# what a trial's code (optim_core.line_search.FAILED) and a search's status (STATUS) say, in words
+TRIAL_WORDS = {"none": "accepted", "armijo": "not enough decrease", "curvature": "slope still too steep",
+               "not lower": "not below the best trial"}
+SEARCH_WORDS = {"ok": "found an acceptable α", "armijo only": "ran out of trials: took the best with enough decrease",
+                "no step": "found no step", "not descent": "not a descent direction: no step"}
 
 
 def _intervals(mask: np.ndarray, alphas: np.ndarray) -> list:
@@ -253,7 +258,9 @@ def line_search_figure(surface, x, p, c1: float, c2: float, trials, accepted: fl
     """One line search drawn: φ(α) = f(x + αp) along the direction p, the sufficient-decrease line
     φ(0) + c1·α·φ′(0), the α where the strong curvature condition |φ′(α)| ≤ c2·|φ′(0)| holds (a band
     along the bottom), the acceptable α (both conditions) shaded, the trials numbered in the order tried
-    and coloured by the condition they failed, and the accepted α.
+    and coloured by the condition they failed, and the accepted α.  Trials that span more than 30× in α
+    (a search that backtracked far) put α on a log axis; a trial far above φ(0) is drawn at the top edge
+    as ▲ (its hover says its value), so the region around the accepted α keeps the room.
 
     Args:
         surface, x, p: the surface, the step's start x_{k−1} and the search direction.
@@ -262,46 +269,57 @@ def line_search_figure(surface, x, p, c1: float, c2: float, trials, accepted: fl
         accepted: the α the search took (0: no step).
     """
     x, p = np.asarray(x, dtype=float), np.asarray(p, dtype=float)
-    reach = max([alpha for alpha, *_ in trials] + [accepted, 1e-12]) * 1.3
-    alphas = np.linspace(0.0, reach, 600)
-    points = x + alphas[:, None] * p
+    tried = [alpha for alpha, *_ in trials if alpha > 0] + ([accepted] if accepted > 0 else []) or [1e-12]
+    log_x = max(tried) / min(tried) > 30
+    alphas = np.geomspace(min(tried) / 3, max(tried) * 1.5, 600) if log_x else np.linspace(0, max(tried) * 1.3, 600)
     with np.errstate(all="ignore"):
-        phi = surface.f(points)
-        dphi = np.einsum("ij,j->i", surface.grad(points), p)
-    phi0, dphi0 = float(phi[0]), float(dphi[0])
-    armijo_ok = phi <= phi0 + c1 * alphas * dphi0
-    curvature_ok = np.abs(dphi) <= c2 * abs(dphi0) if c2 is not None else np.ones_like(armijo_ok)
-    low = float(np.nanmin(phi))
-    high = max([phi0] + [float(value) for _, value, _ in trials if np.isfinite(value)])  # every trial in view
+        phi = surface.f(x + alphas[:, None] * p)
+        dphi = np.einsum("ij,j->i", surface.grad(x + alphas[:, None] * p), p)
+        phi0, dphi0 = float(surface.f(x)), float(surface.grad(x) @ p)
+    decrease = phi0 + c1 * alphas * dphi0
+    curvature_ok = np.abs(dphi) <= c2 * abs(dphi0) if c2 is not None else np.ones(len(alphas), bool)
+    low = float(np.nanmin(np.append(phi, phi0)))
+    top = phi0 + 1.5 * max(phi0 - low, 1e-12 * max(abs(phi0), 1.0))
+    # shapes take data values on a log axis too (annotations would take log10: plotly.js#6194)
     shapes = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, line=dict(width=0),
-                   fillcolor="rgba(0,158,115,0.14)", layer="below") for a, b in _intervals(armijo_ok & curvature_ok,
-                                                                                             alphas)]
+                   fillcolor="rgba(0,158,115,0.14)", layer="below")
+              for a, b in _intervals((phi <= decrease) & curvature_ok, alphas)]
     if c2 is not None:
         shapes += [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=0.035, line=dict(width=0),
                         fillcolor="#E69F00") for a, b in _intervals(curvature_ok, alphas)]
     data = [dict(type="scatter", x=_f32(alphas), y=_f32(phi), mode="lines", name="φ(α) = f(x + αp)",
                  line=dict(color=PALETTE[1], width=3), hoverinfo="skip"),
-            dict(type="scatter", x=[0.0, reach], y=[phi0, phi0 + c1 * reach * dphi0], mode="lines",
+            dict(type="scatter", x=_f32(alphas), y=_f32(decrease), mode="lines",
                  name=t("sufficient decrease: φ(0) + c₁αφ′(0)", lang), line=dict(color=DIVERGED_COLOUR, dash="dash"),
                  hoverinfo="skip")]
-    for order, (alpha, value, failed) in enumerate(trials, start=1):
-        data.append(dict(type="scatter", x=[float(alpha)], y=[float(value)], mode="markers+text", text=[str(order)],
-                         textposition="top center", showlegend=False, hovertemplate=t(
-                             "trial {n}: α = {alpha:.3g}, failed: {failed}", lang, n=order, alpha=float(alpha),
-                             failed=t(failed, lang)) + "<extra></extra>",
-                         marker=dict(size=12, color=TRIAL_COLOURS.get(failed, "#333333"),
-                                     line=dict(width=1.5, color="#ffffff"))))
+    data += _trial_traces(trials, top, lang)
     if accepted > 0:
         data.append(dict(type="scatter", x=[float(accepted)], y=[float(surface.f(x + accepted * p))], mode="markers",
                          name=t("accepted α = {alpha:.3g}", lang, alpha=float(accepted)),
                          marker=dict(symbol="circle-open", size=24, color="#111111", line=dict(width=3))))
-    span = max(high - low, 1e-12)
     margin = dict(l=70, r=20, t=30, b=50 + LEGEND_ROOM)
-    layout = dict(height=height, font=dict(size=font_size), margin=margin, shapes=shapes,
-                  xaxis=dict(title=dict(text=t("step length α", lang)), range=[0, reach], zeroline=False),
-                  yaxis=dict(title=dict(text="φ(α)"), range=[low - 0.1 * span, high + 0.1 * span]),
+    span = top - low
+    xaxis = dict(title=dict(text=t("step length α", lang)), zeroline=False, type="log" if log_x else "linear",
+                 range=[float(np.log10(alphas[0])), float(np.log10(alphas[-1]))] if log_x else [0, float(alphas[-1])])
+    layout = dict(height=height, font=dict(size=font_size), margin=margin, shapes=shapes, xaxis=xaxis,
+                  yaxis=dict(title=dict(text="φ(α)"), range=[low - 0.1 * span, top + 0.05 * span]),
                   legend=_legend_below(height, margin), hovermode="closest")
     return dict(data=data, layout=layout)
+
+
+def _trial_traces(trials, top: float, lang: str) -> list:
+    """A numbered marker per trial, coloured by what it failed; one above ``top`` sits on the edge as ▲."""
+    traces = []
+    for order, (alpha, value, failed) in enumerate(trials, start=1):
+        above = not value <= top
+        hover = t("trial {n}: α = {alpha:.3g}, {outcome}", lang, n=order, alpha=float(alpha),
+                  outcome=t(TRIAL_WORDS.get(failed, failed), lang)) + f"<br>φ = {value:.4g}<extra></extra>"
+        traces.append(dict(type="scatter", x=[float(alpha)], y=[float(top if above else value)], mode="markers+text",
+                           text=[str(order)], textposition="bottom center" if above else "top center",
+                           showlegend=False, hovertemplate=hover, cliponaxis=False,
+                           marker=dict(size=12, symbol="triangle-up" if above else "circle",
+                                       color=TRIAL_COLOURS.get(failed, "#333333"), line=dict(width=1.5, color="#ffffff"))))
+    return traces
 
 
 def _gd_theory_lines(theory, lr_spec: HyperSpec, xs: np.ndarray, lang: str) -> tuple:

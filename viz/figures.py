@@ -10,7 +10,10 @@ once, as a PNG in ``layout.images`` (filled bands plus contour lines, gaps where
 and only the scatter traces that move are in the frames.
 
 Paths are drawn inside the surface's domain (cut at its edge, ``clip_path``); the side panels keep every
-step.  Log axes are labelled with whole decades only (``log_ticks``): Plotly's own minor "2" and "5" labels
+step.  Inside a step (runs recorded with ``record_state=True``, see ``draws_state``): a line search's rejected
+trials x_{k−1} + α_i·p_k, faint dots on the ray from the step's start, and for BFGS / L-BFGS the ellipse of the
+inverse-Hessian approximation H_k at the moving marker beside the true ∇²f⁻¹'s (dashed); both animate with the
+path (one trace per run, at most TRIAL_WINDOW trials a frame).  Log axes are labelled with whole decades only (``log_ticks``): Plotly's own minor "2" and "5" labels
 collide with the decades on panels ~110 px high.
 """
 
@@ -23,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optim_core import analysis
+from optim_core import Explanation, analysis
+from optim_core.schedules import Schedule
 from page_model.simulate import distance_to_nearest
 
 from .i18n import around, has_chinese, t
@@ -42,6 +46,16 @@ CLICK_META = "click"  # the ``meta`` of the trace whose points a click selects (
 FRAME_POINT_BUDGET = 24_000  # path points over all frames and runs: keeps the figure small
 PLAY_SECONDS = {"▶ Play": 5.0, "▶▶ Fast": 2.0, "▶ Slow": 12.0}  # button label (English, see i18n): seconds
 LOG_FLOOR = 1e-30  # zeros on log axes are drawn here
+# A line search's trials (rejected ones: the accepted one is the path's next point) a frame shows per run: the
+# most recent TRIAL_WINDOW while playing (fewer if their points over all frames would pass TRIAL_POINT_BUDGET),
+# up to TRIAL_REST at rest.  Every SVG point is restyled on each frame: a few dozen keep playback smooth.
+TRIAL_WINDOW, TRIAL_REST, TRIAL_POINT_BUDGET = 40, 400, 12_000
+# Rules whose state is an inverse-Hessian approximation H_k: the chart draws its ellipse at the moving marker.
+CURVATURE_RULES = ("bfgs", "lbfgs")
+# The curvature ellipses' longer semi-axis, as a fraction of the domain's shorter side, and their points.
+ELLIPSE_FRACTION, ELLIPSE_POINTS = 0.1, 41
+ELLIPSE_MARKERS = 2.0  # … and at least this many times the moving marker's size
+TRUE_CURVATURE_COLOUR = "#333333"
 
 
 # --- the surface as a picture ---------------------------------------------------------------------
@@ -364,6 +378,148 @@ def _panel_series(surface, tr, targets) -> dict:
                 "5": (steps, np.maximum(distance_to_nearest(tr.xy, targets), LOG_FLOOR))}
 
 
+# --- inside a step: a line search's trials, the curvature BFGS and L-BFGS believe in ------------------------
+
+
+def _translucent(colour: str, alpha: float) -> str:
+    """A "#rrggbb" colour as rgba with opacity ``alpha``."""
+    if len(colour) != 7 or not colour.startswith("#"):
+        return colour
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha:g})"
+
+
+def draws_state(optimizer) -> bool:
+    """Whether the paths chart draws more of a run of ``optimizer`` than its path: the trials of its line
+    search, or the ellipse of BFGS's / L-BFGS's inverse-Hessian approximation.  Such a run is to be run with
+    ``record_state=True`` (its trials and state are kept then only)."""
+    return optimizer.name in CURVATURE_RULES or bool(optimizer.rule.needs_surface(optimizer.hyperparams))
+
+
+def _kept_state(tr) -> bool:
+    """Whether the run was recorded with its state (``record_state=True``) and holds some."""
+    try:
+        return bool(tr.state)
+    except AttributeError:  # run with traces=False
+        return False
+
+
+def _replay(tr, points) -> dict:
+    """The named quantities (``Explanation.terms``) of the update from x_i for each i of ``points`` (a single
+    run's point numbers), computed again by the rule itself from the recorded state and gradient, all points
+    in one vectorised call; from the last point, an update the run did not take, with the exact gradient
+    there.  Without a line search's probe the step is lr·p: only what comes before the step is meant (the
+    direction p, BFGS's H).  None when the run kept no state (``record_state=False``)."""
+    opt = tr.optimizer
+    rule, n = opt.rule, len(tr.xy) - 1
+    points = np.asarray(points, dtype=int)
+    initial = rule.init(tr.xy[:1])
+    if initial._fields and not _kept_state(tr):
+        return None
+    state = type(initial)(*(np.concatenate([start, np.asarray(tr.state[field])[:n]])[points]
+                            for field, start in zip(initial._fields, initial)))
+    x = tr.xy[points]
+    g = np.concatenate([tr.grad_used[:n], tr.grad[n:n + 1]])[points]
+    hp = {}
+    for key, value in opt.hyperparams.items():
+        if isinstance(value, Schedule):  # update i + 1 uses the value at t = i, as the runner does
+            value = np.asarray(value(points), dtype=float)[:, None]
+        hp[key] = value
+    hessian = tr.surface.hessian(x) if rule.needs_hessian else None
+    explanation = Explanation()
+    with np.errstate(all="ignore"):
+        rule.update(g, state, x, points + 1, hp, hessian, explain=explanation)
+    return {key: np.asarray(term.value) for key, term in explanation.terms.items()}
+
+
+@dataclass(frozen=True)
+class _Trials:
+    """A run's rejected line-search trials x_{k−1} + α_i·p_k, step by step: each step's ray from x_{k−1}
+    through its trials (sorted by α, cut at the domain's edge, a NaN row after it), all steps in ``points``;
+    step k's ray is ``points[offset[k − 1]:offset[k]]`` and holds ``count[k − 1]`` trials."""
+
+    points: np.ndarray  # (P, 2)
+    offset: np.ndarray  # (n + 1,): where each step's ray starts (offset[0] = 0), and the end
+    count: np.ndarray  # (n,): trials per step
+
+    def shown(self, k: int, window: int) -> np.ndarray:
+        """The rays of steps ≤ k, the most recent of them that hold at most ``window`` trials."""
+        total = np.concatenate([[0], np.cumsum(self.count[:k])])  # trials of steps < j + 1, j = 0 … k
+        first = int(np.searchsorted(total, total[-1] - window, side="left"))
+        return self.points[self.offset[first]:self.offset[k]]
+
+
+def line_search_trials(tr, box) -> _Trials | None:
+    """The trials of a run that searched and kept them (``record_state=True``), else None.  Only rejected
+    trials are drawn (the accepted one is the path's next point); p_k is the direction the rule computes
+    (``_replay``), so a step whose search found nothing still shows where it looked."""
+    record = tr.line_search
+    if record is None or record.trial_alpha is None:
+        return None
+    n = len(tr.xy) - 1
+    alpha, failed = np.asarray(record.trial_alpha)[:n], np.asarray(record.trial_failed)[:n]
+    rejected = (failed > 0) & np.isfinite(alpha)
+    steps = np.flatnonzero(rejected.any(axis=-1))
+    count = rejected.sum(axis=-1)
+    rays = [np.zeros((0, 2))] * n
+    if len(steps):
+        terms = _replay(tr, steps)
+        if terms is None or "direction" not in terms:
+            return None
+        for step, p in zip(steps, terms["direction"]):
+            x = tr.xy[step]
+            with np.errstate(all="ignore"):
+                ray = np.concatenate([x[None], x + np.sort(alpha[step][rejected[step]])[:, None] * p])
+            ray = ray[np.all(np.isfinite(ray), axis=-1)]
+            rays[step] = np.concatenate([clip_path(ray, box), np.full((1, 2), np.nan)])
+    offset = np.concatenate([[0], np.cumsum([len(ray) for ray in rays])]).astype(int)
+    points = np.concatenate(rays) if n else np.zeros((0, 2))
+    return _Trials(points, offset, count)
+
+
+def inverse_hessians(tr, points) -> np.ndarray | None:
+    """H_k, the inverse-Hessian approximation BFGS / L-BFGS holds at x_k for each k of ``points`` (the matrix
+    its next step would use, Nocedal & Wright's H_k: H_0 = I; after its exact line searches on a 2-D
+    quadratic, H_2 = A⁻¹), (K, 2, 2); None for another rule or a run without its state."""
+    if tr.optimizer.name not in CURVATURE_RULES:
+        return None
+    terms = _replay(tr, points)
+    return None if terms is None else terms.get("inv_hessian")
+
+
+def ellipses(centres, matrices, radius) -> np.ndarray:
+    """The ellipse {c + M^½ u : ‖u‖ = r} of each symmetric positive definite 2 × 2 matrix M (K, 2, 2) about its
+    centre c (K, 2), with r set so that its longer semi-axis is ``radius``: the level set of the quadratic
+    model x ↦ ½ xᵀM⁻¹x, its shape (orientation, aspect ratio) only.  (K, ELLIPSE_POINTS + 1, 2), closed, a NaN
+    row after each; all NaN for a matrix that is not positive definite (or not finite)."""
+    matrices = np.asarray(matrices, dtype=float)
+    matrices = 0.5 * (matrices + np.swapaxes(matrices, -1, -2))
+    finite = np.all(np.isfinite(matrices), axis=(-2, -1))
+    values, vectors = np.linalg.eigh(np.where(finite[:, None, None], matrices, np.eye(2)))  # ascending
+    good = finite & (values[:, 0] > 0) & (values[:, 1] > 0)
+    with np.errstate(all="ignore"):
+        semi = radius * np.sqrt(values / values[:, 1:])  # (K, 2): along each eigenvector
+    angle = np.linspace(0.0, 2 * np.pi, ELLIPSE_POINTS)
+    circle = np.stack([np.cos(angle), np.sin(angle)], axis=-1)  # (E, 2)
+    points = np.asarray(centres, dtype=float)[:, None, :] + np.einsum("kij,kj,ej->kei", vectors, semi, circle)
+    points = np.concatenate([points, np.full((len(points), 1, 2), np.nan)], axis=1)
+    points[~good] = np.nan
+    return points
+
+
+def true_inverse_hessians(surface, centres) -> np.ndarray:
+    """∇²f(x)⁻¹ at each centre (K, 2, 2); NaN where the Hessian is not positive definite."""
+    with np.errstate(all="ignore"):
+        hessians = np.asarray(surface.hessian(np.asarray(centres, dtype=float)), dtype=float)
+        hessians = 0.5 * (hessians + np.swapaxes(hessians, -1, -2))
+        finite = np.all(np.isfinite(hessians), axis=(-2, -1))
+        values, vectors = np.linalg.eigh(np.where(finite[:, None, None], hessians, np.eye(2)))
+        inverse = np.einsum("kij,kj,klj->kil", vectors, 1.0 / values, vectors)
+    good = finite & (values[:, 0] > 0)
+    inverse[~good] = np.nan
+    return inverse
+
+
 def paths_figure(surface, start, runs, back: Background, *, steps: int, show_average=False, show_field=False,
                  snapshots=(), height=660, font_size=14, line_width=2.5, lang="en", stacked=False) -> dict:
     """The page's main figure: paths over the surface (animated), and loss, step size, effective
@@ -394,7 +550,10 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
              for run in runs]
     panels = [s for s in PANEL_AXES if any(np.isfinite(d.series[s][1]).any() for d in drawn)]
     shown_steps = frame_steps(longest_run(run.trajectory for run in runs))
-    motion = _Motion(surface, drawn, panels, shown_steps, lang)
+    legend = [run.label for run in runs] + (_curvature_legend(lang) if _believers(drawn) else [])
+    geometry = (_stacked_geometry(surface, panels, font_size, legend) if stacked
+                else _side_geometry(surface, panels, height, font_size, lang))
+    motion = _Motion(surface, drawn, panels, shown_steps, lang, _ellipse_radius(box, geometry, line_width))
 
     data = [_click_grid(surface, lang)]
     if show_field:
@@ -408,8 +567,6 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
     data += motion.styled(line_width)
     animated = list(range(first_animated, len(data)))
     data += _landmarks(surface, start, line_width, lang)  # after the paths: drawn on top of them
-    geometry = (_stacked_geometry(surface, panels, font_size, [run.label for run in runs]) if stacked
-                else _side_geometry(surface, panels, height, font_size, lang))
     marks, labels = _ends(drawn, box, font_size, lang, geometry.contour_px)
     data += marks
     frames = [dict(name=str(int(k)), data=motion.at(int(k)), traces=animated) for k in shown_steps]
@@ -419,6 +576,27 @@ def paths_figure(surface, start, runs, back: Background, *, steps: int, show_ave
     layout["images"] = [dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
                              sizey=y_hi - y_lo, sizing="stretch", layer="below", opacity=1.0)]
     return dict(data=data, layout=layout, frames=frames)
+
+
+def _believers(drawn) -> list:
+    """The indices of the BFGS / L-BFGS runs whose state was kept: their curvature ellipses are drawn."""
+    return [index for index, item in enumerate(drawn) if item.run.trajectory.optimizer.name in CURVATURE_RULES
+            and _kept_state(item.run.trajectory)]
+
+
+BELIEVED, TRUE_CURVATURE = "curvature believed (H)", "true curvature (∇²f⁻¹)"  # legend entries: H filled, dashed
+
+
+def _curvature_legend(lang) -> list:
+    return [t(BELIEVED, lang), t(TRUE_CURVATURE, lang)]
+
+
+def _ellipse_radius(box, geometry, line_width) -> float:
+    """The curvature ellipses' longer semi-axis: ELLIPSE_FRACTION of the domain's shorter side, and at least
+    ELLIPSE_MARKERS times the moving marker's size (a small chart, projector markers)."""
+    (x_lo, x_hi), (y_lo, y_hi) = box
+    per_px = max((x_hi - x_lo) / max(geometry.contour_px[0], 1), (y_hi - y_lo) / max(geometry.contour_px[1], 1))
+    return max(ELLIPSE_FRACTION * min(x_hi - x_lo, y_hi - y_lo), ELLIPSE_MARKERS * (5 * line_width + 3) * per_px)
 
 
 def click_curve(figure: dict) -> int | None:
@@ -505,13 +683,48 @@ class _Motion:
     """What the animation moves, at a step k: each run's path so far, where each run is (on the domain's edge
     while it is outside), and its marker on every panel."""
 
-    def __init__(self, surface, drawn, panels, shown_steps, lang):
+    def __init__(self, surface, drawn, panels, shown_steps, lang, ellipse_radius=1.0):
         self.drawn, self.panels, self.lang = drawn, panels, lang
         self.box = (tuple(surface.x_range), tuple(surface.y_range))
         self.last = int(shown_steps[-1])
         self.tail = tail_length(shown_steps, max(len(drawn), 1))
         # the stability cue where each run is: the Hessian's eigenvalues and condition number there
         self.curvature = [analysis.hessian_info(surface, item.run.trajectory.xy) for item in drawn]
+        # a line search's trials: (index of the run, its _Trials) for each run that kept them
+        self.trials = [(index, trials) for index, item in enumerate(drawn)
+                       if (trials := line_search_trials(item.run.trajectory, self.box)) is not None]
+        self.trial_window = self._trial_window(shown_steps)
+        self.ellipses = self._curvature(surface, shown_steps, ellipse_radius)
+
+    def _trial_window(self, shown_steps) -> int:
+        """How many of a run's latest trials a frame shows while playing: TRIAL_WINDOW, halved until the
+        trials' points over all frames fit TRIAL_POINT_BUDGET."""
+        window = TRIAL_WINDOW
+        while window > 1:
+            total = sum(len(trials.shown(self.held(int(k), self.drawn[index]), window))
+                        for index, trials in self.trials for k in shown_steps)
+            if total <= TRIAL_POINT_BUDGET:
+                break
+            window //= 2
+        return window
+
+    def _curvature(self, surface, shown_steps, radius) -> list:
+        """For each BFGS / L-BFGS run that kept its state: (index of the run, the ellipses of its H_k and of
+        the true ∇²f(x_k)⁻¹ at each point it shows, by point number), both at the marker (on the domain's edge
+        while it is outside), their longer semi-axis ``radius``."""
+        found = []
+        for index in _believers(self.drawn):
+            item = self.drawn[index]
+            tr = item.run.trajectory
+            points = np.unique([self.held(int(k), item) for k in shown_steps])
+            believed = inverse_hessians(tr, points)
+            if believed is None:
+                continue
+            centres = item.clipped.shown[points]
+            true = true_inverse_hessians(surface, tr.xy[points])
+            found.append((index, dict(zip(points.tolist(), ellipses(centres, believed, radius))),
+                          dict(zip(points.tolist(), ellipses(centres, true, radius)))))
+        return found
 
     @staticmethod
     def held(k, item) -> int:
@@ -550,19 +763,71 @@ class _Motion:
             markers.append(dict(type="scatter", x=_i32(xs), y=_f32(ys)))
         return markers
 
+    def trial_rays(self, k) -> list:
+        """Each searching run's rejected trials of the steps ≤ k (the most recent ones; more at rest)."""
+        window = TRIAL_REST if k == self.last else self.trial_window
+        rays = []
+        for index, trials in self.trials:
+            part = trials.shown(self.held(k, self.drawn[index]), window)
+            if not len(part):  # plotly.js keeps a trace's old points when a frame gives it none
+                part = np.full((1, 2), np.nan)
+            rays.append(dict(type="scatter", x=_f32(part[:, 0]), y=_f32(part[:, 1])))
+        return rays
+
+    def curvature_ellipses(self, k) -> list:
+        """Each BFGS / L-BFGS run's ellipse of H_k at its marker, then one trace with the true ∇²f⁻¹'s ellipses of
+        them all (dashed), none where the Hessian is not positive definite."""
+        if not self.ellipses:
+            return []
+        traces, true = [], []
+        for index, believed, truth in self.ellipses:
+            i = self.held(k, self.drawn[index])
+            traces.append(dict(type="scatter", x=_f32(believed[i][:, 0]), y=_f32(believed[i][:, 1])))
+            true.append(truth[i])
+        true = np.concatenate(true)
+        return traces + [dict(type="scatter", x=_f32(true[:, 0]), y=_f32(true[:, 1]))]
+
     def parts(self, k) -> tuple:
-        """The animated traces at step k by what they show: (each run's path, the positions, the panel markers)."""
-        return [self.path(item, k) for item in self.drawn], self.positions(k), self.panel_markers(k)
+        """The animated traces at step k by what they show: (each run's path, the line searches' trials, the
+        curvature ellipses, the positions, the panel markers)."""
+        return ([self.path(item, k) for item in self.drawn], self.trial_rays(k), self.curvature_ellipses(k),
+                self.positions(k), self.panel_markers(k))
 
     def at(self, k) -> list:
-        paths, positions, markers = self.parts(k)
-        return paths + [positions] + markers
+        paths, trials, ellipses_, positions, markers = self.parts(k)
+        return paths + trials + ellipses_ + [positions] + markers
 
     def styled(self, line_width) -> list:
         """The animated traces as the chart shows them at rest (the last step), with their styles."""
-        paths, positions, markers = self.parts(self.last)
+        paths, trials, ellipses_, positions, markers = self.parts(self.last)
         colours = [item.run.colour for item in self.drawn]
         symbols = [item.run.symbol for item in self.drawn]
+        for (index, _), rays in zip(self.trials, trials):
+            run = self.drawn[index].run
+            rays.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=False, opacity=0.6,
+                        name=t("{label} · line-search trials", self.lang, label=run.label),
+                        line=dict(color=run.colour, width=max(1.0, line_width * 0.4)),
+                        marker=dict(size=max(4, line_width * 1.6), color=run.colour, symbol="circle-open",
+                                    line=dict(width=1.2, color=run.colour)),
+                        hovertemplate=t("{label}: a line-search trial x + αp the search rejected", self.lang,
+                                        label=run.label) + "<br>(%{x:.4g}, %{y:.4g})<extra></extra>")
+        for number, ((index, _, _), ellipse) in enumerate(zip(self.ellipses, ellipses_)):
+            run = self.drawn[index].run
+            # one legend entry for them all (each is in its run's colour; the hover names the run)
+            ellipse.update(mode="lines", legendgroup="curvature", showlegend=number == 0,
+                           name=t(BELIEVED, self.lang),
+                           line=dict(color=run.colour, width=max(1.5, line_width * 0.8)), fill="toself",
+                           fillcolor=_translucent(run.colour, 0.18),
+                           hovertemplate=t("{label}: the ellipse of its inverse-Hessian approximation H<sub>k</sub>,"
+                                           "<br>the quadratic model it believes in (shape only)", self.lang,
+                                           label=run.label) + "<extra></extra>")
+        if self.ellipses:
+            ellipses_[-1].update(mode="lines", legendgroup="curvature", showlegend=True,
+                                 name=t(TRUE_CURVATURE, self.lang),
+                                 line=dict(color=TRUE_CURVATURE_COLOUR, width=1.5, dash="dash"),
+                                 hovertemplate=t("the ellipse of the true inverse Hessian ∇²f(x)<sup>−1</sup> "
+                                                 "(shape only;<br>not drawn where ∇²f is not positive definite)",
+                                                 self.lang) + "<extra></extra>")
         for index, (path, item) in enumerate(zip(paths, self.drawn)):
             run = item.run
             path.update(mode="lines+markers", legendgroup=f"run{index}", showlegend=True, name=run.label,
@@ -577,7 +842,7 @@ class _Motion:
             marker.update(mode="markers", showlegend=False, hoverinfo="skip", xaxis="x" + suffix, yaxis="y" + suffix,
                           cliponaxis=False,
                           marker=dict(size=9, color=colours, symbol=symbols, line=dict(color="white", width=1.5)))
-        return paths + [positions] + markers
+        return paths + trials + ellipses_ + [positions] + markers
 
 
 def _landmarks(surface, start, line_width, lang) -> list:

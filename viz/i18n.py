@@ -308,6 +308,7 @@ ZH = MappingProxyType({
         "把鼠标停在移动的标记上，可以看到该处的曲率。",
     "**{title}**: {intuition}": "**{title}**：{intuition}",
     # the summary table
+    "evaluations f / ∇f": "求值次数 f / ∇f",
     "run": "运行",
     "status": "状态",
     "final f − f*": "最终的 f − f*",
@@ -432,6 +433,14 @@ ZH = MappingProxyType({
     "{name} = ({low:g}, {high:g}) is not valid: give low < high, both within ±{limit:g}":
         "{name} = ({low:g}, {high:g}) 无效：下限必须小于上限，且都在 ±{limit:g} 以内",
     # the main figure (viz/figures.py)
+    "{label} · line-search trials": "{label} · 线搜索的试探点",
+    "{label}: a line-search trial x + αp the search rejected": "{label}：被线搜索拒绝的试探点 x + αp",
+    "curvature believed (H)": "认为的曲率 (H)",
+    "{label}: the ellipse of its inverse-Hessian approximation H<sub>k</sub>,<br>the quadratic model it believes in "
+    "(shape only)": "{label}：其逆 Hessian 近似 H<sub>k</sub> 的椭圆，<br>即它所相信的二次模型（只看形状）",
+    "true curvature (∇²f⁻¹)": "真实曲率 (∇²f⁻¹)",
+    "the ellipse of the true inverse Hessian ∇²f(x)<sup>−1</sup> (shape only;<br>not drawn where ∇²f is not "
+    "positive definite)": "真实逆 Hessian ∇²f(x)<sup>−1</sup> 的椭圆（只看形状；<br>∇²f 非正定处不画）",
     "snapshot after step %{{customdata}}": "第 %{{customdata}} 步之后的快照",
     "{label} · snapshots": "{label} · 快照",
     "{label} · snapshot ensemble": "{label} · 快照集成",
@@ -470,6 +479,30 @@ ZH = MappingProxyType({
     "Basins": "吸引域",
     "Random search": "随机搜索",
     "One step": "单步分解",
+    # the line search, inside one step
+    "Line search": "线搜索",
+    "What a line search does inside one step: φ(α) = f(x + αp) along the step's direction, the sufficient-decrease "
+    "line, the α where the curvature condition holds (the band along the bottom), the acceptable α shaded, and every "
+    "trial in the order it was tried.": "线搜索在一步之内做了什么：沿这一步的方向 φ(α) = f(x + αp)，充分下降线，满足曲率条件的 α"
+                                        "（底部的色带），可接受的 α（阴影），以及按尝试顺序编号的每一次试探。",
+    "This run takes a fixed step: give it a line search (Armijo or strong Wolfe; SGD, Newton, BFGS and L-BFGS have "
+    "one) to see it search.": "这个运行的步长是固定的：给它设置线搜索（Armijo 或强 Wolfe；SGD、Newton、BFGS 和 L-BFGS 都有），"
+                              "就能看到搜索过程。",
+    "{n}: α = {alpha:.3g} ({outcome})": "{n}：α = {alpha:.3g}（{outcome}）",
+    "Update {k}, {method}: {count} trials ({trials}); took α = {alpha:.4g}: {status}.":
+        "第 {k} 次更新，{method}：{count} 次试探（{trials}）；取 α = {alpha:.4g}：{status}。",
+    "accepted": "接受",
+    "not enough decrease": "下降不够",
+    "slope still too steep": "斜率仍太陡",
+    "not below the best trial": "不低于目前最好的试探",
+    "found an acceptable α": "找到了可接受的 α",
+    "ran out of trials: took the best with enough decrease": "试探次数用完：取下降足够的最好一次",
+    "found no step": "没有找到步长",
+    "not a descent direction: no step": "不是下降方向：不走这一步",
+    "sufficient decrease: φ(0) + c₁αφ′(0)": "充分下降：φ(0) + c₁αφ′(0)",
+    "trial {n}: α = {alpha:.3g}, {outcome}": "第 {n} 次试探：α = {alpha:.3g}，{outcome}",
+    "accepted α = {alpha:.3g}": "接受的 α = {alpha:.3g}",
+    "step length α": "步长 α",
     # the notes' learning-rate picture
     "Learning rates": "学习率的效果",
     "The notes' picture of the learning rate: the same run at several learning rates spread on a log scale around "
