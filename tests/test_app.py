@@ -605,3 +605,13 @@ def test_the_summary_counts_evaluations_so_bfgs_is_compared_fairly():
     bfgs_counts = re.search(r"<td>(\d+) / (\d+)</td>", rows[1]).groups()
     stopped_at = int(re.search(r"(?:converged at step|ran all) (\d+)", rows[1]).group(1))
     assert int(bfgs_counts[0]) > stopped_at and int(bfgs_counts[1]) >= stopped_at
+
+
+def test_a_long_update_rule_is_broken_into_lines_at_its_gaps():
+    at = open_app({"run": ["bfgs:lr=1", "sgd:lr=0.1"]})
+    at.session_state["view"] = "Update rules"
+    at.run()
+    no_exception(at)
+    _, bfgs, sgd = (e.value.strip("$\n") for e in at.latex)  # the surface's formula comes first
+    assert bfgs.startswith(r"\begin{gathered}") and bfgs.count(r" \\ ") == 1  # the update, then the search
+    assert sgd == r"x \leftarrow x - \eta\, g"  # a short one stays as it is

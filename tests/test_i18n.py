@@ -208,6 +208,24 @@ def test_the_explore_sections(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_the_learning_rate_and_line_search_views(lang):
+    at = open_page(lang, {"run": ["sgd:lr=2,line_search=armijo", "bfgs:lr=1", "momentum:lr=0.01"]})
+    at = open_tab(at, "Explore", lang, "Learning rates")
+    check(at, lang)
+    at.selectbox(key="rates_run").set_value(2).run()  # Momentum at 0.01: the good rate lies on the upper edge
+    assert at.warning and check(at, lang)
+    at = open_tab(at, "Explore", lang, "Line search")
+    check(at, lang)  # SGD's Armijo backtracking on the bowl: a rejected trial, then the accepted one
+    at.selectbox(key="search_step_run").set_value(1).run()  # BFGS with a strong Wolfe search
+    check(at, lang)
+    at.selectbox(key="search_step_run").set_value(2).run()  # Momentum takes a fixed step: a sentence says so
+    assert at.info and check(at, lang)
+    for view in ("Paths", "Update rules"):  # the trial rays, the curvature ellipses, BFGS's equation
+        at.session_state["view"] = i18n.t(view, lang)
+        check(at.run(), lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_basins_with_several_minima_and_with_none(lang):
     at = open_tab(open_page(lang, {"surface": "himmelblau", "start": "0,0", "run": "sgd:lr=0.01"}), "Explore", lang,
                   "Basins")

@@ -20,7 +20,7 @@ def render(scene: Scene) -> None:
         shown.add((run.optimizer, latex))
         st.markdown(tr("**{title}**: {intuition}", title=run.title,
                        intuition=equations.intuition(run.optimizer, scene.lang)))
-        st.latex(latex)
+        st.latex(equations.wrapped(latex))
         note = equations.convention(run.optimizer, run.params, scene.lang)
         if note:
             st.caption(note)

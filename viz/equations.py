@@ -27,6 +27,23 @@ def update_rule(optimizer: str, hyper: dict) -> str:
     return optim_core.RULES[optimizer].latex(hyper)
 
 
+def wrapped(latex: str, fits: int = 260, width: int = 150) -> str:
+    """``latex`` as it is if its source is at most ``fits`` characters (Adam's fits the page's width),
+    else broken into centred lines of about ``width`` characters at its ``\\qquad`` gaps (a quasi-Newton
+    update with its line search does not fit one line)."""
+    if len(latex) <= fits:
+        return latex
+    lines, current = [], ""
+    for piece in (piece.strip() for piece in latex.split(r"\qquad")):
+        if current and len(current) + len(piece) > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} \\qquad {piece}" if current else piece
+    lines.append(current)
+    return latex if len(lines) == 1 else r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}"
+
+
 def convention(optimizer: str, hyper: dict, lang: str = "en") -> str:
     """One line saying which of the sources' conventions this run uses, in ``lang``."""
     notes = optim_core.RULES[optimizer].conventions(hyper)

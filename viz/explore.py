@@ -233,7 +233,7 @@ def learning_rate_figure(curves, *, height=480, font_size=14, lang: str = "en") 
     margin = dict(l=70, r=20, t=30, b=50 + LEGEND_ROOM)
     layout = dict(height=height, font=dict(size=font_size), margin=margin,
                   xaxis=dict(title=dict(text=t("step", lang)), range=[0, float(steps[-1])]),
-                  yaxis=dict(title=dict(text=curves.gap_name), type="log",
+                  yaxis=dict(title=dict(text=t("{param} (log scale)", lang, param=curves.gap_name)), type="log",
                              **_log_axis(max(floor, top * 1e-16) / 2, top * 2)),
                   legend=_legend_below(height, margin), hovermode="closest")
     return dict(data=data, layout=layout)
