@@ -34,6 +34,7 @@ def main() -> None:
     if "run_ids" not in state:
         scene, warnings = page_state.read_url()
         page_state.load_scene(scene)
+        warnings += page_state.read_place(VIEWS, tuple(explore_tab.VIEWS))
         state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
     st.set_page_config(page_title=tr("Optimizer paths"))
     header.problems()
@@ -45,7 +46,7 @@ def main() -> None:
         fallback_sidebar()
         return
     state["preset"] = page_state.match_preset(scene)
-    page_state.write_url(scene)
+    page_state.write_url(scene, page_state.place_query(VIEWS, tuple(explore_tab.VIEWS)))
     header.render(view)
     tabs(view)
     sidebar.render(view.surface, view.curvature.lr_max)

@@ -615,3 +615,34 @@ def test_a_long_update_rule_is_broken_into_lines_at_its_gaps():
     _, bfgs, sgd = (e.value.strip("$\n") for e in at.latex)  # the surface's formula comes first
     assert bfgs.startswith(r"\begin{gathered}") and bfgs.count(r" \\ ") == 1  # the update, then the search
     assert sgd == r"x \leftarrow x - \eta\, g"  # a short one stays as it is
+
+
+def test_after_a_surface_switch_the_basin_map_is_not_all_diverged():
+    """With the book's SGD at lr 0.95, every start of Himmelblau's basin map diverged (6400 of 6400): nothing to
+    see.  After the switch SGD's learning rate suits the surface and the map finds minima."""
+    at = open_app()
+    at.selectbox(key="surface@en").set_value("himmelblau").run()
+    at.session_state["view"], at.session_state["explore_section"] = "Explore", "Basins"
+    at.run()
+    at.select_slider(key="basins_resolution").set_value(30).run()
+    no_exception(at)
+    found = next(c.value for c in at.caption if c.value.startswith("Reached"))
+    assert int(found.split()[1]) >= 2
+
+
+def test_the_open_tab_and_explore_view_travel_in_the_url():
+    at = open_app({"view": "explore", "explore": "line_search", "run": "sgd:lr=2,line_search=armijo"})
+    no_exception(at)
+    assert at.session_state["view"] == "Explore" and at.session_state["explore_section"] == "Line search"
+    assert url(at, "view") == ["explore"] and url(at, "explore") == ["line_search"]
+    assert any(e.proto.spec and "step length" in e.proto.spec for e in at.get("plotly_chart"))
+    at.session_state["view"] = "Update rules"
+    at.run()
+    assert url(at, "view") == ["update_rules"] and "explore" not in at.query_params
+    at.session_state["view"] = "Paths"
+    at.run()
+    assert "view" not in at.query_params  # the first tab needs no word in the link
+    bad = open_app({"view": "nowhere", "explore": "sweep"})
+    assert any("view='nowhere' is not one of paths, explore, 3_d_surface, update_rules" in shown(w.value)
+               for w in bad.warning)
+    assert bad.session_state.get("view") in (None, "Paths")

@@ -15,6 +15,7 @@ Every text is English in the code and goes through ``tr`` (``viz.i18n.t`` in the
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import streamlit as st
 
@@ -152,15 +153,50 @@ def match_preset(scene: Scene) -> str:
 # --- state <-> URL -----------------------------------------------------------------------------------------
 
 
+def slug(name: str) -> str:
+    """A tab's or a view's English name as a URL value: "Update rules" -> "update_rules"."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def place_query(tabs: tuple, sections: tuple) -> dict:
+    """Where the page is, beside the scene in the URL: the open tab (``view``) and, in Explore, the view
+    (``explore``); the first of each is left out.  ``tabs``/``sections``: their English names, in order."""
+    state = st.session_state
+    open_tab = next((name for name in tabs if state.get("view") in {i18n.t(name, lang) for lang in page_model.LANGUAGES}),
+                    tabs[0])
+    query = {} if open_tab == tabs[0] else {"view": slug(open_tab)}
+    if open_tab == "Explore" and state.get("explore_section", sections[0]) != sections[0]:
+        query["explore"] = slug(state["explore_section"])
+    return query
+
+
+def read_place(tabs: tuple, sections: tuple) -> list:
+    """Open the tab and Explore view a shared link names (first visit); a value that names none is left at
+    the first, with a warning naming it and the valid ones."""
+    state, warnings = st.session_state, []
+    for key, names, target in (("view", tabs, "view"), ("explore", sections, "explore_section")):
+        value = st.query_params.get(key)
+        if value is None:
+            continue
+        chosen = next((name for name in names if slug(name) == value), None)
+        if chosen is None:
+            warnings.append(i18n.Message("URL value {key}={shown} is not one of {valid}; ignored.", key=key,
+                                         shown=repr(value[:40]), valid=", ".join(slug(name) for name in names)))
+        else:
+            state[target] = i18n.t(chosen, state["lang"]) if key == "view" else chosen
+    return warnings
+
+
 def read_url() -> tuple:
     """(scene, warnings) of the page's URL (``page_model.from_query``: it never raises)."""
     query = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
     return page_model.from_query(query)
 
 
-def write_url(scene: Scene) -> None:
-    """The scene into the URL, only when it changed (a shared link reproduces the scene)."""
-    query = page_model.to_query(scene)
+def write_url(scene: Scene, place: dict | None = None) -> None:
+    """The scene (and ``place``: the open tab and view) into the URL, only when it changed (a shared link
+    reproduces the scene and opens where it was taken)."""
+    query = {**page_model.to_query(scene), **(place or {})}
     current = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
     wanted = {key: value if isinstance(value, list) else [value] for key, value in query.items()}
     if current != wanted:

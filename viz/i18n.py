@@ -409,6 +409,7 @@ ZH = MappingProxyType({
     "singular Hessian: pseudo-inverse, no step along zero curvature":
         "Hessian 矩阵奇异时用伪逆，沿曲率为零的方向不走",
     # the URL's warnings (page_model/url.py)
+    "URL value {key}={shown} is not one of {valid}; ignored.": "URL 中的 {key}={shown} 不是 {valid} 之一；已忽略。",
     "URL value {key}={shown} is not valid ({valid}); {outcome}.": "URL 中的 {key}={shown} 无效（{valid}）；{outcome}。",
     "{where}: {key}={shown} is not valid ({valid}); {outcome}.": "{where}：{key}={shown} 无效（{valid}）；{outcome}。",
     "using {default}": "改用 {default}",
