@@ -353,7 +353,7 @@ def test_the_line_search_view_draws_each_trial_of_a_step():
     # the first trial is far above φ(0): drawn on the top edge as ▲, its value in the hover
     assert trials[0]["marker"]["symbol"] == "triangle-up" and "φ = 37.57" in trials[0]["hovertemplate"]
     assert trials[1]["y"][0] == pytest.approx(5.9845) and trials[1]["marker"]["symbol"] == "circle"
-    caption = next(c.value for c in at.caption if c.value.startswith("Update 1, armijo"))
+    caption = next(c.value for c in at.caption if c.value.startswith("Update 1, Armijo backtracking"))
     assert "2 trials" in caption and "took α = 1" in caption and "not enough decrease" in caption
     plain = explore("Line search", {"run": "sgd:lr=0.1"})
     assert any("takes a fixed step" in m.value for m in plain.info)

@@ -10,6 +10,7 @@ import re
 
 import streamlit as st
 
+import optim_core
 import page_model
 from page_model import Scene
 from viz import explore, i18n
@@ -205,8 +206,9 @@ def line_search_section(scene: Scene, surface, run_index: int) -> None:
     trials = i18n.separator(scene.lang).join(
         tr("{n}: α = {alpha:.3g} ({outcome})", n=n, alpha=alpha, outcome=tr(explore.TRIAL_WORDS.get(failed, failed)))
         for n, (alpha, _, failed) in enumerate(view["trials"], start=1))
+    method = optim_core.hyper_spec(scene.runs[run_index].optimizer, "line_search").choice_label(view["method"])
     st.caption(tr("Update {k}, {method}: {count} trials ({trials}); took α = {alpha:.4g}: {status}.",
-                  k=view["k"], method=tr(view["method"]), count=len(view["trials"]), trials=trials,
+                  k=view["k"], method=tr(method), count=len(view["trials"]), trials=trials,
                   alpha=view["accepted"], status=tr(explore.SEARCH_WORDS[view["status"]])))
 
 

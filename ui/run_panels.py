@@ -71,7 +71,9 @@ def hyper_widget(run_id: int, optimizer: str, spec: optim_core.HyperSpec) -> Non
     if spec.choices and isinstance(spec.default, bool):
         st.toggle(label, key=key, help=tr(spec.help))
     elif spec.choices:  # option values stay as they are (they are the URL's); their labels are translated
-        widgets.choice(st.selectbox, label, spec.choices, key=key, help=tr(spec.help), format_func=option_labels())
+        words = option_labels()
+        widgets.choice(st.selectbox, label, spec.choices, key=key, help=tr(spec.help),
+                       format_func=lambda value, spec=spec, words=words: words(spec.choice_label(value)))
     else:
         options = page_model.options_with(tuple(spec.options), st.session_state[key])  # the rule's grid
         st.select_slider(label, options=options, key=key, format_func=widgets.number_format, help=tr(spec.help))

@@ -273,6 +273,9 @@ ZH = MappingProxyType({
     "a (minimum at (a, a²))": "a（极小值在 (a, a²)）",
     "b (valley steepness)": "b（山谷的陡峭程度）",
     # stability cues
+    "none: a fixed step lr": "无：固定步长 lr",
+    "Armijo backtracking": "Armijo 回溯",
+    "strong Wolfe": "强 Wolfe 条件",
     "keep my learning rates": "保留我的学习率",
     "Off: a new surface gives each run a learning rate worth seeing there.": "关闭时：换一个曲面，每个运行都会得到一个在该曲面上值得一看的学习率。",
     "Learning rates suited to this surface: {changes}.": "已按这个曲面调整学习率：{changes}。",

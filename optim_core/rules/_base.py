@@ -53,6 +53,11 @@ class HyperSpec(NamedTuple):
     label: str = ""
     help: str = ""
     applies_when: tuple = ()  # ((option name, values), ...): the value matters only with those options
+    choice_labels: tuple = ()  # English words for ``choices`` where the ids are terse (a page shows these)
+
+    def choice_label(self, value) -> str:
+        """The English word a page shows for option ``value`` (the id itself where none is given)."""
+        return dict(zip(self.choices, self.choice_labels)).get(value, str(value))
 
     def applies(self, hp) -> bool:
         """The value matters with the options of ``hp`` (c2 only with a strong Wolfe search, ...): a page can
@@ -214,7 +219,8 @@ def line_search_hyper(default: str) -> tuple:
     AdaDelta's decay is ``rho``).
     Sweep ranges keep c1 < c2 on every cell of a c1 × c2 sweep."""
     return (HyperSpec("line_search", default, choices=("none", "armijo", "wolfe"), label="line search",
-                      help="how the step length along the direction is chosen"),
+                      help="how the step length along the direction is chosen",
+                      choice_labels=("none: a fixed step lr", "Armijo backtracking", "strong Wolfe")),
             HyperSpec("c1", 1e-4, 0.0, 1.0, False, False, C1_OPTIONS, True, (1e-6, 0.05),
                       label="sufficient decrease c₁", help="Armijo: f must drop by at least c₁·α·|slope|",
                       applies_when=(("line_search", ("armijo", "wolfe")),)),
