@@ -279,6 +279,20 @@ def line_search_latex(hp, direction: str) -> str:
     return ""
 
 
+def step_latex(fixed: str, direction: str):
+    """``latex(hp)`` of a rule that may search: its ``fixed`` step, or x ← x + α_k p along ``direction``
+    with how α_k is chosen."""
+    def latex(hp) -> str:
+        if searches(hp):
+            return r"x \leftarrow x + \alpha_k p" + line_search_latex(hp, direction)
+        return fixed
+    return latex
+
+
+# What a rule that may search tells the runner: ask for the surface when it searches; check c1 < c2.
+SEARCHING = dict(needs_surface=searches, check=check_c1_c2)
+
+
 def searched_step(p, g, x, hp, surface, explain, key, label):
     """The step alpha·p and the rate to report: alpha from the line search when the runner hands over
     its ``surface`` probe, else alpha = lr.  With ``explain``: p, its slope g·p, alpha and the step."""

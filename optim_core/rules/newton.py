@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import (Rule, check_c1_c2, line_search_conventions, line_search_hyper, line_search_latex, lr,
-                    searched_step, searches)
+from ._base import (Rule, SEARCHING, line_search_conventions, line_search_hyper, lr, searched_step, searches,
+                    step_latex)
 from .plain import stateless_init
 
 
@@ -47,23 +47,16 @@ def newton_update(g, state, x, t, hp, hessian=None, explain=None, surface=None):
     return delta, state, alpha
 
 
-def newton_latex(hp) -> str:
-    if searches(hp):
-        return r"x \leftarrow x + \alpha_k p" + line_search_latex(hp, r"-H^{-1} g")
-    return r"x \leftarrow x - \eta\, H^{-1} g"
-
-
 NEWTON = Rule(
     "newton", "Newton", stateless_init, newton_update, (lr(1.0), *line_search_hyper("none")),
-    latex=newton_latex,
+    latex=step_latex(r"x \leftarrow x - \eta\, H^{-1} g", r"-H^{-1} g"),
     intuition="Jumps to the minimum of the local quadratic model: one step on a quadratic bowl, but it heads "
               "for any stationary point, saddles included.",
     reference="cs231n notes, second-order methods; line search: Nocedal & Wright 2006 ch. 3",
     conventions=lambda hp: ("singular Hessian: pseudo-inverse, no step along zero curvature",
                             *line_search_conventions(hp)),
     needs_hessian=True,
-    needs_surface=searches,
-    check=check_c1_c2,
+    **SEARCHING,
     # with the exact Hessian of a quadratic the error shrinks by |1 − lr| a step, whatever λ is
     lr_limit=lambda hp, lambda_max: None if searches(hp) else 2.0,
     lr_limit_text="2",

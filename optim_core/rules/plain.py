@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._base import (HyperSpec, Rule, check_c1_c2, line_search_conventions, line_search_hyper, line_search_latex, lr,
-                    momentum, searched_step, searches)
+from ._base import (HyperSpec, Rule, SEARCHING, line_search_conventions, line_search_hyper, lr, momentum,
+                    searched_step, searches, step_latex)
 
 NOTES = "cs231n notes; Deep Learning from Scratch ch. 6"
 
@@ -39,21 +39,14 @@ def sgd_update(g, state, x, t, hp, hessian=None, explain=None, surface=None):
     return delta, state, alpha
 
 
-def sgd_latex(hp) -> str:
-    if searches(hp):
-        return r"x \leftarrow x + \alpha_k p" + line_search_latex(hp, "-g")
-    return r"x \leftarrow x - \eta\, g"
-
-
 SGD = Rule(
     "sgd", "SGD", stateless_init, sgd_update, (lr(0.1), *line_search_hyper("none")),
-    latex=sgd_latex,
+    latex=step_latex(r"x \leftarrow x - \eta\, g", "-g"),
     intuition="Steps straight down the gradient; on a long, narrow bowl the gradient does not point at the "
               "minimum, so the path zig-zags across the valley, as in the book's figure.",
     reference="cs231n notes; Deep Learning from Scratch ch. 6; line search: Nocedal & Wright 2006 ch. 3",
     conventions=line_search_conventions,
-    needs_surface=searches,
-    check=check_c1_c2,
+    **SEARCHING,
     # x ← (1 − lr·λ)x shrinks iff |1 − lr·λ| < 1; with a line search lr is only the first trial: no limit
     lr_limit=lambda hp, lambda_max: None if searches(hp) else 2.0 / lambda_max,
     lr_limit_text="2/λmax",

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._base import (HyperSpec, Rule, check_c1_c2, line_search_conventions, line_search_hyper, line_search_latex, lr,
-                    searched_step, searches)
+from ._base import (HyperSpec, Rule, SEARCHING, line_search_conventions, line_search_hyper, lr, searched_step,
+                    step_latex)
 
 REFERENCE = "Nocedal & Wright, Numerical Optimization, 2nd ed. (2006), ch. 6–7; cs231n notes, second-order methods"
 # A pair is used when yᵀs > CURVATURE_FLOOR·‖s‖‖y‖: its curvature along s is positive beyond rounding.
@@ -94,9 +94,7 @@ def bfgs_update(g, state, x, t, hp, hessian=None, explain=None, surface=None):
 
 def _quasi_newton_latex(update: str, matrix: str, hp) -> str:
     """``update`` of the inverse-Hessian approximation ``matrix``, then the step along −matrix·g."""
-    if searches(hp):
-        return update + r"x \leftarrow x + \alpha_k p" + line_search_latex(hp, "-" + matrix + " g")
-    return update + r"x \leftarrow x - \eta\, " + matrix + " g"
+    return update + step_latex(r"x \leftarrow x - \eta\, " + matrix + " g", "-" + matrix + " g")(hp)
 
 
 def bfgs_latex(hp) -> str:
@@ -120,8 +118,7 @@ BFGS = Rule(
                             "(Nocedal & Wright eq. 6.20)",
                             "update skipped (and marked) where yᵀs ≤ ε‖s‖‖y‖: no positive curvature",
                             *line_search_conventions(hp)),
-    needs_surface=searches,
-    check=check_c1_c2,
+    **SEARCHING,
 )
 
 
@@ -213,6 +210,5 @@ LBFGS = Rule(
                             "the newest m pairs (m rounded down, at most 20); a pair with yᵀs ≤ ε‖s‖‖y‖ is not "
                             "stored",
                             *line_search_conventions(hp)),
-    needs_surface=searches,
-    check=check_c1_c2,
+    **SEARCHING,
 )
