@@ -15,8 +15,10 @@ one update taken apart.
 
 from . import line_search, schedules
 from .rules import RULES, Explanation, HyperSpec, Rule, hyper_spec
-from .runner import DIVERGE_RADIUS_FACTOR, LineSearchRecord, Optimizer, Trajectory, hyper_specs, make, names, run
+from .runner import (DIVERGE_RADIUS_FACTOR, LineSearchRecord, Optimizer, Trajectory, hyper_specs, make, names, run,
+                     run_reduced)
 from . import analysis  # noqa: E402  (uses run)
 
 __all__ = ["analysis", "line_search", "schedules", "RULES", "Explanation", "HyperSpec", "Rule", "hyper_spec",
-           "Optimizer", "Trajectory", "LineSearchRecord", "DIVERGE_RADIUS_FACTOR", "hyper_specs", "make", "names", "run"]
+           "Optimizer", "Trajectory", "LineSearchRecord", "DIVERGE_RADIUS_FACTOR", "hyper_specs", "make", "names", "run",
+           "run_reduced"]

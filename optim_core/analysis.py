@@ -1,7 +1,10 @@
 """Analysis for "Explore hyperparameters": sweeps, quadratic theory, basins, searches, one step in detail.
 
-Every function here is pure NumPy and runs its whole batch in ONE ``optim_core.run``
-call (no Python loop over grid cells or samples):
+Every function here is pure NumPy and runs its whole batch in ONE call of the runner (no
+Python loop over grid cells or samples).  Sweeps, searches and basin maps call
+``runner.run_reduced``, which keeps running reductions (the final point, the first step to
+``tol``, the verdict) instead of every position, so their memory does not grow with the steps;
+``recommended_lr`` and ``learning_rate_curves`` (a few dozen runs at most) keep whole paths:
 
 * ``sweep``            steps to reach ``tol`` over a 2-D grid of two hyperparameters
 * ``quadratic_theory`` the closed-form rates of GD and heavy-ball momentum on a quadratic
@@ -27,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .rules import Explanation, HyperSpec, Term, hyper_spec  # noqa: F401  (Term: part of the StepBreakdown API)
-from .runner import Optimizer, Trajectory, hyper_specs, make, run
+from .runner import Optimizer, Trajectory, hyper_specs, make, run, run_reduced
 from .schedules import Schedule
 
 # A best value within this fraction of its range's width from an end (in log10 space for log
@@ -39,7 +42,8 @@ EDGE_FRACTION = 0.05
 
 
 def _gap(surface, tr: Trajectory) -> np.ndarray:
-    """f(x_k) − f_min along every run, or ‖∇f(x_k)‖ when the surface has no finite minimum."""
+    """f(x_k) − f_min along every run, or ‖∇f(x_k)‖ when the surface has no finite minimum (as
+    ``runner.gap``, from the trajectory's cached loss and gradient)."""
     if surface.f_min is None:
         return np.linalg.norm(tr.grad, axis=-1)
     return tr.loss - surface.f_min
@@ -75,14 +79,16 @@ class _Batch(NamedTuple):
 
 
 def _run_batch(surface, name, hyperparams, start, steps, tol) -> _Batch:
-    """Run optimizer ``name`` with (batched) ``hyperparams`` in one call and reduce every run to its outcome."""
-    tr = run(surface, make(name, **hyperparams), start=_check_start_point(start), steps=steps, tol=None,
-             traces=False)
-    gap = _gap(surface, tr)
-    diverged = tr.status == "diverged"
-    reached = _first_reached(gap, tol, diverged)
+    """Run optimizer ``name`` with (batched) ``hyperparams`` in one call and reduce every run to its outcome.
+
+    The runs keep running reductions (``run_reduced``), not their paths: the memory is a chunk of points per
+    run whatever ``steps``, and the numbers are those of ``run`` followed by ``steps_to_tol``."""
+    outcome = run_reduced(surface, make(name, **hyperparams), start=_check_start_point(start), steps=steps,
+                          tol=None, tol_gap=tol)
+    diverged = outcome.status == "diverged"
+    reached = outcome.steps_to_tol
     status = np.where(diverged, "diverged", np.where(reached >= 0, "converged", "max_steps"))
-    return _Batch(reached, tr.final_loss, gap[..., -1], diverged, tr.stopped_at, status)
+    return _Batch(reached, outcome.final_loss, outcome.final_gap, diverged, outcome.stopped_at, status)
 
 
 def _ranking(steps_to_tol, final_gap, diverged, stopped_at) -> np.ndarray:
@@ -457,7 +463,7 @@ def basins(surface, name, hyperparams: dict | None = None, *, nx=100, ny=100, st
     x = np.linspace(*surface.x_range, nx)
     y = np.linspace(*surface.y_range, ny)
     starts = np.stack(np.meshgrid(x, y), axis=-1)
-    tr = run(surface, opt, start=starts, steps=steps, tol=tol, traces=False)
+    outcome = run_reduced(surface, opt, start=starts, steps=steps, tol=tol)  # outcomes only, not the paths
     minima = np.asarray(surface.minima, dtype=float)
     if radius is None:
         diagonal = math.hypot(surface.x_range[1] - surface.x_range[0], surface.y_range[1] - surface.y_range[0])
@@ -465,15 +471,15 @@ def basins(surface, name, hyperparams: dict | None = None, *, nx=100, ny=100, st
         if len(minima) > 1:
             pairwise = np.linalg.norm(minima[:, None, :] - minima[None, :, :], axis=-1)
             radius = min(radius, 0.45 * float(pairwise[np.triu_indices(len(minima), 1)].min()))
-    final_xy = tr.final_xy
+    final_xy = outcome.final_xy
     label = np.full(final_xy.shape[:-1], NOT_CONVERGED)
     if len(minima):
         distance = np.linalg.norm(final_xy[..., None, :] - minima, axis=-1)
         nearest = distance.argmin(axis=-1)
         near = np.take_along_axis(distance, nearest[..., None], axis=-1)[..., 0] <= radius
-        label = np.where((tr.status == "converged") & near, nearest, NOT_CONVERGED)
-    label = np.where(tr.status == "diverged", DIVERGED, label)
-    return BasinMap(opt, x, y, starts, label, final_xy, tr.status, tr.stopped_at, minima, float(radius))
+        label = np.where((outcome.status == "converged") & near, nearest, NOT_CONVERGED)
+    label = np.where(outcome.status == "diverged", DIVERGED, label)
+    return BasinMap(opt, x, y, starts, label, final_xy, outcome.status, outcome.stopped_at, minima, float(radius))
 
 
 # --- 5. random search and grid search (cs231n: 超参数调优) -------------------------------------------
@@ -714,6 +720,8 @@ def recommended_lr(surface, name, lr_grid, *, fixed=None, start=None, steps=100)
     """
     lr_grid = np.sort(np.asarray(lr_grid, dtype=float).ravel())
     opt = make(name, **_merge_fixed(fixed, {"lr": lr_grid}))
+    # Whole paths: the page asks about 26 rates (26 × (steps + 1) points), and the mean over the second half
+    # is then np.mean's, not a running sum's.
     tr = run(surface, opt, start=_check_start_point(start), steps=_check_count("steps", steps, 1), tol=None)
     (x_lo, x_hi), (y_lo, y_hi) = surface.x_range, surface.y_range
     margin = 0.05 * np.array([x_hi - x_lo, y_hi - y_lo])

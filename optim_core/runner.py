@@ -4,6 +4,10 @@ Batches: every float hyperparameter, every schedule's values and ``start`` may b
 arrays; they broadcast to one batch shape ``B`` and the whole batch runs in one
 vectorised loop.  Runs of a batch are independent, so stopping is decided per
 run: a run that converged or diverged keeps its last valid point from then on.
+
+``run_reduced`` runs the same loop but keeps only each run's outcome (final point and
+loss, verdict, first step to a tolerance): the memory of a sweep or a basin map is then
+a chunk of points per run, whatever the number of steps.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from .schedules import Schedule
 
 # How many updates run between checks for "every run of the batch has stopped".
 _CHECK_EVERY = 64
+# How many points of each run a check takes the gradient at in one go (when the loop's are not exact or not kept).
+_GRADIENT_ROWS = 16
 # A run is diverged once it is farther than this many domain half-diagonals from the domain's centre
 # (in x or in y: the test is a box, which two reductions over a chunk of steps decide).
 DIVERGE_RADIUS_FACTOR = 1e3
@@ -331,8 +337,9 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
             as diverged; None: DIVERGE_RADIUS_FACTOR (1000) half-diagonals of the domain.
         record_state: also keep the rule's state after every update in ``tr.state``.
         traces: False keeps only the positions (``xy`` and what derives from it: ``loss``, ``grad``,
-            ``step``, ...), not ``grad_used``, ``effective_lr``, ``lr`` or ``state``; a large sweep
-            that reads only the outcome then writes a third of the memory.
+            ``step``, ...), not ``grad_used``, ``effective_lr``, ``lr`` or ``state``: a third of the
+            memory.  A large batch that needs only each run's outcome calls ``run_reduced``, which keeps
+            no path at all.
 
     Returns:
         The Trajectory (see its docstring for the shapes of a single run and of a batch).
@@ -340,6 +347,132 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
     Raises:
         ValueError naming the argument, the value and the valid range for bad input.
     """
+    steps, noise, tol, start, constants, per_step, batch_shape, rng = _prepare(surface, opt, start, steps, noise,
+                                                                               seed, tol)
+    exact = rng is None and opt.rule.grad_point is None and traces
+    watch = _watch(surface, start, diverge_radius, tol, exact, batch_shape)
+    record = _Record.empty(opt.rule, np.broadcast_to(start, batch_shape + (2,)), steps, record_state, traces)
+    searches = None
+    if opt.rule.needs_surface(opt.hyperparams):
+        searches = _Searches(surface, batch_shape, steps, record_state and traces, traces)
+    with np.errstate(all="ignore"):
+        _loop(surface, opt.rule, constants, per_step, record, watch, noise, rng, steps, searches)
+    lr_trace = None
+    if traces:
+        lr_trace = searches.alpha if searches else _lr_trace(opt, per_step, steps, batch_shape)
+    return _assemble(surface, opt, record, lr_trace, watch, batch_shape, searches)
+
+
+class Outcome(NamedTuple):
+    """What ``run_reduced`` keeps of every run, each array of the batch shape B (numbers for a single run).
+
+    final_xy      (*B, 2) the last valid point (where a stopped run is held; the point before the blow-up of a
+                  diverged run), the same as ``run(...).final_xy``
+    final_loss    (*B) f there
+    final_gap     (*B) the gap there: f − f_min, or ‖∇f‖ on a surface without a finite minimum (``gap``)
+    status        (*B) "converged", "diverged" or "max_steps", the runner's verdict as in ``Trajectory``
+    stopped_at    (*B) as in ``Trajectory``
+    steps_to_tol  (*B) the first k with gap(x_k) ≤ tol_gap among the run's valid points; −1 if never, if the
+                  run diverged, or if no tol_gap was given
+    """
+
+    final_xy: np.ndarray
+    final_loss: np.ndarray
+    final_gap: np.ndarray
+    status: np.ndarray
+    stopped_at: np.ndarray
+    steps_to_tol: np.ndarray
+
+
+def gap(surface, xy) -> np.ndarray:
+    """f(x) − f_min at points ``xy`` (..., 2), or ‖∇f(x)‖ when the surface has no finite minimum: how far a run
+    is from done (the one definition the analyses and ``run_reduced`` share)."""
+    with np.errstate(all="ignore"):
+        return _gap_values(surface, xy)
+
+
+def _gap_values(surface, xy):
+    if surface.f_min is None:
+        return np.linalg.norm(surface.grad(xy), axis=-1)
+    return surface.f(xy) - surface.f_min
+
+
+def run_reduced(surface, opt: Optimizer, start=None, steps: int = 100, *, tol_gap: float | None = None,
+                noise: float = 0.0, seed=None, tol: float | None = 1e-8,
+                diverge_radius: float | None = None) -> Outcome:
+    """``run`` for a large batch that needs only each run's outcome: the same loop and the same numbers, but
+    it keeps running reductions (the last valid point, the first step with gap ≤ ``tol_gap``, the verdict)
+    instead of every position, so its memory is a chunk of _CHECK_EVERY + 1 points per run whatever ``steps``.
+
+    Args: as for ``run`` (no traces, no recorded state), and
+        tol_gap: ``steps_to_tol`` counts the first k with gap(x_k) ≤ tol_gap (``gap``: f − f_min, or ‖∇f‖
+            when the surface has no finite minimum); None: not counted (all −1).
+
+    Returns:
+        An ``Outcome``: per run, what ``run(...)`` followed by ``analysis.steps_to_tol`` would give, bit for bit.
+    """
+    steps, noise, tol, start, constants, per_step, batch_shape, rng = _prepare(surface, opt, start, steps, noise,
+                                                                               seed, tol)
+    tol_gap = _check_scalar("tol_gap", tol_gap, 0.0, allow_none=True)
+    shape = batch_shape or (1,)  # a single run runs as a batch of one
+    watch = _watch(surface, start, diverge_radius, tol, False, shape)
+    record = _Record.empty(opt.rule, np.broadcast_to(start, shape + (2,)), steps, False, False, ring=True)
+    searches = None
+    if opt.rule.needs_surface(opt.hyperparams):
+        searches = _Searches(surface, shape, steps, False, False, evaluations=False)
+    reduce = _Reductions(surface, shape, tol_gap)
+    with np.errstate(all="ignore"):
+        last = _loop(surface, opt.rule, constants, per_step, record, watch, noise, rng, steps, searches, reduce)
+        running = watch.stop_index < 0
+        reduce.final_xy[running] = last.reshape(shape + (2,))[running]
+        final_loss = surface.f(reduce.final_xy)
+    final_gap = final_loss - surface.f_min if surface.f_min is not None else gap(surface, reduce.final_xy)
+    last_valid, status, stopped_at = _verdict(watch, steps + 1)
+    reduce.finish(last_valid)
+    steps_to_tol = np.where(status == "diverged", -1, reduce.first)
+    fields = (reduce.final_xy, final_loss, final_gap, status, stopped_at, steps_to_tol)
+    if batch_shape == ():
+        final_xy, *numbers = (field[0] for field in fields)
+        return Outcome(final_xy, float(numbers[0]), float(numbers[1]), str(numbers[2]), int(numbers[3]),
+                       int(numbers[4]))
+    return Outcome(*fields)
+
+
+class _Reductions:
+    """A reduced run's running reductions: each run's first index k with gap(x_k) ≤ tol_gap, updated after
+    every update on the new point while it is in cache (``step``), and each stopped run's last valid point,
+    taken from the chunk of points whose check stopped it (``chunk``).  An index past a run's last valid point
+    does not count (``finish``): the held path of ``run`` never reaches tol after it."""
+
+    def __init__(self, surface, batch_shape, tol_gap):
+        self.surface, self.tol_gap = surface, tol_gap
+        self.final_xy = np.zeros(batch_shape + (2,))
+        self.first = np.full(batch_shape, -1)
+
+    def step(self, x, k: int):
+        if self.tol_gap is not None:
+            hit = _gap_values(self.surface, x) <= self.tol_gap  # the loop ignores floating-point errors
+            hit &= self.first < 0
+            np.copyto(self.first, k, where=hit)
+
+    def chunk(self, record: _Record, watch: _Watch, lo: int, hi: int):
+        stop = watch.stop_index
+        newly = (stop >= lo) & (stop < hi)  # the runs this chunk's check stopped
+        if np.any(newly):
+            last = np.maximum(np.where(watch.stop_kind[newly] == 2, stop[newly] - 1, stop[newly]), 0)
+            held = record.xs[:, newly]  # (rows, k, 2): their points since base
+            self.final_xy[newly] = held[last - record.base, np.arange(held.shape[1])]
+
+    def finish(self, last_valid):
+        self.first[self.first > last_valid] = -1
+
+
+# --- preparing a run -----------------------------------------------------------------------------------
+
+
+def _prepare(surface, opt: Optimizer, start, steps, noise, seed, tol):
+    """Checked arguments, the hyperparameters split into constants and schedule values, the batch shape
+    and the noise's generator (None without noise)."""
     steps = _check_scalar("steps", steps, 0, integer=True)
     noise = _check_scalar("noise", noise, 0.0)
     tol = _check_scalar("tol", tol, 0.0, allow_none=True)
@@ -349,21 +482,7 @@ def run(surface, opt: Optimizer, start=None, steps: int = 100, *, noise: float =
     if per_step:
         _check_together(opt, per_step, batch_shape)
     rng = np.random.default_rng(seed) if noise > 0 else None
-    exact = rng is None and opt.rule.grad_point is None and traces
-    watch = _watch(surface, start, diverge_radius, tol, exact, batch_shape)
-    record = _Record.empty(opt.rule, np.broadcast_to(start, batch_shape + (2,)), steps, record_state, traces)
-    searches = None
-    if opt.rule.needs_surface(opt.hyperparams):
-        searches = _Searches(surface, batch_shape, steps, record_state and traces, traces)
-    with np.errstate(all="ignore"):
-        _loop(surface, opt.rule, constants, per_step, record, watch, noise, rng, searches)
-    lr_trace = None
-    if traces:
-        lr_trace = searches.alpha if searches else _lr_trace(opt, per_step, steps, batch_shape)
-    return _assemble(surface, opt, record, lr_trace, watch, batch_shape, searches)
-
-
-# --- preparing a run -----------------------------------------------------------------------------------
+    return steps, noise, tol, start, constants, per_step, batch_shape, rng
 
 
 def _hyper_schedule(opt: Optimizer, steps: int):
@@ -443,18 +562,26 @@ def _watch(surface, start, diverge_radius, tol, grads_are_exact, batch_shape) ->
 
 @dataclass
 class _Record:
-    """The run's buffers: positions (steps + 1, *B, 2) and, with traces, what each update used."""
+    """The run's buffers: positions (steps + 1, *B, 2) and, with traces, what each update used.
+
+    A reduced run (``ring``) keeps only the positions of the chunk being checked: ``xs[i]`` is x_{base + i},
+    and after each check the last checked point moves to row 0 (``base`` follows it)."""
 
     xs: np.ndarray
     grads_used: np.ndarray
     effective_lr: np.ndarray
     state_trace: dict
     traces: bool
+    ring: bool = False
+    base: int = 0
 
     @classmethod
-    def empty(cls, rule: Rule, start: np.ndarray, steps: int, record_state: bool, traces: bool):
-        xs = np.empty((steps + 1,) + start.shape)
+    def empty(cls, rule: Rule, start: np.ndarray, steps: int, record_state: bool, traces: bool, ring=False):
+        rows = min(steps, _CHECK_EVERY) + 1 if ring else steps + 1
+        xs = np.empty((rows,) + start.shape)
         xs[0] = start
+        if ring:
+            return cls(xs, np.empty((0,) + start.shape), np.empty((0,) + start.shape), {}, False, True)
         grads_used = np.empty((steps if traces else 0,) + start.shape)
         fields = rule.init(xs[0])._asdict() if record_state and traces else {}
         state_trace = {name: np.empty((steps,) + _trace_shape(value, start.shape)) for name, value in fields.items()}
@@ -473,10 +600,12 @@ class _Searches:
     """For a rule that searches along its direction: the probe it is handed, and after every update
     the evaluations so far (steps + 1, *B), the step length and status, and (with record_state) the trials."""
 
-    def __init__(self, surface, batch_shape, steps, record_trials, traces):
+    def __init__(self, surface, batch_shape, steps, record_trials, traces, evaluations=True):
         self.probe = line_search.Probe(surface, batch_shape, record=record_trials)
-        self.evaluations = np.zeros((2, steps + 1) + batch_shape, dtype=np.int32)
-        self.evaluations[1, 0] = 1
+        self.evaluations = None  # a reduced run counts nothing per step
+        if evaluations:
+            self.evaluations = np.zeros((2, steps + 1) + batch_shape, dtype=np.int32)
+            self.evaluations[1, 0] = 1
         n = steps if traces else 0
         self.alpha, self.status = np.zeros((n,) + batch_shape), np.zeros((n,) + batch_shape, dtype=np.int8)
         self.traces, self.record_trials = traces, record_trials
@@ -502,18 +631,22 @@ class _Searches:
             self.trials.append(probe.trials)
             self.phi0.append((probe.phi0, probe.dphi0))
         probe.next_step()
-        self.evaluations[0, index + 1] = probe.f_evals
-        self.evaluations[1, index + 1] = probe.grad_evals
+        if self.evaluations is not None:
+            self.evaluations[0, index + 1] = probe.f_evals
+            self.evaluations[1, index + 1] = probe.grad_evals
 
 
 # --- the loop ------------------------------------------------------------------------------------------
 
 
-def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Watch, noise, rng, searches=None):
+def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Watch, noise, rng, steps,
+          searches=None, reduce=None):
     """The updates, in place in ``record``; every _CHECK_EVERY updates, stop if every run has stopped.
-    A rule that searches gets its update wrapped by ``searches`` (the others run it as it is)."""
+    A rule that searches gets its update wrapped by ``searches`` (the others run it as it is).
+    ``reduce`` (a reduced run's ``_Reductions``) sees every new point and every checked chunk of points (a
+    reduced run's ``record`` is a ring of one chunk).  Returns the last point."""
     xs, grads_used, effective_lr, state_trace = record.xs, record.grads_used, record.effective_lr, record.state_trace
-    traces = record.traces
+    traces, ring, base = record.traces, record.ring, 0
     update, grad_point, grad = rule.update, rule.grad_point, surface.grad
     if searches is not None:
         update = searches.wrap(update)
@@ -526,8 +659,11 @@ def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Wat
     chunk_max, chunk_min = x.copy(), x.copy()
     extremes = (chunk_max, chunk_min) if track_extremes else None
     _check_chunk(watch, record, 0, 1, extremes)
+    if reduce is not None:
+        reduce.step(x, 0)
+        reduce.chunk(record, watch, 0, 1)
     checked, t = 1, -1
-    for t in range(len(xs) - 1):
+    for t in range(steps):
         hp = constants
         if per_step:  # the schedules' values at update t (inline: no call per step)
             hp = dict(constants)
@@ -540,7 +676,9 @@ def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Wat
         if traces:
             effective_lr[t] = step_lr
             grads_used[t] = g
-        x = np.add(x, delta, out=xs[t + 1])
+        x = np.add(x, delta, out=xs[t + 1 - base])
+        if reduce is not None:
+            reduce.step(x, t + 1)
         if track_extremes:
             np.maximum(chunk_max, x, out=chunk_max)
             np.minimum(chunk_min, x, out=chunk_min)
@@ -549,13 +687,22 @@ def _loop(surface, rule: Rule, constants, per_step, record: _Record, watch: _Wat
                 state_trace[name][t] = value
         if t % _CHECK_EVERY == _CHECK_EVERY - 1:
             _check_chunk(watch, record, checked, t + 2, extremes)
+            if reduce is not None:
+                reduce.chunk(record, watch, checked, t + 2)
             checked = t + 2
             chunk_max[...] = chunk_min[...] = x
             if watch.all_stopped():
                 break
+            if ring:  # the last checked point becomes row 0; the next chunk fills rows 1 …
+                xs[0] = x
+                record.base = base = t + 1
+                x = xs[0]
     # Rows past t + 2 are never written: every run stopped before them, and _assemble holds its last point.
     if checked < t + 2:
         _check_chunk(watch, record, checked, t + 2, extremes)
+        if reduce is not None:
+            reduce.chunk(record, watch, checked, t + 2)
+    return x
 
 
 def _with_coordinate_axis(value):
@@ -573,7 +720,7 @@ def _check_chunk(watch: _Watch, record: _Record, lo: int, hi: int, extremes):
     the chunk (NaN propagates through them), which tell the runs that went bad somewhere in it;
     only those few are searched point by point (``_first_stops``).
     """
-    chunk = record.xs[lo:hi]
+    chunk = record.xs[lo - record.base:hi - record.base]
     running = watch.stop_index < 0
     highest, lowest = extremes if extremes else (chunk.max(axis=0), chunk.min(axis=0))
     candidates = ~((highest <= watch.box_high) & (lowest >= watch.box_low)).all(axis=-1)
@@ -583,9 +730,13 @@ def _check_chunk(watch: _Watch, record: _Record, lo: int, hi: int, extremes):
     if watch.tol is not None:
         if watch.grads_are_exact:  # the loop has not yet taken the gradient at the newest point, x_{hi-1}
             gradients = np.concatenate([record.grads_used[lo:hi - 1], watch.grad(record.xs[hi - 1:hi])])
-        else:
-            gradients = watch.grad(chunk)
-        small = np.einsum("...i,...i->...", gradients, gradients) <= watch.tol * watch.tol
+            small = np.einsum("...i,...i->...", gradients, gradients) <= watch.tol * watch.tol
+        else:  # a few rows at a time: a surface's gradient makes temporaries several times the chunk's size
+            small = np.empty(chunk.shape[:-1], dtype=bool)
+            for row in range(0, len(chunk), _GRADIENT_ROWS):
+                gradients = watch.grad(chunk[row:row + _GRADIENT_ROWS])
+                squared = np.einsum("...i,...i->...", gradients, gradients)
+                np.less_equal(squared, watch.tol * watch.tol, out=small[row:row + _GRADIENT_ROWS])
         candidates |= small.any(axis=0) & running
     candidates &= running
     if np.any(candidates):
@@ -625,15 +776,12 @@ def _lr_trace(opt: Optimizer, per_step, steps: int, batch_shape) -> np.ndarray:
 
 def _assemble(surface, opt, record: _Record, lr_trace, watch: _Watch, batch_shape, searches=None) -> Trajectory:
     """Hold stopped runs at their last valid point and move the step axis next to last."""
-    xs, stop_index, stop_kind = record.xs, watch.stop_index, watch.stop_kind
+    xs = record.xs
     grads_used, effective_lr, state_trace = record.grads_used, record.effective_lr, record.state_trace
     if not record.traces:
         grads_used = effective_lr = state_trace = None
     n_points = xs.shape[0]
-    last_valid = np.where(stop_index < 0, n_points - 1, np.where(stop_kind == 2, stop_index - 1, stop_index))
-    last_valid = np.maximum(last_valid, 0)
-    status = np.where(stop_kind == 1, "converged", np.where(stop_kind == 2, "diverged", "max_steps"))
-    stopped_at = np.where(stop_index < 0, n_points - 1, stop_index)
+    last_valid, status, stopped_at = _verdict(watch, n_points)
     evaluations = None if searches is None else searches.evaluations
 
     if batch_shape == ():
@@ -665,6 +813,16 @@ def _assemble(surface, opt, record: _Record, lr_trace, watch: _Watch, batch_shap
                       None if state_trace is None else {k: batch_first(v) for k, v in state_trace.items()},
                       None if evaluations is None else tuple(batch_first(e) for e in evaluations),
                       _line_search_record(searches, active[1:], n_points - 1))
+
+
+def _verdict(watch: _Watch, n_points: int):
+    """Per run: the index of the last valid point, the status and stopped_at (see ``Trajectory``)."""
+    stop_index, stop_kind = watch.stop_index, watch.stop_kind
+    last_valid = np.where(stop_index < 0, n_points - 1, np.where(stop_kind == 2, stop_index - 1, stop_index))
+    last_valid = np.maximum(last_valid, 0)
+    status = np.where(stop_kind == 1, "converged", np.where(stop_kind == 2, "diverged", "max_steps"))
+    stopped_at = np.where(stop_index < 0, n_points - 1, stop_index)
+    return last_valid, status, stopped_at
 
 
 def _line_search_record(searches, done, n_updates):

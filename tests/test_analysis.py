@@ -53,6 +53,95 @@ def test_sweep_handles_a_128_by_128_grid_in_one_batch():
     assert result.status.shape == (128, 128)
 
 
+def _full_trace_batch(surface, name, hyper, steps, tol, start=None):
+    """What the sweeps computed before running reductions: every path, then the gap along it."""
+    tr = optim_core.run(surface, optim_core.make(name, **hyper), start=start, steps=steps, tol=None, traces=False)
+    return tr, analysis.steps_to_tol(surface, tr, tol), analysis._gap(surface, tr)[..., -1]
+
+
+@pytest.mark.parametrize("surface_id, name, x_param, x_values, y_param, y_values", [
+    ("bowl", "momentum", "lr", np.geomspace(1e-3, 3, 17), "mu", np.linspace(0, 0.99, 11)),
+    ("rosenbrock", "adam", "lr", np.geomspace(1e-4, 1, 9), "beta1", np.linspace(0, 0.99, 7)),
+    ("saddle", "rmsprop", "lr", np.geomspace(1e-3, 3, 9), "decay_rate", np.linspace(0.5, 0.99, 5)),
+    ("himmelblau", "bfgs", "lr", np.geomspace(1e-2, 3, 6), None, None),
+])
+def test_sweep_keeps_running_reductions_with_the_numbers_of_the_full_paths(surface_id, name, x_param, x_values,
+                                                                           y_param, y_values):
+    surface = surfaces.get(surface_id)
+    steps = 70 if name == "bfgs" else 300
+    result = analysis.sweep(surface, name, x_param, x_values, y_param, y_values, steps=steps, tol=1e-6)
+    hyper = {x_param: x_values} if y_param is None else {x_param: x_values[None, :], y_param: y_values[:, None]}
+    tr, reached, final_gap = _full_trace_batch(surface, name, hyper, steps, 1e-6)
+    np.testing.assert_array_equal(result.steps_to_tol, reached)
+    np.testing.assert_array_equal(result.final_loss, tr.final_loss)
+    np.testing.assert_array_equal(result.final_gap, final_gap)
+    np.testing.assert_array_equal(result.diverged, tr.status == "diverged")
+    np.testing.assert_array_equal(result.stopped_at, tr.stopped_at)
+
+
+def test_searches_and_basins_keep_the_numbers_of_the_full_paths():
+    ranges = {"lr": (1e-4, 10.0, True), "mu": (0.0, 0.99, False)}
+    for result in (analysis.random_search(BOWL, "momentum", ranges, 40, seed=1, steps=200, start=START),
+                   analysis.grid_search(BOWL, "momentum", ranges, 40, steps=200, start=START)):
+        _, reached, final_gap = _full_trace_batch(BOWL, "momentum", dict(result.samples), 200, 1e-6, START)
+        np.testing.assert_array_equal(result.steps_to_tol, reached)
+        np.testing.assert_array_equal(result.final_gap, final_gap)
+    himmelblau = surfaces.get("himmelblau")
+    basin = analysis.basins(himmelblau, "momentum", {"lr": 0.01, "mu": 0.9}, nx=23, ny=19, steps=300)
+    tr = optim_core.run(himmelblau, basin.optimizer, start=basin.starts, steps=300, tol=1e-4, traces=False)
+    np.testing.assert_array_equal(basin.final_xy, tr.final_xy)
+    np.testing.assert_array_equal(basin.status, tr.status)
+    np.testing.assert_array_equal(basin.stopped_at, tr.stopped_at)
+
+
+def test_a_sweeps_memory_does_not_grow_with_its_steps():
+    """Running reductions: a 64 × 64 sweep holds a chunk of points per cell, not its path (a path of 2000
+    steps for 4096 cells alone would be 131 MB).  Measured with tracemalloc (NumPy reports its buffers)."""
+    import tracemalloc
+
+    def peak(steps):
+        tracemalloc.start()
+        try:
+            analysis.sweep(BOWL, "momentum", "lr", np.geomspace(1e-3, 3, 64), "mu", np.linspace(0, 0.99, 64),
+                           steps=steps)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    short, long = peak(100), peak(2000)
+    assert long < 1.2 * short + 1e6
+    assert long < 20e6
+
+
+def test_the_pages_largest_sweep_and_basin_map_stay_far_below_300_mb():
+    """Issue 14's bound, measured in a fresh process (its peak resident set over its size after the imports):
+    the 128 × 128 × 3000 Momentum sweep held 1.7 GB of paths and the 150 × 150 × 3000 basin map 1.2 GB; with
+    running reductions each adds a few tens of MB.  No time is asserted."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """if True:
+        import resource, numpy as np, surfaces
+        from optim_core import analysis
+        bowl, himmelblau = surfaces.get("bowl"), surfaces.get("himmelblau")
+        analysis.sweep(bowl, "momentum", "lr", [0.1, 0.2], "mu", [0.5, 0.9], steps=5)
+        analysis.basins(himmelblau, "momentum", {"lr": 0.01, "mu": 0.9}, nx=2, ny=2, steps=5)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        analysis.sweep(bowl, "momentum", "lr", np.geomspace(1e-3, 3, 128), "mu", np.linspace(0, 0.99, 128),
+                       steps=3000)
+        sweep = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        analysis.basins(himmelblau, "momentum", {"lr": 0.01, "mu": 0.9}, nx=150, ny=150, steps=3000)
+        basins = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(sweep - before, basins - before)
+    """
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    sweep_kb, basins_kb = map(int, out.stdout.split())
+    assert sweep_kb < 100_000, f"the sweep added {sweep_kb / 1e3:.0f} MB"
+    assert basins_kb < 150_000, f"the basin map added {basins_kb / 1e3:.0f} MB"
+
+
 def test_sweep_rejects_bad_parameters():
     with pytest.raises(ValueError, match="both"):
         analysis.sweep(BOWL, "momentum", "lr", [0.1], "lr", [0.2])

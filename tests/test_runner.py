@@ -239,3 +239,77 @@ def test_surfaces_marked_defined_everywhere_are_finite_out_to_the_divergence_box
     box = centre + radius * np.stack(np.meshgrid(u, u), axis=-1)
     with np.errstate(all="raise"):
         assert np.all(np.isfinite(s.f(box)))
+
+
+# --- run_reduced: the outcomes of run, without the paths ---------------------------------------------------
+
+REDUCED_SURFACES = {
+    "bowl": surfaces.get("bowl"),
+    "rosenbrock": surfaces.get("rosenbrock"),
+    "himmelblau": surfaces.get("himmelblau"),
+    "saddle": surfaces.get("saddle"),  # no finite minimum: the gap is ‖∇f‖
+    # not defined everywhere: f is watched for non-finite values
+    "formula": surfaces.from_formula("sqrt(x) + y**2", x_range=(0.1, 4), y_range=(-4, 4)),
+}
+# Per rule, settings from crawling to blowing up (each run of a batch of 9 learning rates).
+REDUCED_EXTRA = {"sgd": [{}, {"line_search": "armijo"}, {"line_search": "wolfe"}],
+                 "newton": [{}, {"line_search": "wolfe"}], "bfgs": [{}, {"line_search": "armijo"}],
+                 "lbfgs": [{"m": 3.0}]}
+
+
+def _assert_same_outcome(surface, opt, start, steps, tol, tol_gap):
+    from optim_core import analysis
+    from optim_core.runner import run_reduced
+
+    tr = optim_core.run(surface, opt, start=start, steps=steps, tol=tol, traces=False)
+    out = run_reduced(surface, opt, start=start, steps=steps, tol=tol, tol_gap=tol_gap)
+    np.testing.assert_array_equal(out.status, tr.status)
+    np.testing.assert_array_equal(out.stopped_at, tr.stopped_at)
+    np.testing.assert_array_equal(out.final_xy, tr.final_xy)  # bit for bit (NaN never: xy is finite)
+    np.testing.assert_array_equal(out.final_loss, tr.final_loss)
+    np.testing.assert_array_equal(out.final_gap, analysis._gap(surface, tr)[..., -1])
+    np.testing.assert_array_equal(out.steps_to_tol, analysis.steps_to_tol(surface, tr, tol_gap))
+    return out
+
+
+@pytest.mark.parametrize("surface_name", REDUCED_SURFACES)
+@pytest.mark.parametrize("name", optim_core.names())
+def test_run_reduced_gives_the_outcomes_of_run_bit_for_bit(name, surface_name):
+    """Every rule, converging, crawling and diverging cells, over several check chunks (150 steps > 2 × 64; 70
+    for a rule with a line search), with and without stopping at ‖∇f‖ ≤ tol."""
+    surface = REDUCED_SURFACES[surface_name]
+    lrs = np.geomspace(1e-4, 30.0, 9)
+    for extra in REDUCED_EXTRA.get(name, [{}]):
+        opt = optim_core.make(name, lr=lrs, **extra)
+        steps = 70 if opt.rule.needs_surface(opt.hyperparams) else 150  # a search is slow; 70 > 64 still
+        for tol in (None, 1e-5):
+            _assert_same_outcome(surface, opt, None, steps, tol, 1e-3)
+
+
+def test_run_reduced_covers_every_outcome_and_schedules():
+    """A 2-D grid (lr × mu) with a schedule, starts in a batch, a single run, 0 and 1 steps, noise."""
+    lr = np.geomspace(1e-3, 3, 12)[None, :]
+    mu = np.linspace(0, 0.99, 10)[:, None]
+    for extra in ({}, {"mu": schedules.linear_ramp(0.5, 0.99, 50)}):
+        hyper = {"lr": lr, "mu": mu, **extra}
+        opt = optim_core.make("momentum", **hyper)
+        for steps in (0, 1, 63, 64, 65, 200):
+            out = _assert_same_outcome(BOWL, opt, (-7.0, 2.0), steps, None, 1e-6)
+        assert {"diverged", "max_steps"} <= set(out.status.ravel().tolist())
+        assert (out.steps_to_tol > 0).any() and (out.steps_to_tol == -1).any()
+    opt = optim_core.make("adam", lr=schedules.cosine_annealing(0.5, 100))
+    _assert_same_outcome(BOWL, opt, np.array([[-7.0, 2.0], [3.0, 1.0], [0.0, 1e-9]]), 300, 1e-6, 1e-4)
+    single = _assert_same_outcome(BOWL, optim_core.make("adam", lr=0.3), None, 500, 1e-8, 1e-4)
+    assert isinstance(single.status, str) and single.final_xy.shape == (2,)
+    noisy = optim_core.make("sgd", lr=np.array([0.05, 0.5, 5.0]))
+    tr = optim_core.run(BOWL, noisy, steps=100, noise=0.5, seed=3, tol=None, traces=False)
+    out = optim_core.runner.run_reduced(BOWL, noisy, steps=100, noise=0.5, seed=3, tol=None)
+    np.testing.assert_array_equal(out.final_xy, tr.final_xy)
+    assert (out.steps_to_tol == -1).all()  # no tol_gap: not counted
+
+
+def test_run_reduced_converged_runs_are_held_and_count_only_valid_points():
+    """A run that converged (‖∇f‖ ≤ tol) at k is held there: a gap reached only after k does not count."""
+    opt = optim_core.make("momentum", lr=np.array([0.01, 0.1, 0.5, 0.95]), mu=0.9)
+    out = _assert_same_outcome(BOWL, opt, (-7.0, 2.0), 400, 1e-2, 1e-9)
+    assert "converged" in set(out.status.tolist())

@@ -5,10 +5,12 @@
 (a) the six rules of the notes × 1000 steps on Rosenbrock with optim_core.run, against
     the same work written with torch.optim and autograd (when torch is installed;
     `pip install torch==2.13.0` uses the CPU wheel that ships with this machine);
-(b) Adam over a 64 × 64 grid of (lr, beta1) × 500 steps in one batched optim_core.run,
-    against a hand-fused NumPy loop over the same grid (no traces, no checks);
+(b) Adam over a 64 × 64 grid of (lr, beta1) × 500 steps in one batched optim_core.run (and in
+    runner.run_reduced, which keeps outcomes only), against a hand-fused NumPy loop over the same grid
+    (no traces, no checks);
 (c) the Explore tab's work: a 64 × 64 × 500 Momentum sweep on the bowl and a 100 × 100-start
-    × 300-step basin map on Himmelblau (targets 0.5 s and 1 s on a 2-core machine).
+    × 300-step basin map on Himmelblau (targets 0.5 s and 1 s on a 2-core machine); memory and the
+    128 × 128 × 3000 sweep are in bench_memory.py.
 Prints figures and ratios; asserts nothing (speed is not a test).
 """
 
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import optim_core  # noqa: E402
 import surfaces  # noqa: E402
+from optim_core.runner import run_reduced  # noqa: E402
 
 NOTES_RULES = {  # name: hyperparameters, stable on Rosenbrock from (-1.2, 1)
     "sgd": dict(lr=1e-3),
@@ -127,6 +130,9 @@ def main():
         ours = best_of(7, lambda: optim_core.run(rosen, opt, steps=grid_steps, tol=None, traces=traces))
         print(f"    optim_core.run, {label:29s} {ours:.3f} s ({cells / ours / 1e6:5.1f} M cell-steps/s)  "
               f"ratio {fused / ours:.2f} of the fused loop (target >= 0.8)")
+    ours = best_of(7, lambda: run_reduced(rosen, opt, steps=grid_steps, tol=None))
+    print(f"    runner.run_reduced (outcomes only, no path)    {ours:.3f} s "
+          f"({cells / ours / 1e6:5.1f} M cell-steps/s)  ratio {fused / ours:.2f} of the fused loop")
     # Same numbers? Over 30 steps (on Rosenbrock, rounding differences grow chaotically over 500).
     tr = optim_core.run(rosen, opt, steps=30, tol=None)
     kept = tr.status != "diverged"  # the fused loop runs on into inf/NaN where ours stops and holds
