@@ -44,6 +44,10 @@ MAX_PARTS = 200
 MAX_DEPTH = 30
 MAX_NUMBER = 1e6
 MAX_EXPONENT = 10
+# The Hessian's program, in NumPy operations per evaluation: a sweep evaluates the gradient at every cell
+# every step, so a formula whose derivatives grow with its nesting (sin(sin(…)) 28 deep: 442 operations, a
+# 128 × 128 × 3000 sweep ~40 s) is refused.  Every catalogue function typed by hand takes at most ~55.
+MAX_DERIVATIVE_STEPS = 300
 
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "log10", "sqrt", "abs", "tanh", "sinh", "cosh", "arctan")
 FUNCTION_ALIASES = {"atan": "arctan"}
@@ -365,13 +369,13 @@ class _Program:
                 else:
                     steps.append((slot[index], _NUMPY_FUNCTIONS[node[1]], operand_slots[0], None))
         self._initial = initial
-        self._steps = steps
+        self.steps = steps
         self._root_slots = [slot[root] for root in roots]
 
     def __call__(self, x, y) -> list:
         values = list(self._initial)
         values[0], values[1] = x, y
-        for out, function, first, second in self._steps:
+        for out, function, first, second in self.steps:
             values[out] = function(values[first]) if second is None else function(values[first], values[second])
         return [values[s] for s in self._root_slots]
 
@@ -385,6 +389,13 @@ class _FormulaFunctions:
         self._value = _Program(graph, [root])
         self._gradient = _Program(graph, [fx, fy])
         self._hessian = _Program(graph, [fxx, fxy, fyy])
+        steps = len(self._hessian.steps)
+        if steps > MAX_DERIVATIVE_STEPS:
+            raise FormulaError(
+                f"the formula's derivatives are too long to compute quickly: its Hessian takes {steps} operations "
+                f"a point, at most {MAX_DERIVATIVE_STEPS}; nest fewer functions",
+                f"公式的导数太长，无法快速计算：其 Hessian 每个点需要 {steps} 次运算，最多 {MAX_DERIVATIVE_STEPS} 次；"
+                f"请减少函数的嵌套")
 
     def f(self, p):
         x, y = coordinates(p)
