@@ -841,6 +841,70 @@ def trajectory_breakdown(surface, tr: Trajectory, k: int) -> StepBreakdown:
                          MappingProxyType(arrows))
 
 
+@dataclass(frozen=True, eq=False)
+class RunParts:
+    """Every update of one run taken apart by its rule, all updates at once (the stage's arrows).
+
+    parts         key -> (n, d): the vectors whose sum is each update's step Δx_k (k = 1 … n)
+    labels        key -> the part's LaTeX label, as the rule names it
+    history       the key of the part that carries the past (a momentum), if any
+    effective_lr  (n, d): what multiplied each coordinate of the step direction (lr/(√cache + ε) for the
+                  adaptive rules), None if the rule does not name one
+    """
+
+    parts: MappingProxyType
+    labels: MappingProxyType
+    history: str | None
+    effective_lr: np.ndarray | None
+
+    @property
+    def reconstructed(self) -> np.ndarray:
+        """Σ parts: each update's Δx, up to rounding."""
+        return np.sum(list(self.parts.values()), axis=0)
+
+
+def _stacked_state(start, recorded, n: int) -> np.ndarray:
+    """One state field before each of n updates: the initial value, then the value after each update but
+    the last, a row per update: (n, d), (n, d, d) for a matrix, (n,) for a number per run (BFGS's count of
+    updates), (n, 1) for a number the rule keeps for the whole batch (Adam's β₁ᵏ)."""
+    recorded = np.asarray(recorded, dtype=float)[:max(n - 1, 0)]
+    start = np.asarray(start, dtype=float)
+    shared = start.ndim == 0  # one number for the whole batch (Adam's β₁ᵏ)
+    start = np.broadcast_to(start, (1,) + recorded.shape[1:]) if shared else start.reshape((1,) + recorded.shape[1:])
+    stacked = np.concatenate([start, recorded])
+    return stacked[:, None] if shared and stacked.ndim == 1 else stacked  # a column, to broadcast
+
+
+def run_parts(tr: Trajectory) -> RunParts:
+    """``trajectory_breakdown`` for every update of a single run recorded with ``record_state=True``, in one
+    vectorised call of the rule's own update: update k starts from the recorded state before it, takes the
+    gradient it used and the learning rate it used (a searching rule's accepted step length, a schedule's
+    value), so no rule's math is repeated here."""
+    if tr.xy.ndim != 2:
+        raise ValueError("run_parts needs a single run, not a batch")
+    rule, n = tr.optimizer.rule, len(tr.step)
+    if n == 0:  # stopped before its first update
+        return RunParts(MappingProxyType({}), MappingProxyType({}), None, None)
+    initial = rule.init(tr.xy[:1])
+    if initial._fields and not tr.state:
+        raise ValueError("the trajectory has no state: run it with record_state=True")
+    before = np.arange(n)  # update k + 1 starts from point k with the state after update k
+    state = type(initial)(*(_stacked_state(start, tr.state[field], n) for field, start in zip(initial._fields, initial)))
+    hp = {key: np.asarray(value(before), dtype=float)[:, None] if isinstance(value, Schedule) else value
+          for key, value in tr.optimizer.hyperparams.items()}
+    hp["lr"] = np.asarray(tr.lr, dtype=float)[:n, None]
+    x = tr.xy[:n]
+    hessian = tr.surface.hessian(x) if rule.needs_hessian else None
+    explanation = Explanation()
+    with np.errstate(all="ignore"):
+        rule.update(tr.grad_used[:n], state, x, before + 1, hp, hessian, explain=explanation)
+    effective = explanation.terms.get("effective_lr")
+    return RunParts(MappingProxyType({key: np.broadcast_to(part.value, x.shape) for key, part in explanation.parts.items()}),
+                    MappingProxyType({key: part.label for key, part in explanation.parts.items()}),
+                    explanation.history,
+                    None if effective is None else np.broadcast_to(effective.value, x.shape))
+
+
 def step_breakdown(surface, opt: Optimizer, start=None, k: int = 1) -> StepBreakdown:
     """Run ``opt`` for k updates from ``start`` (record_state=True, no noise, no stopping) and
     break update k into its terms; see ``trajectory_breakdown`` for a run you already have."""

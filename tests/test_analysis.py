@@ -501,6 +501,45 @@ def test_step_breakdown_parts_add_up_to_the_recorded_step(name, hyper, k):
     np.testing.assert_allclose(again.delta, parts.delta, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("name, hyper", BREAKDOWN_CASES + [("bfgs", {}), ("lbfgs", {}), ("newton", {}),
+                                                      ("sgd", dict(line_search="armijo")),
+                                                      ("newton", dict(line_search="wolfe"))],
+                         ids=lambda case: str(case))
+def test_run_parts_is_every_single_breakdown_at_once(name, hyper):
+    """The stage's arrows: all updates taken apart in one vectorised call agree with the one-update
+    breakdown at each k, and add up to the steps the runner recorded."""
+    opt = optim_core.make(name, **hyper)
+    tr = optim_core.run(ROSENBROCK, opt, start=(-1.2, 1.0), steps=10, tol=None, record_state=True)
+    every = analysis.run_parts(tr)
+    np.testing.assert_allclose(every.reconstructed, tr.step, rtol=0, atol=1e-12)
+    for k in range(1, len(tr.step) + 1):
+        one = analysis.trajectory_breakdown(ROSENBROCK, tr, k)
+        assert set(every.parts) == set(one.parts)
+        for key, part in one.parts.items():
+            np.testing.assert_allclose(every.parts[key][k - 1], part.value, rtol=1e-12, atol=1e-300)
+            assert every.labels[key] == part.label
+        if "effective_lr" in one.terms:
+            np.testing.assert_allclose(every.effective_lr[k - 1], one.terms["effective_lr"].value, rtol=1e-12)
+
+
+def test_run_parts_of_momentum_by_hand():
+    """The bowl from (−7, 2), lr 0.1, mu 0.9: update 1 is −lr·g₀ = (0.07, −0.4) with no history; update 2
+    is mu·v₁ = (0.063, −0.36) plus −lr·g₁ = (0.0693, −0.32) (the numbers of test_momentum_breakdown_by_hand)."""
+    tr = optim_core.run(BOWL, optim_core.make("momentum", lr=0.1, mu=0.9), START, 2, record_state=True)
+    every = analysis.run_parts(tr)
+    np.testing.assert_allclose(every.parts["momentum"], [[0, 0], [0.063, -0.36]], atol=1e-15)
+    np.testing.assert_allclose(every.parts["gradient"], [[0.07, -0.4], [0.0693, -0.32]], atol=1e-15)
+    assert every.history == "momentum" and every.effective_lr is None
+
+
+def test_run_parts_of_adagrad_scales_each_axis():
+    """AdaGrad's first update: cache = g², so lr/(√cache + ε) = lr/(|g| + ε) on each axis; g = (−0.7, 4)."""
+    tr = optim_core.run(BOWL, optim_core.make("adagrad", lr=0.5), START, 1, record_state=True)
+    every = analysis.run_parts(tr)
+    np.testing.assert_allclose(every.effective_lr[0], 0.5 / (np.array([0.7, 4.0]) + 1e-7), rtol=1e-6)
+    assert analysis.run_parts(optim_core.run(BOWL, optim_core.make("sgd"), START, 0, record_state=True)).parts == {}
+
+
 def test_momentum_breakdown_by_hand():
     """The bowl from (−7, 2), lr 0.1, mu 0.9 (see test_rules): v₁ = (0.07, −0.4), g₁ = (−0.693, 3.2);
     update 2 = mu·v₁ − lr·g₁ = (0.063, −0.36) + (0.0693, −0.32) = (0.1323, −0.68)."""
