@@ -37,14 +37,19 @@ def book():
     return BOOK, sc.simulate(BOOK)
 
 
+# At 10 steps a second and 10 frames a second, frame k shows step k; without the faint whole paths ahead, a
+# frame shows the paths so far only.
+STEP_A_FRAME = dict(steps_per_second=10, fps=10, hide_future=True)
+
+
 @pytest.fixture(scope="module")
 def book_gif(book):
-    return ex.gif_bytes(*book)
+    return ex.gif_bytes(*book, **STEP_A_FRAME)
 
 
 @pytest.fixture(scope="module")
 def book_frames(book):
-    return [np.asarray(frame) for frame in ex.animation_frames(*book)]
+    return [np.asarray(frame) for frame in ex.animation_frames(*book, **STEP_A_FRAME)]
 
 
 def rgb(colour):
@@ -153,14 +158,6 @@ def test_html_carries_the_whole_animation():
 # --- frames, PNG ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scene", [BOOK, ROSENBROCK], ids=["book", "rosenbrock"])
-def test_frame_steps_are_the_figures(scene):
-    """The pictures' frames (``frame_steps`` of the longest run, as the exports call it) are the figure's."""
-    steps = fg.frame_steps(fg.longest_run(sc.simulate(scene)))
-    assert [int(frame["name"]) for frame in paths_figure(scene)["frames"]] == steps.tolist()
-    assert len(steps) == min(scene.steps + 1, fg.MAX_FRAMES)
-
-
 @pytest.mark.parametrize("scene", [BOOK, ROSENBROCK, sc.PRESETS["ill_conditioned"].scene],
                          ids=["book", "rosenbrock", "ill_conditioned"])
 def test_layout_keeps_the_surface_in_proportion_and_everything_in_the_frame(scene):
@@ -245,26 +242,25 @@ def test_paths_are_drawn_in_their_colours_and_grow_frame_by_frame(book, book_fra
 
 def test_png_is_the_animation_frame_of_its_step(book, book_frames):
     scene, trajectories = book
-    last = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories)))
+    last = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, hide_future=True)))
     assert last.format == "PNG" and last.size == (960, 600) and last.mode == "RGB"
     np.testing.assert_array_equal(np.asarray(last), book_frames[-1])
-    middle = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, step=12)))
+    middle = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, step=12, hide_future=True)))
     np.testing.assert_array_equal(np.asarray(middle), book_frames[12])
     small = Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, width=640, height=360)))
     assert small.size == (640, 360)
 
 
 def test_png_between_frames_of_a_long_run():
+    """Rosenbrock's 500 steps by default in 5 s at 20 frames a second: 100 frames of 0.05 s after the first,
+    frame i at step 5i; a PNG of a step between two frames is a picture of its own."""
     trajectories = sc.simulate(ROSENBROCK)
-    steps = fg.frame_steps(fg.longest_run(trajectories))
     frames = list(ex.animation_frames(ROSENBROCK, trajectories, width=480, height=300))
-    assert len(frames) == len(steps) == 150
-    at_frame = np.asarray(Image.open(io.BytesIO(ex.png_bytes(ROSENBROCK, trajectories, step=int(steps[40]),
-                                                             width=480, height=300))))
+    assert len(frames) == 101
+    at_frame = np.asarray(Image.open(io.BytesIO(ex.png_bytes(ROSENBROCK, trajectories, step=200, width=480,
+                                                             height=300))))
     np.testing.assert_array_equal(at_frame, np.asarray(frames[40]))
-    between = int(steps[40]) + 1  # not a frame step: still a picture, between the two frames
-    assert between not in steps
-    picture = np.asarray(Image.open(io.BytesIO(ex.png_bytes(ROSENBROCK, trajectories, step=between, width=480,
+    picture = np.asarray(Image.open(io.BytesIO(ex.png_bytes(ROSENBROCK, trajectories, step=201, width=480,
                                                             height=300))))
     assert picture.shape == (300, 480, 3)
     assert not np.array_equal(picture, np.asarray(frames[40]))
@@ -324,7 +320,7 @@ def test_gif_has_a_frame_per_step_at_the_right_pace(book_gif):
     for index in range(gif.n_frames):
         gif.seek(index)
         durations.append(gif.info["duration"])
-    assert durations == [50] * 30 + [50 + 1000]  # 20 fps; the last frame held one second
+    assert durations == [100] * 30 + [100 + 1000]  # 10 fps; the last frame held one second
 
 
 def test_gif_frames_are_the_animation_frames_in_256_colours(book, book_gif, book_frames):
@@ -348,11 +344,18 @@ def test_gif_frames_are_the_animation_frames_in_256_colours(book, book_gif, book
 
 def test_gif_fps_and_size_options(book):
     scene, trajectories = book
-    gif = Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, fps=10, hold_last=0, width=480, height=300,
-                                             max_frames=10)))
-    assert gif.size == (480, 300) and gif.n_frames == 10
-    gif.seek(9)
+    # 30 steps at 15 steps a second: 2 s, at 10 frames a second 20 frames of 0.1 s after the first
+    gif = Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, steps_per_second=15, fps=10, hold_last=0,
+                                             width=480, height=300)))
+    assert gif.size == (480, 300) and gif.n_frames == 21
+    gif.seek(20)
     assert gif.info["duration"] == 100
+    # at most 10 frames: 2 s in 9 frames after the first, each ceil(200/9) = 23 hundredths, round(200/23) = 9
+    gif = Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, steps_per_second=15, fps=10, hold_last=0,
+                                             max_frames=10, width=480, height=300)))
+    assert gif.n_frames == 10
+    gif.seek(9)
+    assert gif.info["duration"] == 230
 
 
 # --- MP4 ---------------------------------------------------------------------------------------------------
@@ -372,12 +375,12 @@ def read_mp4(data: bytes):
 
 def test_mp4_is_h264_with_every_frame(book, book_frames):
     scene, trajectories = book
-    data = ex.mp4_bytes(scene, trajectories)
+    data = ex.mp4_bytes(scene, trajectories, **STEP_A_FRAME)
     assert data[4:8] == b"ftyp"
     meta, frames = read_mp4(data)
     assert meta["codec"] == "h264" and meta["pix_fmt"].startswith("yuv420p")
-    assert tuple(meta["size"]) == (960, 600) and meta["fps"] == 24
-    assert len(frames) == 31 + 24  # the frames, then the last one held for a second
+    assert tuple(meta["size"]) == (960, 600) and meta["fps"] == 10
+    assert len(frames) == 31 + 10  # the frames, then the last one held for a second
     for index in (0, 15, 30):  # lossy, but the same picture
         assert np.abs(frames[index].astype(int) - book_frames[index].astype(int)).mean() < 3, index
     assert np.abs(frames[-1].astype(int) - frames[30].astype(int)).mean() < 1  # held: the same picture
@@ -387,6 +390,221 @@ def test_mp4_rounds_odd_sizes_down_to_even(book):
     scene, trajectories = book
     meta, frames = read_mp4(ex.mp4_bytes(scene, trajectories, width=641, height=361, hold_last=0, max_frames=5))
     assert tuple(meta["size"]) == (640, 360) and len(frames) == 5
+
+
+# --- playback: speed, gliding markers, hidden future, arrows, slide sizes ----------------------------------
+
+SGD = sc.Scene(runs=(sc.RunSpec.of("sgd", lr=0.95),))  # x²/20 + y² from (−7, 2): x_k = 0.905^k·(−7), y_k = (−0.9)^k·2
+MOMENTUM = sc.Scene(runs=(sc.RunSpec.of("momentum", lr=0.1, mu=0.9),))
+
+
+def sgd_point(s: float) -> np.ndarray:
+    """Where SGD's marker is at step s, by hand: the closed form at the steps around s, the straight line between."""
+    k = math.floor(s)
+    node = lambda k: np.array([0.905 ** k * -7.0, (-0.9) ** k * 2.0])  # noqa: E731
+    return node(k) + (s - k) * (node(k + 1) - node(k))
+
+
+def png(scene, trajectories, **options) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, **options))).convert("RGB")).astype(int)
+
+
+def marker_centre(picture, colour, layout, radius: int = 3) -> tuple:
+    """The centre (continuous frame coordinates) of the one blob of exactly ``colour`` wider than the lines: its
+    pixels whose whole (2·radius + 1)² neighbourhood is that colour too (a path is 3 px wide, a step's marker
+    5 px, the current position's 18 px), averaged."""
+    left, top, width, height = layout.plot
+    mask = np.all(picture[top:top + height, left:left + width] == colour, axis=-1)
+    side = 2 * radius + 1
+    inner = np.lib.stride_tricks.sliding_window_view(mask, (side, side)).all(axis=(2, 3))
+    rows, columns = np.nonzero(inner)
+    assert len(rows) and np.ptp(rows) < 16 and np.ptp(columns) < 16, "not one marker"
+    return left + radius + columns.mean() + 0.5, top + radius + rows.mean() + 0.5
+
+
+def colour_share(pixel, colour, background) -> float:
+    """How much of ``colour`` is mixed into ``background`` at ``pixel`` (0: none, 1: all of it)."""
+    towards = colour - background
+    return float(np.dot(pixel - background, towards) / np.dot(towards, towards))
+
+
+def test_frames_and_their_length_follow_steps_per_second(book):
+    """30 steps at 6 steps a second last 5 s: at the GIF's 20 frames a second the first frame (the start), then
+    100 of 0.05 s; at the MP4's 30 a second, 150 of 1/30 s.  Without steps_per_second: the whole run in 5 s."""
+    scene, trajectories = book
+    small = dict(width=320, height=200, hold_last=0)
+    gif = Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, steps_per_second=6, **small)))
+    assert gif.n_frames == 101
+    durations = []
+    for index in range(gif.n_frames):
+        gif.seek(index)
+        durations.append(gif.info["duration"])
+    assert durations == [50] * 101
+    assert abs(sum(durations) / 1000 - 5.0) <= 0.05  # 5 s ± one frame
+    meta, frames = read_mp4(ex.mp4_bytes(scene, trajectories, steps_per_second=6, **small))
+    assert meta["fps"] == 30 and len(frames) == 151 and abs(len(frames) / 30 - 5.0) <= 1 / 30
+    assert Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, **small))).n_frames == 101
+    # twice as fast: 2.5 s, 50 GIF frames of 0.05 s after the first
+    assert Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, steps_per_second=12, **small))).n_frames == 51
+    # faster than the whole run in 2 s plays it in 2 s, as the stage does: 40 frames after the first
+    for fast in (15, 16, 1000):
+        assert Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, steps_per_second=fast, **small))).n_frames == 41
+
+
+def test_a_slow_long_animation_gets_fewer_frames_a_second_not_more_frames(book):
+    """30 steps at 1.5 steps a second last 20 s.  GIF: 400 frames of 0.05 s would pass its 300, so a frame lasts
+    ceil(2000/299) = 7 hundredths and round(20/0.07) = 286 follow the first.  MP4: 600 of 1/30 s would pass its
+    600 frames, so 29.95 frames a second (whole hundredths: floor(100·599/20)/100), round(20·29.95) = 599."""
+    scene, trajectories = book
+    small = dict(steps_per_second=1.5, width=320, height=200, hold_last=0)
+    gif = Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, **small)))
+    assert gif.n_frames == 287
+    gif.seek(100)
+    assert gif.info["duration"] == 70
+    meta, frames = read_mp4(ex.mp4_bytes(scene, trajectories, **small))
+    assert len(frames) == 600 and abs(meta["fps"] - 29.95) < 0.01
+
+
+def test_markers_glide_along_each_segment_between_two_steps():
+    """SGD's marker between two steps stands on the straight line between them: at step 1.5 halfway from
+    x₁ = (−6.335, −1.8) to x₂ = (−5.733175, 1.62), at (−6.0340875, −0.09); at 1.25 at (−6.18454375, −0.945)."""
+    trajectories = sc.simulate(SGD)
+    layout = ex.frame_layout(SGD)
+    colour = rgb(fg.PALETTE[0])
+    np.testing.assert_allclose(sgd_point(1.5), [-6.0340875, -0.09], atol=1e-12)
+    np.testing.assert_allclose(sgd_point(1.25), [-6.18454375, -0.945], atol=1e-12)
+    for step in (1, 1.25, 1.5, 2):
+        column, row = pixel_of(layout, *sgd_point(step))
+        found = marker_centre(png(SGD, trajectories, step=step), colour, layout)
+        assert abs(found[0] - column - 0.5) <= 1 and abs(found[1] - row - 0.5) <= 1, step
+    # the GIF at 6 steps a second, 20 frames a second: frame i at step 0.3·i; the marker never jumps
+    gif = Image.open(io.BytesIO(ex.gif_bytes(SGD, trajectories, steps_per_second=6)))
+    for index in range(0, 21):
+        column, row = pixel_of(layout, *sgd_point(0.3 * index))
+        found = marker_centre(gif_frame(gif, index), colour, layout)
+        assert abs(found[0] - column - 0.5) <= 1 and abs(found[1] - row - 0.5) <= 1, index
+
+
+def test_hide_future_leaves_out_the_path_ahead_until_the_last_frame():
+    """At step 3, SGD's segments 6 → 7 … 11 → 12 lie ahead: drawn faint (the figure's 35 % of the run's colour over
+    the surface) without hide_future, not at all with it; the last frame shows them whole either way."""
+    trajectories = sc.simulate(SGD)
+    layout = ex.frame_layout(SGD)
+    left, top, width, height = layout.plot
+    picture = Image.open(io.BytesIO(base64.b64decode(fg.background(SGD.surface_object(), width=width).uri[22:])))
+    surface = np.asarray(picture.convert("RGB")).astype(int)
+    colour = rgb(fg.PALETTE[0])
+    path = layout.pixel(np.array([sgd_point(k) for k in range(31)]))
+    faint, hidden = png(SGD, trajectories, step=3), png(SGD, trajectories, step=3, hide_future=True)
+    last = png(SGD, trajectories, hide_future=True)
+    checked = 0
+    for k in range(6, 12):
+        middle = (path[k] + path[k + 1]) / 2
+        if distance_to_polyline(middle, path[:4]) < 25:  # the path so far and the marker on x₃
+            continue
+        column, row = int(middle[0]), int(middle[1])
+        around = [(row + dy, column + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+        background = [surface[r - top, c - left] for r, c in around]
+        shares = [colour_share(faint[r, c], colour, b) for (r, c), b in zip(around, background)]
+        assert 0.3 <= max(shares) <= 0.4, k
+        assert all(np.abs(hidden[r, c] - b).max() <= 2 for (r, c), b in zip(around, background)), k
+        assert max(colour_share(last[r, c], colour, b) for (r, c), b in zip(around, background)) >= 0.95, k
+        checked += 1
+    assert checked >= 3
+
+
+def test_arrows_take_apart_the_update_the_marker_travels():
+    """Momentum (lr 0.1, μ 0.9) on the bowl from (−7, 2): x₁ = (−6.93, 1.6), and update 2 is μ·v₁ = (0.063, −0.36)
+    then −lr·g₁ = (0.0693, −0.32) (tests/test_analysis.py): while the marker travels from x₁ to x₂, a blue arrow
+    from x₁ to (−6.867, 1.24) and a dark red one from there to x₂ = (−6.7977, 0.92)."""
+    surface = MOMENTUM.surface_object()
+    kept = tuple(sc.simulate_run(MOMENTUM, run, surface, record_state=True) for run in MOMENTUM.runs)
+    layout = ex.frame_layout(MOMENTUM, width=1920, height=1080)
+    x1, turn, x2 = np.array([-6.93, 1.6]), np.array([-6.867, 1.24]), np.array([-6.7977, 0.92])
+    np.testing.assert_allclose(kept[0].xy[1:3], [x1, x2], atol=1e-12)
+    blue, red = rgb("#1f4ed8"), rgb("#B00020")
+    for step in (1, 1.5):
+        plain = png(MOMENTUM, kept, step=step, size="1920×1080")
+        arrows = png(MOMENTUM, kept, step=step, size="1920×1080", arrows=True)
+        for a, b, colour in ((x1, turn, blue), (turn, x2, red)):
+            for fraction in (0.2, 0.3, 0.4):
+                column, row = pixel_of(layout, *(a + fraction * (b - a)))
+                assert np.abs(arrows[row, column] - colour).max() <= 10, (step, fraction)
+                assert np.abs(plain[row, column] - colour).max() > 60, (step, fraction)
+    # a run kept without its state gets no arrows (they are not worked out on a second run) …
+    bare = sc.simulate(MOMENTUM)
+    np.testing.assert_array_equal(png(MOMENTUM, bare, step=1.5, arrows=True), png(MOMENTUM, bare, step=1.5))
+    # … and at its last point a run travels no update
+    np.testing.assert_array_equal(png(MOMENTUM, kept, arrows=True), png(MOMENTUM, kept))
+    # in the GIF's first frame, update 1 from the start: −lr·g₀ = (0.07, −0.4) alone (no history yet), in its
+    # exact colour
+    gif = Image.open(io.BytesIO(ex.gif_bytes(MOMENTUM, kept, max_frames=2, size="1920×1080", arrows=True)))
+    start = np.array(MOMENTUM.start)
+    for fraction in (0.2, 0.3, 0.4):
+        column, row = pixel_of(layout, *(start + fraction * (x1 - start)))
+        np.testing.assert_array_equal(gif_frame(gif, 0)[row, column], red)
+
+
+def test_slide_sizes_are_exact_and_draw_lines_and_type_larger(book):
+    scene, trajectories = book
+    assert ex.RESOLUTIONS == {"960×600": (960, 600), "1280×720": (1280, 720), "1920×1080": (1920, 1080)}
+    fast = dict(max_frames=2, hold_last=0)  # the first frame and the last
+    gif = Image.open(io.BytesIO(ex.gif_bytes(scene, trajectories, size="1920×1080", **fast)))
+    assert gif.size == (1920, 1080) and gif.n_frames == 2
+    meta, frames = read_mp4(ex.mp4_bytes(scene, trajectories, size=(1920, 1080), **fast))
+    assert tuple(meta["size"]) == (1920, 1080) and frames[0].shape == (1080, 1920, 3)
+    for name, (width, height) in ex.RESOLUTIONS.items():
+        assert Image.open(io.BytesIO(ex.png_bytes(scene, trajectories, size=name))).size == (width, height)
+
+    def marker_width(picture, layout):  # the current position's marker at the start, across its middle
+        column, row = pixel_of(layout, *SGD.start)
+        exact = np.all(picture[row] == rgb(fg.PALETTE[0]), axis=-1)
+        right, left = column, column
+        while exact[right + 1]:
+            right += 1
+        while exact[left - 1]:
+            left -= 1
+        return right - left + 1
+
+    def title_height(picture, layout):  # rows of dark text above the surface
+        return np.count_nonzero(np.any(np.all(picture[:layout.plot[1] - 2] < 120, axis=-1), axis=1))
+
+    sgd = sc.simulate(SGD)
+    small, large = ex.frame_layout(SGD), ex.frame_layout(SGD, width=1920, height=1080)
+    at_small, at_large = png(SGD, sgd, step=0), png(SGD, sgd, step=0, size="1920×1080")
+    # 1.8 times 960 × 600's: a line 3 px wide becomes 5.4 px, the marker (5 × line + 3) 18 → 30 px, the type 16 → 29 px
+    assert 1.5 <= marker_width(at_large, large) / marker_width(at_small, small) <= 1.9
+    assert 1.6 <= title_height(at_large, large) / title_height(at_small, small) <= 2.0
+    assert (small.font_size, large.font_size) == (16, 29)
+
+
+@pytest.mark.parametrize("value", [0, -1, -0.5, math.nan, math.inf, 0.49, 1000.5, "fast", True])
+def test_a_speed_out_of_range_is_refused_with_its_range(book, value):
+    scene, trajectories = book
+    message = r"steps_per_second must be a number of steps a second from 0\.5 to 1000"
+    for export in (ex.gif_bytes, ex.mp4_bytes, ex.animation_frames):
+        with pytest.raises(ValueError, match=message):
+            export(scene, trajectories, steps_per_second=value)
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1920, 1080, 3), "1920x1080", "4K", 1080])
+def test_an_unknown_resolution_is_refused_with_the_choices(book, size):
+    scene, trajectories = book
+    for export in (ex.gif_bytes, ex.mp4_bytes, ex.png_bytes, ex.animation_frames):
+        with pytest.raises(ValueError, match="size must be one of 960×600, 1280×720, 1920×1080"):
+            export(scene, trajectories, size=size)
+
+
+def test_other_bad_picture_options_are_refused(book):
+    scene, trajectories = book
+    with pytest.raises(ValueError, match="size, or width and height"):
+        ex.gif_bytes(scene, trajectories, size="1280×720", width=1280)
+    with pytest.raises(ValueError, match="fps must be a positive number"):
+        ex.mp4_bytes(scene, trajectories, fps=0)
+    with pytest.raises(ValueError, match="max_frames must be a whole number of frames, at least 2"):
+        ex.gif_bytes(scene, trajectories, max_frames=1)
+    with pytest.raises(ValueError, match="step must be a finite number"):
+        ex.png_bytes(scene, trajectories, step=math.nan)
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------
