@@ -1,7 +1,8 @@
 """Optimizer trajectories for the classroom: the Streamlit page, in outline.
 
 Read the session state (or, on a first visit, the URL) into a scene; compute its view once
-(``ui/views.py``); draw the heading, the four tabs and the sidebar, each from its own module in ``ui/``.
+(``ui/views.py``); draw the heading, a compact row per run (``ui/run_rows.py``), the four tabs and the
+sidebar (the scene), each from its own module in ``ui/``.
 The model (scene, URL, presets, runs) lives in ``page_model/``, the pictures in ``viz/``, the numbers in
 ``optim_core``/``surfaces``; none of them knows Streamlit.  All per-user state is in
 ``st.session_state`` (its layout: ``ui/state.py``); nothing at module level changes (one server serves
@@ -16,7 +17,8 @@ import logging
 import streamlit as st
 
 import page_model
-from ui import explore_tab, header, paths_tab, rules_tab, sidebar, surface3d_tab, viewport, views, widgets
+from ui import (explore_tab, header, paths_tab, rules_tab, run_rows, sidebar, surface3d_tab, viewport, views,
+                widgets)
 from ui import state as page_state
 from ui.state import tr
 from viz import i18n
@@ -48,8 +50,9 @@ def main() -> None:
     state["preset"] = page_state.match_preset(scene)
     page_state.write_url(scene, page_state.place_query(VIEWS, tuple(explore_tab.VIEWS)))
     header.render(view)
+    run_rows.render(view.curvature.lr_max)  # each run's main controls, right above the chart
     tabs(view)
-    sidebar.render(view.surface, view.curvature.lr_max)
+    sidebar.render(view.surface)
     viewport.watch()
 
 
@@ -84,12 +87,14 @@ def keep_open_tab(labels: list) -> None:
 
 
 def fallback_sidebar() -> None:
-    """The sidebar over the default scene's surface, so a setting that cannot be run can be changed."""
+    """The run rows and the sidebar over the default scene's surface, so a setting that cannot be run (a
+    run's or the scene's) can be changed."""
     state = st.session_state
     fallback = page_model.DEFAULT_SCENE
     surface = fallback.surface_object()
     start = (float(state["start_x"]), float(state["start_y"]))
-    sidebar.render(surface, views.start_curvature(views.surface_key(fallback), start, surface).lr_max)
+    run_rows.render(views.start_curvature(views.surface_key(fallback), start, surface).lr_max)
+    sidebar.render(surface)
 
 
 def run_page() -> None:

@@ -1,4 +1,4 @@
-"""What the sidebar's and the paths chart's widgets do when changed.  Callbacks run before the script,
+"""What the sidebar's, the run rows' and the paths chart's widgets do when changed.  Callbacks run before the script,
 so they may set widget state; the widgets wrap each in ``widgets.safe`` (an error is a sentence in the
 page's language, never a traceback).  The Explore tab's callbacks are in ``ui/explore_tab.py``."""
 
@@ -109,7 +109,7 @@ def on_set_lr(run_id: int, lr: float) -> None:
 
 def on_add_run() -> None:
     """A new run: the last run's optimizer and settings at half its learning rate (said in its label),
-    in that optimizer's next shade, opened."""
+    in that optimizer's next shade."""
     state = st.session_state
     if len(state["run_ids"]) >= page_model.MAX_RUNS:
         return
@@ -131,23 +131,6 @@ def on_reset_runs() -> None:
     """Back to the runs of the preset last chosen (the book's comparison if none was)."""
     preset = page_model.PRESETS[st.session_state.get("last_preset", "book")]
     page_state.load_scene(page_model.with_runs(page_state.scene_from_state(), preset.scene.runs), keep_display=True)
-
-
-def remember_panel(run_id: int) -> None:
-    """A run panel opened or closed: kept through a change of optimizer (a new expander to Streamlit)."""
-    st.session_state[f"run{run_id}.expanded"] = bool(st.session_state.get(f"run{run_id}.panel"))
-
-
-def on_chart_select(click_curve: int | None) -> None:
-    """A click on the paths chart's invisible grid of markers (the trace ``click_curve``, found by its
-    ``meta``: ``viz.figures.click_curve``) moves the start point there."""
-    event = st.session_state.get("paths_chart")
-    points = (event or {}).get("selection", {}).get("points", [])
-    for point in points:
-        if click_curve is not None and point.get("curve_number") == click_curve:
-            st.session_state["start_x"] = float(point["x"])
-            st.session_state["start_y"] = float(point["y"])
-            return
 
 
 def dismiss_url_warnings() -> None:

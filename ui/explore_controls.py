@@ -32,7 +32,7 @@ def run_colour(run_index: int) -> str:
 
 def run_picker(scene: Scene, key: str) -> int | None:
     if not scene.runs:
-        st.info(tr("Add a run in the sidebar first: its optimizer and settings are what gets explored."))
+        st.info(tr("Add a run first (➕ Add run, above the tabs): its optimizer and settings are what gets explored."))
         return None
     labels = [tr("Run {n}: {label}", n=i + 1, label=run.label()) for i, run in enumerate(scene.runs)]
     index = st.selectbox(tr("run to explore"), range(len(labels)), format_func=labels.__getitem__, key=key)

@@ -1,5 +1,6 @@
-"""The sidebar: language, projector mode, preset, surface (or a typed formula), start point, steps, the
-runs (``ui/run_panels.py``) and the settings over time (schedule, momentum ramp, noise, display)."""
+"""The sidebar, the scene: language, projector mode, preset, surface (or a typed formula), start point, steps
+and the settings over time (schedule, momentum ramp, noise, display).  The runs are rows above the tabs
+(``ui/run_rows.py``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import surfaces
 from page_model import scene as scene_model
 from viz import i18n
 
-from . import callbacks, run_panels, widgets
+from . import callbacks, widgets
 from .state import CUSTOM, option_labels, tr
 
 SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": "exponential  η₀·e^(−kt)",
@@ -22,9 +23,8 @@ SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": 
 ANNEAL_LABELS = {"cos": "cosine", "linear": "linear"}
 
 
-def render(surface, lr_limit: float | None) -> None:
-    """The sidebar; ``surface``: the scene's (the start's bounds), ``lr_limit``: 2/λmax at the start (the
-    run panels' cue; None where no direction curves upward)."""
+def render(surface) -> None:
+    """The sidebar; ``surface``: the scene's (the start's bounds)."""
     state = st.session_state
     with st.sidebar:
         st.selectbox(tr("Language"), page_model.LANGUAGES, key="lang", format_func=i18n.LANGUAGE_NAMES.get)
@@ -53,8 +53,6 @@ def render(surface, lr_limit: float | None) -> None:
         start_controls(surface)
         st.number_input(tr("steps"), *page_model.STEPS_RANGE, key="steps", step=10)
 
-        st.subheader(tr("Runs"))
-        run_panels.render(lr_limit)
         with st.expander(tr("More: learning rate over time, noise, display"), expanded=not state["projector"]):
             more_settings()
 
