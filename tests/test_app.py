@@ -26,10 +26,40 @@ def open_app(query=None) -> AppTest:
     return at.run()
 
 
+def stage_element(at):
+    [element] = [e for e in at.get("bidi_component") if e.proto.component_name == "optimizer_paths_stage"]
+    return element
+
+
 def chart(at) -> dict:
-    charts = [e for e in at.get("plotly_chart") if json.loads(e.proto.spec).get("frames")]
-    assert len(charts) == 1
-    return json.loads(charts[0].proto.spec)
+    """What the stage (the Paths tab's chart, ui/stage.py) was sent: viz.stage.stage_data and the settings."""
+    return json.loads(stage_element(at).proto.json)
+
+
+def legend(at) -> list:
+    """Each run's (label, colour) as the stage draws them."""
+    return [(run["label"], run["colour"]) for run in chart(at)["runs"]]
+
+
+def labels(at) -> list:
+    return [label for label, _ in legend(at)]
+
+
+def stage_event(at, *, click=None, settings=None):
+    """What the browser sends when the surface is clicked (a trigger) or a playback setting changes (state)."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    element = stage_element(at)
+    states = at._tree.get_widget_states()
+    if click is not None:
+        state = states.widgets.add()
+        state.id = _make_trigger_id(element.proto.id, "events")
+        state.json_trigger_value = json.dumps([{"event": "click", "value": click}])
+    if settings is not None:
+        state = states.widgets.add()
+        state.id = element.proto.id
+        state.json_value = json.dumps({"settings": settings})
+    return at._run(states)
 
 
 def table(at) -> str:
@@ -55,10 +85,8 @@ def no_exception(at):
 def test_the_default_page_is_the_books_comparison():
     at = open_app()
     no_exception(at)
-    figure = chart(at)
-    legend = [t["name"] for t in figure["data"] if t.get("showlegend")]
-    assert legend == ["SGD lr=0.95", "Momentum lr=0.1", "AdaGrad lr=1.5", "Adam lr=0.3"]
-    assert len(figure["frames"]) == 31
+    assert labels(at) == ["SGD lr=0.95", "Momentum lr=0.1", "AdaGrad lr=1.5", "Adam lr=0.3"]
+    assert [run["end"] for run in chart(at)["runs"]] == [30] * 4  # every step is sent: the browser tweens them
     assert shown(at.markdown[0].value) == "### Elongated bowl"
     assert table(at).count("ran all 30 steps") == 4
     assert url(at, "surface") == ["bowl"] and len(url(at, "run")) == 4
@@ -70,7 +98,7 @@ def test_every_surface_loads(surface_id):
     at.selectbox(key="surface@en").set_value(surface_id).run()
     no_exception(at)
     assert at.session_state["start_x"] == surfaces.get(surface_id).default_start[0]
-    assert chart(at)["layout"]["xaxis"]["range"] == list(surfaces.get(surface_id).x_range)
+    assert chart(at)["chart"]["layout"]["xaxis"]["range"] == list(surfaces.get(surface_id).x_range)
 
 
 @pytest.mark.parametrize("surface_id", surfaces.names())
@@ -108,13 +136,11 @@ def test_every_preset_loads(key):
     at.selectbox(key="preset@en").set_value(key).run()
     no_exception(at)
     preset = page_model.PRESETS[key].scene
-    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
-    assert legend == [run.label() for run in preset.runs]
+    assert labels(at) == [run.label() for run in preset.runs]
 
 
-def path_of_first_run(figure) -> np.ndarray:
-    trace = next(t for t in figure["data"] if t.get("showlegend"))
-    return np.stack([fg.decode(trace["x"]), fg.decode(trace["y"])], axis=-1)
+def path_of_first_run(data) -> np.ndarray:
+    return fg.decode(data["runs"][0]["xy"]).reshape(-1, 2)
 
 
 def test_changing_a_slider_changes_the_chart():
@@ -151,7 +177,7 @@ def test_malformed_url_values_warn_and_fall_back():
     warnings = shown(" ".join(w.value for w in at.warning))
     assert "steps='abc'" in warnings and "surface='nope'" in warnings and "'adamax:lr=1'" in warnings
     assert "lr='-5'" in warnings and "start='x,y'" in warnings
-    assert chart(at)["layout"]["xaxis"]["range"] == [-10, 10]  # the default surface
+    assert chart(at)["chart"]["layout"]["xaxis"]["range"] == [-10, 10]  # the default surface
     at.button(key="dismiss_warnings").click().run()
     assert not at.warning
 
@@ -162,26 +188,26 @@ def test_a_diverging_run_is_flagged_not_a_traceback():
     at.select_slider(key=key).set_value(10.0).run()
     no_exception(at)
     assert "⚠ diverged at step" in table(at)
-    path = path_of_first_run(chart(at))
-    # drawn to the chart's edge: the parts inside the domain, NaN rows (a break in the line) between
-    assert not np.isinf(path).any() and np.all(np.isfinite(path).all(axis=1) | np.isnan(path).all(axis=1))
-    assert np.isfinite(path).all(axis=1).sum() >= 2
+    sgd = chart(at)["runs"][0]
+    assert sgd["status"] == "diverged"
+    # its marker is drawn on the chart's edge once it has left (the canvas clips the line there)
+    shown_points = fg.decode(sgd["shown"]).reshape(-1, 2)
+    assert np.all(np.abs(shown_points[:, 0]) <= 10) and np.all(np.abs(shown_points[:, 1]) <= 5)
+    # where it ended is marked, and hidden with the rest of the future while playback hides it
+    assert [t.get("meta") for t in chart(at)["chart"]["data"]].count("future") == 1
 
 
 def test_runs_can_be_added_removed_and_reset():
     at = open_app()
     at.button(key="add_run").click().run()
     assert len(at.session_state["run_ids"]) == 5
-    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
     # the last run's optimizer at half its learning rate, said in its label: visibly a new run
-    assert legend[-2:] == ["Adam lr=0.3", "Adam lr=0.15"]
+    assert labels(at)[-2:] == ["Adam lr=0.3", "Adam lr=0.15"]
     first = at.session_state["run_ids"][0]
     at.button(key=f"remove{first}").click().run()
-    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
-    assert legend[0] == "Momentum lr=0.1" and len(legend) == 4
+    assert labels(at)[0] == "Momentum lr=0.1" and len(labels(at)) == 4
     at.button(key="reset_runs").click().run()
-    legend = [t["name"] for t in chart(at)["data"] if t.get("showlegend")]
-    assert legend[0] == "SGD lr=0.95" and len(legend) == 4
+    assert labels(at)[0] == "SGD lr=0.95" and len(labels(at)) == 4
     no_exception(at)
 
 
@@ -202,8 +228,7 @@ def test_schedule_noise_and_field_controls():
     at.number_input(key="noise").set_value(0.5).run()
     at.toggle(key="field").set_value(True).run()
     no_exception(at)
-    figure = chart(at)
-    assert any(t.get("name") == "−∇f" for t in figure["data"])
+    assert any(t.get("name") == "−∇f" for t in chart(at)["chart"]["data"])
     assert url(at, "schedule") == ["inverse_time"] and url(at, "noise") == ["0.5"]
 
 
@@ -270,8 +295,7 @@ def test_a_typed_formula_becomes_the_surface():
     assert shown(at.markdown[0].value) == "### (1 - x)**2 + 100*(y - x**2)**2"
     # the typed Rosenbrock on the default domain gives the same loss as the catalogue's, independently coded
     rosen = surfaces.get("rosenbrock")
-    figure = chart(at)
-    sgd = path_of_first_run(figure)
+    sgd = path_of_first_run(chart(at))
     np.testing.assert_allclose(sgd[0], [at.session_state["start_x"], at.session_state["start_y"]], rtol=1e-6)
     assert url(at, "surface") == [page_model.FORMULA] and url(at, "x_range") == ["-5.0,5.0"]
     assert rosen.f(sgd[0]) > 0
@@ -311,10 +335,10 @@ def test_projector_mode_enlarges_the_figure_and_travels_in_the_url():
     at = open_app()
     at.toggle(key="projector").set_value(True).run()
     no_exception(at)
-    figure = chart(at)
-    assert figure["layout"]["font"]["size"] == 20 and figure["layout"]["height"] > 600  # screen: 561 (wide bowl)
+    data = chart(at)
+    assert data["projector"] and data["font_size"] == 20 and data["line_width"] == 4.0  # screen: 14 and 2.5
     assert url(at, "projector") == ["1"]
-    assert any("font-size: 20px" in m.value for m in at.markdown)
+    assert any("font-size: 20px" in h.proto.body for h in at.get("html"))
 
 
 def test_export_buttons_are_offered():
@@ -459,7 +483,7 @@ def test_a_run_keeps_its_colour_and_every_optimizer_has_one():
     at = open_app()
 
     def colours():
-        return {t["name"]: t["line"]["color"] for t in chart(at)["data"] if t.get("showlegend")}
+        return dict(legend(at))
 
     before = colours()
     assert before["Adam lr=0.3"] == styles.OPTIMIZER_COLOURS["adam"]
@@ -469,26 +493,26 @@ def test_a_run_keeps_its_colour_and_every_optimizer_has_one():
     assert "Momentum lr=0.1" not in after and all(after[name] == before[name] for name in after)
     at.selectbox(key=choice_key(at, "preset")).set_value("beale").run()
     assert colours()["Adam lr=0.05"] == styles.OPTIMIZER_COLOURS["adam"]  # Adam is pink in every preset
-    badges = next(h.proto.body for h in at.get("html") if "summary::before" in h.proto.body)
-    for run_id, colour in zip(at.session_state["run_ids"], colours().values()):
-        assert f".st-key-run_panel_{run_id} summary::before" in badges
-        assert re.search(rf"run_panel_{run_id} summary::before {{[^}}]*background-color: {colour};", badges)
+    badges = next(h.proto.body for h in at.get("html") if "st-key-run_badge_" in h.proto.body)
+    for run_id, colour in zip(at.session_state["run_ids"], colours().values()):  # each run row's badge
+        assert re.search(rf"\.st-key-run_badge_{run_id} {{[^}}]*background-color: {colour};", badges)
 
 
-def test_a_new_run_is_open_and_visibly_different():
+def row_title(at, run_id) -> str:
+    """What "⋯" of a run's row says it holds (ui/run_rows.py): "Run n: optimizer"."""
+    return next(p.proto.popover.help for p in at.get("popover") if f"remove{run_id}" in [b.key for b in p.button])
+
+
+def test_a_new_run_is_visibly_different():
     at = open_app({"run": [f"sgd:lr={0.1 * (k + 1):.1f}" for k in range(5)]})
     at.button(key="add_run").click().run()
-    expanders = [e for e in at.sidebar.expander if e.label.startswith("Run ")]
-    assert expanders[-1].label == "Run 6: SGD" and expanders[-1].proto.expanded
-    legend = [t for t in chart(at)["data"] if t.get("showlegend")]
-    assert legend[-1]["name"] == "SGD lr=0.25" and legend[-2]["name"] == "SGD lr=0.5"
-    assert legend[-1]["line"]["color"] != legend[-2]["line"]["color"]
     last = at.session_state["run_ids"][-1]
-    at.selectbox(key=f"run{last}.optimizer").set_value("adam").run()  # a new optimizer: still open
-    expanders = [e for e in at.sidebar.expander if e.label.startswith("Run ")]
-    assert expanders[-1].label == "Run 6: Adam" and expanders[-1].proto.expanded
-    legend = [t for t in chart(at)["data"] if t.get("showlegend")]
-    assert legend[-1]["line"]["color"] == styles.OPTIMIZER_COLOURS["adam"]
+    assert row_title(at, last) == "Run 6: SGD"
+    (second_last, colour_before), (last_label, colour) = legend(at)[-2:]
+    assert last_label == "SGD lr=0.25" and second_last == "SGD lr=0.5" and colour != colour_before
+    at.selectbox(key=f"run{last}.optimizer").set_value("adam").run()
+    assert row_title(at, last) == "Run 6: Adam"
+    assert legend(at)[-1][1] == styles.OPTIMIZER_COLOURS["adam"]
 
 
 def test_the_summary_table_scrolls_on_a_narrow_screen():
@@ -569,30 +593,37 @@ def test_a_slider_change_builds_the_surface_once_and_runs_only_the_changed_run(m
     assert calls["run"] == 0 and calls["get"] + calls["from_formula"] == 1 and calls["hessian_info"] == 0
 
 
-def test_a_click_on_the_surface_moves_the_start_and_other_traces_do_not():
-    """The click grid is found by its name (in the page's language), not assumed to be trace 0."""
+def test_a_click_on_the_surface_moves_the_start():
+    """The stage sends a click on the surface as a trigger {x, y}; nonsense from the browser changes nothing."""
     for lang in ("en", "zh"):
         at = open_app({"lang": lang} if lang != "en" else None)
-        [element] = [e for e in at.get("plotly_chart") if e.proto.id.endswith("paths_chart")]
-        figure = json.loads(element.proto.spec)
-        grid = next(i for i, t in enumerate(figure["data"]) if t.get("name") == i18n.t("click grid", lang))
-        path = next(i for i, t in enumerate(figure["data"]) if t.get("showlegend"))
-
-        def click(curve, x, y):
-            states = at._tree.get_widget_states()
-            state = states.widgets.add()
-            state.id = element.proto.id
-            points = [{"curve_number": curve, "point_number": 0, "point_index": 0, "x": x, "y": y}]
-            state.string_value = json.dumps({"selection": {"points": points, "point_indices": [0], "box": [],
-                                                           "lasso": []}})
-            return at._run(states)
-
-        click(path, 1.5, 0.5)
+        stage_event(at, click={"x": "nan", "y": 0.5})
+        stage_event(at, click={"y": 0.5})
         assert (at.session_state["start_x"], at.session_state["start_y"]) == (-7.0, 2.0)
-        click(grid, 1.5, 0.5)
+        stage_event(at, click={"x": 1.5, "y": 0.5})
         no_exception(at)
         assert (at.session_state["start_x"], at.session_state["start_y"]) == (1.5, 0.5)
         assert url(at, "start") == ["1.5,0.5"]
+        np.testing.assert_allclose(path_of_first_run(chart(at))[0], [1.5, 0.5])
+
+
+def test_playback_settings_travel_in_the_url_and_bad_ones_warn():
+    at = open_app()
+    assert chart(at)["settings"] == {"speed": "auto", "hide": True, "arrows": False}
+    assert "speed" not in at.query_params and "hide" not in at.query_params
+    stage_event(at, settings={"speed": 2, "hide": False, "arrows": True})
+    no_exception(at)
+    assert (url(at, "speed"), url(at, "hide"), url(at, "arrows")) == (["2"], ["0"], ["1"])
+    data = chart(at)
+    assert data["settings"] == {"speed": 2.0, "hide": False, "arrows": True}
+    assert all(run["parts"] for run in data["runs"])  # the arrows: every run's parts, from its rule
+    again = open_app({key: at.query_params[key] for key in at.query_params})
+    assert chart(again)["settings"] == data["settings"] and not again.warning
+    bad = open_app({"speed": "9999", "hide": "maybe"})
+    no_exception(bad)
+    warnings = shown(" ".join(w.value for w in bad.warning))
+    assert "speed='9999'" in warnings and "0.5 … 1000" in warnings and "hide='maybe'" in warnings
+    assert chart(bad)["settings"] == {"speed": "auto", "hide": True, "arrows": False}
 
 
 def test_the_summary_counts_evaluations_so_bfgs_is_compared_fairly():

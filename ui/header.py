@@ -10,10 +10,14 @@ from viz import i18n
 from . import callbacks, views, widgets
 from .state import tr
 
+# The chart is the stage: the page's margins are narrow and its top is close to the window's, so the runs'
+# rows, the tabs and the chart fit on one screen (Streamlit's defaults leave 6rem above, 5rem aside).
+PAGE_CSS = ("<style>[data-testid='stMainBlockContainer'] { padding: 2.75rem 1.5rem 4rem 1.5rem; max-width: none; }"
+            "</style>")
 # Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.  The
 # wider sidebar only while it is open: collapsed, it must leave no strip behind.
 PROJECTOR_CSS = ("<style>html { font-size: 20px; } "
-                 "[data-testid='stSidebar'][data-collapsed='false'] { min-width: 24rem; }</style>")
+                 "[data-testid='stSidebar'][data-collapsed='false'] { min-width: 22rem; }</style>")
 
 
 def problems() -> None:
@@ -26,8 +30,7 @@ def problems() -> None:
 
 def render(view: views.PageView) -> None:
     state, scene = st.session_state, view.scene
-    if scene.projector:
-        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+    st.html(PAGE_CSS + (PROJECTOR_CSS if scene.projector else ""))
     title, formula = st.columns([2, 3])
     title.markdown("### " + widgets.literal(i18n.surface_title(view.surface, scene.lang)))
     formula.latex(view.surface.latex)

@@ -3,7 +3,6 @@ start and the exports.  It draws what ``ui.views.compute`` computed; nothing her
 
 from __future__ import annotations
 
-import functools
 import html
 import math
 
@@ -11,8 +10,7 @@ import streamlit as st
 
 from viz import export, figures, i18n
 
-from . import callbacks, views, widgets
-from .checked_figure import CheckedFigure
+from . import stage, views
 from .state import tr
 
 SUMMARY_HEADERS = ("run", "status", "final f − f*", "steps to reach tol", "evaluations f / ∇f", "distance to minimum",
@@ -22,12 +20,11 @@ SUMMARY_HEADERS = ("run", "status", "final f − f*", "steps to reach tol", "eva
 def render(view: views.PageView) -> None:
     scene = view.scene
     if not scene.runs:
-        st.info(tr("No runs: add one in the sidebar."))
-    st.plotly_chart(CheckedFigure(view.figure), key="paths_chart",
-                    on_select=widgets.safe(functools.partial(callbacks.on_chart_select, view.click_curve)),
-                    selection_mode="points", config={"displaylogo": False, "scrollZoom": True})
-    st.caption(tr("▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on the "
-                  "surface to start there. Hover a moving marker for the curvature where it is."))
+        st.info(tr("No runs: add one with ➕ Add run above the tabs."))
+    stage.render(view.stage)
+    st.caption(tr("▶ Play moves every run at the chosen speed and resumes where it stopped; Space, ← and → on the chart "
+                  "play, pause and step. Hide the future to let the class guess first. Click anywhere on the surface "
+                  "to start there; hover a marker for the curvature where it is."))
     st.markdown(summary_table(view.summary, view.looks, scene.lang), unsafe_allow_html=True)
     st.caption(curvature_text(view.curvature, scene.lang))
     export_buttons(view)
@@ -70,20 +67,26 @@ def export_buttons(view: views.PageView) -> None:
     draws the paths the page shows (``view.trajectories``)."""
     scene, trajectories = view.scene, view.trajectories
     style = views.style(scene)
+    playback = stage.settings()
+    st.markdown(f"**{tr('Export')}**")
+    size = st.selectbox(tr("picture size (GIF, MP4, PNG)"), list(export.RESOLUTIONS), key="export_size",
+                        help=tr("1920×1080 fills a slide; the GIF and the MP4 play at the stage's speed (the whole "
+                                "run in 5 s unless you chose one), with its hide-the-future and arrow settings."))
     picture = dict(line_width=style["line_width"] + 0.5, font_size=style["font_size"] + 4 if scene.projector else None,
                    palette=tuple(look.colour for look in view.looks) or figures.PALETTE,
-                   symbols=tuple(look.symbol for look in view.looks) or figures.SYMBOLS)
+                   symbols=tuple(look.symbol for look in view.looks) or figures.SYMBOLS,
+                   size=size, hide_future=playback["hide"], arrows=playback["arrows"])
+    motion = dict(picture, steps_per_second=None if playback["speed"] == "auto" else float(playback["speed"]))
     stem = f"optimizer-paths-{scene.surface}"
     title = i18n.surface_title(view.surface, scene.lang)
     files = (
         ("Interactive HTML", "html", "text/html", lambda: export.standalone_html(view.figure, title)),
-        ("Animated GIF", "gif", "image/gif", lambda: export.gif_bytes(scene, trajectories, **picture)),
-        ("MP4 video", "mp4", "video/mp4", lambda: export.mp4_bytes(scene, trajectories, **picture)),
+        ("Animated GIF", "gif", "image/gif", lambda: export.gif_bytes(scene, trajectories, **motion)),
+        ("MP4 video", "mp4", "video/mp4", lambda: export.mp4_bytes(scene, trajectories, **motion)),
         ("PNG image", "png", "image/png", lambda: export.png_bytes(scene, trajectories, **picture)),
         ("CSV", "csv", "text/csv", lambda: export.trajectories_csv(scene, trajectories)),
         ("JSON", "json", "application/json", lambda: export.trajectories_json(scene, trajectories)),
     )
-    st.markdown(f"**{tr('Export')}**")
     for column, (label, extension, mime, make) in zip(st.columns(len(files)), files):
         column.download_button(tr(label), data=make, file_name=f"{stem}.{extension}", mime=mime,
                                key=f"export_{extension}", on_click="ignore", use_container_width=True)

@@ -6,7 +6,7 @@ applied formula) with ``formula_x_range``/``formula_y_range``, and ``formula_tex
 fields of ``page_model.Scene``); the teacher's display settings ``projector`` and ``lang``.
 
 Run slots: a run has an id; its settings live under ``run{id}.optimizer``, ``run{id}.variant`` (its
-shade, see ``viz.styles``), ``run{id}.expanded`` (its panel open) and ``run{id}.{optimizer}.{name}`` for
+shade, see ``viz.styles``) and ``run{id}.{optimizer}.{name}`` for
 each hyperparameter (``run_key``); ``run_ids`` lists the runs in order and ``next_run_id`` is the next id.
 
 Every text is English in the code and goes through ``tr`` (``viz.i18n.t`` in the page's language).
@@ -24,6 +24,8 @@ import page_model
 import surfaces
 from page_model import Scene
 from viz import i18n, styles
+
+from . import stage
 
 # Display settings belong to the teacher, not to the scene: a preset, a surface or a reset keeps them.
 DISPLAY_SETTINGS = ("projector", "lang")
@@ -64,14 +66,13 @@ def taken_variants(except_id: int | None = None) -> list:
 
 
 def add_run(optimizer: str, hyper) -> int:
-    """A new run at the end, in the first shade of ``optimizer`` no other run uses, its panel open;
+    """A new run at the end, in the first shade of ``optimizer`` no other run uses;
     ``hyper`` is (name, value) pairs.  Returns its id."""
     state = st.session_state
     new_id = state["next_run_id"]
     state["next_run_id"] += 1
     state[f"run{new_id}.optimizer"] = optimizer
     state[f"run{new_id}.variant"] = styles.first_free_variant(optimizer, taken_variants())
-    state[f"run{new_id}.expanded"] = True
     for name, value in hyper:
         state[run_key(new_id, optimizer, name)] = value
     state["run_ids"] = state["run_ids"] + [new_id]
@@ -167,7 +168,41 @@ def place_query(tabs: tuple, sections: tuple) -> dict:
     query = {} if open_tab == tabs[0] else {"view": slug(open_tab)}
     if open_tab == "Explore" and state.get("explore_section", sections[0]) != sections[0]:
         query["explore"] = slug(state["explore_section"])
+    return {**query, **playback_query()}
+
+
+def playback_query() -> dict:
+    """The stage's playback settings that differ from the defaults (``ui.stage.DEFAULTS``), for the URL."""
+    played = stage.settings()
+    query = {}
+    if played["speed"] != "auto":
+        query["speed"] = f"{played['speed']:g}"
+    if not played["hide"]:
+        query["hide"] = "0"
+    if played["arrows"]:
+        query["arrows"] = "1"
     return query
+
+
+def read_playback() -> list:
+    """The playback settings a shared link gives (first visit); a bad value is ignored with a warning."""
+    state, warnings = st.session_state, []
+    flags = {"0": False, "1": True}
+    for key, target in (("speed", "stage_speed"), ("hide", "stage_hide"), ("arrows", "stage_arrows")):
+        value = st.query_params.get(key)
+        if value is None:
+            continue
+        try:
+            if key == "speed":
+                state[target] = stage.parse_speed(value)
+            else:
+                state[target] = flags[value]
+        except (KeyError, ValueError):
+            valid = (f"'auto' or {stage.SPEED_RANGE[0]:g} … {stage.SPEED_RANGE[1]:g} steps a second" if key == "speed"
+                     else "0 or 1")
+            warnings.append(i18n.Message("URL value {key}={shown} is not one of {valid}; ignored.", key=key,
+                                         shown=repr(value[:40]), valid=valid))
+    return warnings
 
 
 def read_place(tabs: tuple, sections: tuple) -> list:
@@ -184,7 +219,7 @@ def read_place(tabs: tuple, sections: tuple) -> list:
                                          shown=repr(value[:40]), valid=", ".join(slug(name) for name in names)))
         else:
             state[target] = i18n.t(chosen, state["lang"]) if key == "view" else chosen
-    return warnings
+    return warnings + read_playback()
 
 
 def read_url() -> tuple:

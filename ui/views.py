@@ -20,6 +20,9 @@ import page_model
 from optim_core import analysis
 from page_model import Scene
 from viz import figures
+from viz import stage as stage_view
+
+from . import stage
 
 SCREEN_STYLE = dict(height=660, font_size=14, line_width=2.5)
 PROJECTOR_STYLE = dict(height=760, font_size=20, line_width=4.0)
@@ -34,21 +37,28 @@ class PageView:
     surface: object  # the scene's surfaces.Surface
     trajectories: tuple  # each run's optim_core.Trajectory
     curvature: analysis.HessianInfo  # at the start
-    figure: dict  # the paths figure
+    stage: dict  # what the stage draws (viz.stage.stage_data)
     summary: tuple  # page_model.RunSummary per run
-    click_curve: int | None  # the trace of the figure a click on the surface selects
     undefined_share: float  # of the domain, where f is not defined
+    stacked: bool  # a narrow screen: the still figure's side panels go below it
+
+    @property
+    def figure(self) -> dict:
+        """The still, self-animating Plotly figure of the paths (the HTML export), made when first asked for."""
+        return paths_figure(self.scene, self.looks, self.stacked, self.surface, self.trajectories)
 
 
-def compute(scene: Scene, looks: tuple, stacked: bool = False) -> PageView:
-    """Everything the page draws for ``scene`` (``stacked``: the side panels below the paths, a narrow
-    screen).  Raises ValueError for a scene that cannot be run."""
+def compute(scene: Scene, looks: tuple, stacked: bool = False, arrows: bool | None = None) -> PageView:
+    """Everything the page draws for ``scene`` (``stacked``: a narrow screen; ``arrows``: the stage draws the
+    parts of each update, so every run keeps its state; None: as the viewer's playback settings say).
+    Raises ValueError for a scene that cannot be run."""
+    arrows = stage.settings()["arrows"] if arrows is None else arrows
     surface = scene.surface_object()
-    trajectories = tuple(_path(page_model.path_scene(scene, run), surface) for run in scene.runs)
+    trajectories = tuple(_path(page_model.path_scene(scene, run), surface, arrows) for run in scene.runs)
     key = surface_key(scene)
-    drawn = build_view(scene, looks, stacked, surface, trajectories)
+    drawn = build_view(scene, looks, arrows, surface, trajectories)
     return PageView(scene, looks, surface, trajectories, start_curvature(key, scene.start, surface),
-                    drawn["figure"], drawn["summary"], drawn["click_curve"], undefined_share(key, surface))
+                    drawn["stage"], drawn["summary"], undefined_share(key, surface), stacked)
 
 
 def surface_key(scene: Scene) -> tuple:
@@ -61,13 +71,14 @@ def style(scene: Scene) -> dict:
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)  # a 3000-step path holds ≈ 0.3 MB
-def _path(path_scene: Scene, _surface) -> optim_core.Trajectory:
+def _path(path_scene: Scene, _surface, arrows: bool = False) -> optim_core.Trajectory:
     """The path of the one run of ``path_scene`` (``page_model.path_scene``) on its surface ``_surface``; with its
-    state and line-search trials where the paths chart draws them (``figures.draws_state``: a run that searches,
-    BFGS, L-BFGS), not for the others (a 3000-step Adam run would keep four more vectors a step)."""
+    state and line-search trials where a chart draws them (``figures.draws_state``: a run that searches, BFGS,
+    L-BFGS; every run when the stage draws the step ``arrows``), not for the others (a 3000-step Adam run would
+    keep four more vectors a step)."""
     run = path_scene.runs[0]
     return page_model.simulate_run(path_scene, run, _surface,
-                                   record_state=figures.draws_state(path_scene.optimizer(run)))
+                                   record_state=arrows or figures.draws_state(path_scene.optimizer(run)))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -89,16 +100,26 @@ def start_curvature(key: tuple, start: tuple, _surface) -> analysis.HessianInfo:
     return analysis.hessian_info(_surface, np.asarray(start, dtype=float))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def build_view(scene: Scene, looks: tuple, stacked: bool, _surface, _trajectories) -> dict:
-    """The paths figure and the summary table of a scene whose surface and paths are given."""
-    figure = figures.paths_figure(_surface, scene.start, run_views(scene, _trajectories, looks),
-                                  background(surface_key(scene), _surface), steps=scene.steps,
-                                  show_average=scene.average, show_field=scene.field, snapshots=scene.cycle_ends(),
-                                  lang=scene.lang,
-                                  stacked=stacked, **style(scene))
-    return {"figure": figure, "summary": page_model.summarise(scene, _trajectories, _surface),
-            "click_curve": figures.click_curve(figure)}
+@st.cache_data(max_entries=64, show_spinner=False)
+def build_view(scene: Scene, looks: tuple, arrows: bool, _surface, _trajectories) -> dict:
+    """What the stage draws and the summary table, for a scene whose surface and paths are given."""
+    parts = [analysis.run_parts(tr) if arrows else None for tr in _trajectories]
+    data = stage_view.stage_data(_surface, scene.start, run_views(scene, _trajectories, looks),
+                                 background(surface_key(scene), _surface), steps=scene.steps, parts=parts,
+                                 show_average=scene.average, show_field=scene.field, snapshots=scene.cycle_ends(),
+                                 lang=scene.lang, projector=scene.projector, font_size=style(scene)["font_size"],
+                                 line_width=style(scene)["line_width"])
+    data["revision"] = f"{hash((scene, looks, arrows)) & 0xFFFFFFFF:08x}"  # the browser marks what it drew with it
+    return {"stage": data, "summary": page_model.summarise(scene, _trajectories, _surface)}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def paths_figure(scene: Scene, looks: tuple, stacked: bool, _surface, _trajectories) -> dict:
+    """The Plotly figure that animates itself (its own frames, buttons and slider): the HTML export."""
+    return figures.paths_figure(_surface, scene.start, run_views(scene, _trajectories, looks),
+                                background(surface_key(scene), _surface), steps=scene.steps,
+                                show_average=scene.average, show_field=scene.field, snapshots=scene.cycle_ends(),
+                                lang=scene.lang, stacked=stacked, **style(scene))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -492,6 +492,16 @@ def ellipses(centres, matrices, radius) -> np.ndarray:
     centre c (K, 2), with r set so that its longer semi-axis is ``radius``: the level set of the quadratic
     model x ↦ ½ xᵀM⁻¹x, its shape (orientation, aspect ratio) only.  (K, ELLIPSE_POINTS + 1, 2), closed, a NaN
     row after each; all NaN for a matrix that is not positive definite (or not finite)."""
+    angle = np.linspace(0.0, 2 * np.pi, ELLIPSE_POINTS)
+    circle = np.stack([np.cos(angle), np.sin(angle)], axis=-1)  # (E, 2)
+    points = np.asarray(centres, dtype=float)[:, None, :] + np.einsum("kij,ej->kei", ellipse_axes(matrices, radius),
+                                                                      circle)
+    return np.concatenate([points, np.full((len(points), 1, 2), np.nan)], axis=1)
+
+
+def ellipse_axes(matrices, radius) -> np.ndarray:
+    """The semi-axes of ``ellipses``' ellipse of each matrix (K, 2, 2), as columns: the ellipse is c + A·(cos θ,
+    sin θ), its longer semi-axis ``radius``; all NaN for a matrix that is not positive definite (or not finite)."""
     matrices = np.asarray(matrices, dtype=float)
     matrices = 0.5 * (matrices + np.swapaxes(matrices, -1, -2))
     finite = np.all(np.isfinite(matrices), axis=(-2, -1))
@@ -499,12 +509,9 @@ def ellipses(centres, matrices, radius) -> np.ndarray:
     good = finite & (values[:, 0] > 0) & (values[:, 1] > 0)
     with np.errstate(all="ignore"):
         semi = radius * np.sqrt(values / values[:, 1:])  # (K, 2): along each eigenvector
-    angle = np.linspace(0.0, 2 * np.pi, ELLIPSE_POINTS)
-    circle = np.stack([np.cos(angle), np.sin(angle)], axis=-1)  # (E, 2)
-    points = np.asarray(centres, dtype=float)[:, None, :] + np.einsum("kij,kj,ej->kei", vectors, semi, circle)
-    points = np.concatenate([points, np.full((len(points), 1, 2), np.nan)], axis=1)
-    points[~good] = np.nan
-    return points
+    axes = vectors * semi[:, None, :]
+    axes[~good] = np.nan
+    return axes
 
 
 def true_inverse_hessians(surface, centres) -> np.ndarray:

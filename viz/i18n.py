@@ -182,7 +182,6 @@ ZH = MappingProxyType({
     "start y": "起点 y",
     "…or click on the chart to start there.": "……或在图上点击，从那里出发。",
     "steps": "步数",
-    "Runs": "运行",
     "➕ Add run": "➕ 添加运行",
     "↺ Reset runs": "↺ 重置运行",
     "Back to the preset's runs (the book's comparison for your own scene).":
@@ -304,11 +303,7 @@ ZH = MappingProxyType({
     "Explore": "探索",
     "3-D surface": "三维曲面",
     "Update rules": "更新规则",
-    "No runs: add one in the sidebar.": "没有运行：请在侧边栏添加一个。",
-    "▶ Play animates every path from the start; drag the step slider to scrub. Click anywhere on the surface to "
-    "start there. Hover a moving marker for the curvature where it is.":
-        "点 ▶ 播放，每条路径从起点开始动起来；拖动步数滑块可以逐步查看。在曲面上任意处点击，就从那里出发。"
-        "把鼠标停在移动的标记上，可以看到该处的曲率。",
+    "No runs: add one with ➕ Add run above the tabs.": "没有运行：请用选项卡上方的“➕ 添加运行”添加一个。",
     "**{title}**: {intuition}": "**{title}**：{intuition}",
     # the summary table
     "evaluations f / ∇f": "求值次数 f / ∇f",
@@ -525,8 +520,8 @@ ZH = MappingProxyType({
     "high": "较高",
     "good": "好",
     "low": "较低",
-    "Add a run in the sidebar first: its optimizer and settings are what gets explored.":
-        "请先在侧边栏添加一个运行：探索的就是它的优化器和设置。",
+    "Add a run first (➕ Add run, above the tabs): its optimizer and settings are what gets explored.":
+        "请先添加一个运行（选项卡上方的“➕ 添加运行”）：探索的就是它的优化器和设置。",
     "Run {n}: {label}": "运行 {n}：{label}",
     "run to explore": "要探索的运行",
     "The page shows at most {n} runs: remove one first.": "页面最多显示 {n} 个运行：请先删除一个。",
@@ -662,4 +657,30 @@ ZH = MappingProxyType({
         "f 在定义域中约 {share:.0%} 的区域没有定义（图中留白）；走进那里的运行会停止，并记为发散。",
     "minimum": "极小值",
     "step {k} / {n}": "第 {k} / {n} 步",
+    "picture size (GIF, MP4, PNG)": "图片尺寸（GIF、MP4、PNG）",
+    "1920×1080 fills a slide; the GIF and the MP4 play at the stage's speed (the whole run in 5 s unless you chose "
+    "one), with its hide-the-future and arrow settings.":
+        "1920×1080 正好铺满一张幻灯片；GIF 和 MP4 按舞台上选定的速度播放（未选时全程 5 秒），"
+        "并沿用“隐藏未来”和更新箭头的设置。",
+    # the stage (ui/stage_web/stage.js; placeholders are filled in by the browser)
+    "◀ Step": "◀ 退一步",
+    "Step ▶": "进一步 ▶",
+    "Reveal": "揭晓",
+    "speed": "速度",
+    "steps/s": "步/秒",
+    "whole run in 5 s": "全程 5 秒",
+    "hide the future": "隐藏未来",
+    "step arrows": "更新箭头",
+    "step {k} of {n}": "第 {k} 步（共 {n} 步）",
+    "Space: play/pause · ←/→: one step · Home: restart": "空格：播放/暂停 · ←/→：走一步 · Home：从头播放",
+    "{label}, step {k}: Hessian eigenvalues {low}, {high}; κ = {kappa}":
+        "{label}，第 {k} 步：Hessian 特征值 {low}、{high}；κ = {kappa}",
+    "gradient part": "梯度部分",
+    "other part": "其他部分",
+    "step %{{pointNumber}}": "第 %{{pointNumber}} 步",
+    "▶ Play moves every run at the chosen speed and resumes where it stopped; Space, ← and → on the chart play, "
+    "pause and step. Hide the future to let the class guess first. Click anywhere on the surface to start there; "
+    "hover a marker for the curvature where it is.":
+        "▶ 播放按所选速度移动每个运行，并从停下的地方继续；在图上按空格、← 和 → 可以播放、暂停和单步。"
+        "打开“隐藏未来”，先让全班猜一猜。点击曲面上任意一点即从那里出发；把鼠标停在标记上可看该处的曲率。",
 })

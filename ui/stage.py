@@ -1,0 +1,104 @@
+"""The stage: the Paths tab's animated chart, a Streamlit components-v2 component (``ui/stage_web/stage.js``; no
+iframe) that loads plotly.js once, receives the paths as typed arrays (``viz.stage.stage_data``) and animates
+them itself, so playback is smooth, resumable and steppable and a rerun does not restart it.
+
+plotly.js comes from the plotly Python package the page already needs, served by Streamlit's static file
+serving (``server.enableStaticServing`` in ``.streamlit/config.toml``) from ``static/plotly.min.js``, which
+``ensure_plotly_js`` copies there when the file is missing or is not the installed package's (it is not in git).
+
+Playback settings, the viewer's own and in the URL: ``stage_speed`` ("auto": the whole run in 5 s, or steps a
+second), ``stage_hide`` (hide the future during playback) and ``stage_arrows`` (the parts of each update as
+arrows).  The browser sends them back when they change (``on_settings``), and a click on the surface
+(``on_click``) moves the start there.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+from . import widgets
+
+WEB = Path(__file__).with_name("stage_web")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+KEY = "stage"
+SPEED_RANGE = (0.5, 1000.0)  # steps a second: one step every two seconds … (the stage caps it at the run in 2 s)
+DEFAULTS = {"stage_speed": "auto", "stage_hide": True, "stage_arrows": False}
+
+
+def ensure_plotly_js() -> None:
+    """Put the installed plotly package's plotly.min.js where Streamlit serves static files (once per process:
+    a module is imported once).  A read-only install without the file: the stage says so in the page."""
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    target = STATIC / "plotly.min.js"
+    try:
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            STATIC.mkdir(exist_ok=True)
+            partial = target.with_suffix(".partial")
+            shutil.copyfile(source, partial)
+            partial.replace(target)  # atomic: a browser never gets half a file
+    except OSError:
+        pass
+
+
+ensure_plotly_js()
+_component = st.components.v2.component(
+    "optimizer_paths_stage", html="", css=(WEB / "stage.css").read_text(encoding="utf-8"),
+    js=(WEB / "stage.js").read_text(encoding="utf-8"),
+    isolate_styles=False)  # in the page, not a shadow root: plotly.js styles its chart from the document's head
+
+
+def settings() -> dict:
+    """The viewer's playback settings, for the stage, the exports and the URL."""
+    state = st.session_state
+    return {"speed": state.get("stage_speed", DEFAULTS["stage_speed"]),
+            "hide": bool(state.get("stage_hide", DEFAULTS["stage_hide"])),
+            "arrows": bool(state.get("stage_arrows", DEFAULTS["stage_arrows"]))}
+
+
+def parse_speed(value) -> str | float:
+    """A speed as the URL or the browser gives it: "auto" or steps a second in SPEED_RANGE; ValueError otherwise."""
+    if str(value) == "auto":
+        return "auto"
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        speed = math.nan
+    if not (math.isfinite(speed) and SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]):
+        raise ValueError(f"speed must be 'auto' or between {SPEED_RANGE[0]:g} and {SPEED_RANGE[1]:g} steps a second")
+    return speed
+
+
+def on_settings() -> None:
+    """The browser changed a playback setting: keep it (a bad value is ignored: the stage's own controls only
+    offer valid ones)."""
+    state = st.session_state
+    sent = (state.get(KEY) or {}).get("settings") or {}
+    try:
+        state["stage_speed"] = parse_speed(sent.get("speed", "auto"))
+    except (TypeError, ValueError):
+        pass
+    state["stage_hide"] = bool(sent.get("hide", DEFAULTS["stage_hide"]))
+    state["stage_arrows"] = bool(sent.get("arrows", DEFAULTS["stage_arrows"]))
+
+
+def on_click() -> None:
+    """A click on the surface: start the runs there (inside the start's bounds, see the sidebar)."""
+    state = st.session_state
+    click = (state.get(KEY) or {}).get("click") or {}
+    try:
+        x, y = float(click["x"]), float(click["y"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if math.isfinite(x) and math.isfinite(y):
+        state["start_x"], state["start_y"] = x, y
+
+
+def render(data: dict) -> None:
+    """Draw the stage with ``data`` (``viz.stage.stage_data`` plus the settings and a revision)."""
+    _component(data=dict(data, settings=settings()), key=KEY, on_settings_change=widgets.safe(on_settings),
+               on_click_change=widgets.safe(on_click))
