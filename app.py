@@ -93,6 +93,7 @@ def fallback_sidebar() -> None:
     fallback = page_model.DEFAULT_SCENE
     surface = fallback.surface_object()
     start = (float(state["start_x"]), float(state["start_y"]))
+    run_rows.buttons()
     run_rows.render(views.start_curvature(views.surface_key(fallback), start, surface).lr_max)
     sidebar.render(surface)
 

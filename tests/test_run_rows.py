@@ -58,10 +58,11 @@ def test_every_run_has_a_row_above_the_tabs_with_the_widget_keys_it_always_had()
     rows = block(at.main, "run_rows")
     assert rows is not None
     assert [key for key in (getattr(c, "key", None) for c in rows.children.values()) if key] == [
-        f"run_row_{run_id}" for run_id in run_ids] + ["run_buttons"]
+        f"run_row_{run_id}" for run_id in run_ids]
     main = list(at.main.children.values())
     tabs = next(i for i, child in enumerate(main) if getattr(child, "type", "") == "tab_container")
-    assert main.index(rows) < tabs  # above the tabs: the chart comes right below
+    holder = next(i for i, child in enumerate(main) if block(child, "run_rows") is not None)
+    assert holder < tabs  # above the tabs: the chart comes right below
     for position, (run_id, optimizer) in enumerate(zip(run_ids, ("sgd", "momentum", "adagrad", "adam"))):
         row = block(rows, f"run_row_{run_id}")
         keys = widgets_in(row)
@@ -74,7 +75,10 @@ def test_every_run_has_a_row_above_the_tabs_with_the_widget_keys_it_always_had()
     sgd, momentum = run_ids[0], run_ids[1]
     for run_id in (sgd, momentum):  # the rules with an lr limit: one click to stable or the edge
         assert {f"run{run_id}.stable_lr", f"run{run_id}.edge_lr"} <= set(widgets_in(block(rows, f"run_row_{run_id}")))
-    assert widgets_in(block(rows, "run_buttons")) == ["add_run", "reset_runs"]
+    # Add run / Reset runs sit in the heading's line, beside the surface's name: the chart keeps that row
+    buttons = block(at.main, "run_buttons")
+    assert widgets_in(buttons) == ["add_run", "reset_runs"]
+    assert next(i for i, child in enumerate(main) if block(child, "run_buttons") is not None) < holder
 
 
 def test_the_main_other_hyperparameter_is_chosen_in_one_place():
@@ -251,3 +255,19 @@ def test_a_phone_gets_the_rows_in_wrapped_lines_optimizer_and_lr_first():
 
 def test_the_doctests():
     assert doctest.testmod(run_rows).failed == 0
+
+
+def test_in_projector_mode_the_rows_fold_into_one_line_and_still_work():
+    """Projector mode gives the chart the screen: the rows sit in an expander, closed at first, named by the runs'
+    optimizers; its widgets are drawn all the same, so a run keeps its settings and can still be changed."""
+    at = open_app({"projector": "1"})
+    no_exception(at)
+    [folded] = [e for e in at.expander if e.label.startswith("Runs: ")]
+    assert folded.label == "Runs: SGD, Momentum, AdaGrad, Adam" and not folded.proto.expanded
+    assert block(folded, "run_rows") is not None
+    first = at.session_state["run_ids"][0]
+    at.select_slider(key=run_key(first, "sgd", "lr")).set_value(0.5).run()
+    no_exception(at)
+    assert any(r.startswith("sgd:lr=0.5") for r in url_runs(at))
+    plain = open_app()
+    assert not [e for e in plain.expander if e.label.startswith("Runs: ")]

@@ -1,5 +1,5 @@
-"""Above the tabs: the surface's name and formula, what a shared link could not use, what a callback
-could not do, and where f is undefined; projector mode's larger type."""
+"""Above the tabs: the surface's name and formula with Add run / Reset runs, what a shared link could not use,
+what a callback could not do, and where f is undefined; the page's narrow margins, projector mode's larger type."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import streamlit as st
 
 from viz import i18n
 
-from . import callbacks, views, widgets
+from . import callbacks, run_rows, views, widgets
 from .state import tr
 
 # The chart is the stage: the page's margins are narrow and its top is close to the window's, so the runs'
 # rows, the tabs and the chart fit on one screen (Streamlit's defaults leave 6rem above, 5rem aside).
-PAGE_CSS = ("<style>[data-testid='stMainBlockContainer'] { padding: 2.75rem 1.5rem 4rem 1.5rem; max-width: none; }"
-            "</style>")
+PAGE_CSS = ("<style>[data-testid='stMainBlockContainer'] { padding: 40px 16px 64px 16px; max-width: none; } "
+            "[data-testid='stHeader'] { background: transparent; }</style>")
 # Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.  The
 # wider sidebar only while it is open: collapsed, it must leave no strip behind.
 PROJECTOR_CSS = ("<style>html { font-size: 20px; } "
-                 "[data-testid='stSidebar'][data-collapsed='false'] { min-width: 22rem; }</style>")
+                 "[data-testid='stSidebar'][data-collapsed='false'] { min-width: 22rem; } "
+                 "[data-testid='stMainBlockContainer'] { padding-top: 62px; } "
+                 "[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock'] { gap: 0.5rem; } "
+                 "[data-testid='stMainBlockContainer'] h3 { padding: 0; }</style>")
 
 
 def problems() -> None:
@@ -31,9 +34,11 @@ def problems() -> None:
 def render(view: views.PageView) -> None:
     state, scene = st.session_state, view.scene
     st.html(PAGE_CSS + (PROJECTOR_CSS if scene.projector else ""))
-    title, formula = st.columns([2, 3])
+    title, formula, runs = st.columns([5, 5, 3], vertical_alignment="center")
     title.markdown("### " + widgets.literal(i18n.surface_title(view.surface, scene.lang)))
     formula.latex(view.surface.latex)
+    with runs:
+        run_rows.buttons()
     for warning in state.get("url_warnings", []):
         st.warning(widgets.literal(i18n.render(warning, scene.lang)), icon="⚠️")
     if state.get("url_warnings"):

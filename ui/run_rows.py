@@ -129,18 +129,29 @@ def stability_buttons(run_id: int, optimizer: str, hyper: dict, cue: Stability) 
 
 
 def render(lr_limit: float | None) -> None:
-    """Every run's row and the Add run / Reset runs buttons below them; ``lr_limit``: 2/λmax at the start
-    (None: no direction curves upward there)."""
+    """Every run's row; ``lr_limit``: 2/λmax at the start (None: no direction curves upward there).  In projector
+    mode and on a phone the rows fold into one line (an expander, closed at first), so the chart has the screen;
+    their widgets are drawn all the same (a folded widget keeps its state)."""
     state = st.session_state
     st.html(row_css(state["run_ids"], run_looks(), bool(state.get("projector")), state.get("lang", "en")))
-    with st.container(key="run_rows", gap="xsmall"):
+    if state.get("projector") or viewport.is_narrow():
+        titles = ", ".join(optim_core.RULES[state[f"run{run_id}.optimizer"]].title for run_id in state["run_ids"])
+        holder = st.expander(tr("Runs: {titles}", titles=titles or "—"), expanded=False)
+    else:
+        holder = st.container()
+    with holder, st.container(key="run_rows", gap="xsmall"):
         for position, run_id in enumerate(state["run_ids"]):
             run_row(position, run_id, lr_limit)
-        with st.container(horizontal=True, key="run_buttons", gap="small"):
-            st.button(tr("➕ Add run"), key="add_run", on_click=widgets.safe(callbacks.on_add_run),
-                      disabled=len(state["run_ids"]) >= page_model.MAX_RUNS)
-            st.button(tr("↺ Reset runs"), key="reset_runs", on_click=widgets.safe(callbacks.on_reset_runs),
-                      help=tr("Back to the preset's runs (the book's comparison for your own scene)."))
+
+
+def buttons() -> None:
+    """Add run / Reset runs (the heading's line draws them, beside the surface's name, to save the chart a row)."""
+    state = st.session_state
+    with st.container(horizontal=True, key="run_buttons", gap="small", horizontal_alignment="right"):
+        st.button(tr("➕ Add run"), key="add_run", on_click=widgets.safe(callbacks.on_add_run),
+                  disabled=len(state["run_ids"]) >= page_model.MAX_RUNS)
+        st.button(tr("↺ Reset runs"), key="reset_runs", on_click=widgets.safe(callbacks.on_reset_runs),
+                  help=tr("Back to the preset's runs (the book's comparison for your own scene)."))
 
 
 def run_row(position: int, run_id: int, lr_limit: float | None) -> None:

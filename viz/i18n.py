@@ -662,6 +662,7 @@ ZH = MappingProxyType({
     "one), with its hide-the-future and arrow settings.":
         "1920×1080 正好铺满一张幻灯片；GIF 和 MP4 按舞台上选定的速度播放（未选时全程 5 秒），"
         "并沿用“隐藏未来”和更新箭头的设置。",
+    "Runs: {titles}": "运行：{titles}",
     # the stage (ui/stage_web/stage.js; placeholders are filled in by the browser)
     "◀ Step": "◀ 退一步",
     "Step ▶": "进一步 ▶",

@@ -153,10 +153,9 @@ def chart_figure(surface, start, drawn, back, show_average, show_field, snapshot
     layout = dict(
         font=dict(size=font_size), plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
         dragmode="pan", showlegend=False, uirevision="keep", margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(range=[x_lo, x_hi], showgrid=False, zeroline=False, title=dict(text="x", standoff=4),
-                   ticks="outside", constrain="domain"),
-        yaxis=dict(range=[y_lo, y_hi], showgrid=False, zeroline=False, title=dict(text="y", standoff=4),
-                   ticks="outside", constrain="domain"),
+        # no axis titles: the ticks say x and y well enough, and the rows they would take go to the surface
+        xaxis=dict(range=[x_lo, x_hi], showgrid=False, zeroline=False, ticks="outside", constrain="domain"),
+        yaxis=dict(range=[y_lo, y_hi], showgrid=False, zeroline=False, ticks="outside", constrain="domain"),
         annotations=[dict(label, meta="future") for label in labels],
         images=[dict(source=back.uri, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo, sizey=y_hi - y_lo,
                      sizing="stretch", layer="below")],

@@ -242,7 +242,7 @@ class Stage {
   layout(apply = true) {
     const [[x0, x1], [y0, y1]] = this.data.box;
     const font = this.data.font_size;
-    const margin = {l: Math.round(3.2 * font + 10), r: 12, t: 10, b: Math.round(2.6 * font + 8)};
+    const margin = {l: Math.round(2.2 * font + 14), r: Math.round(0.9 * font), t: 8, b: Math.round(1.6 * font + 12)};
     const width = Math.max(this.root.clientWidth, 280);
     const aspect = (y1 - y0) / (x1 - x0);
     const locked = aspect >= 1 / 3 && aspect <= 3;
