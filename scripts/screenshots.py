@@ -24,23 +24,27 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 import browser_support as bs  # noqa: E402
-from viz import i18n  # noqa: E402
 
 DESKTOP = {"width": 1400, "height": 1000}
 PROJECTOR = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
-PLAY = {i18n.t("▶ Play", lang).strip() for lang in ("en", "zh")}  # the button's label in either language
 
 
 def _play(page, seconds: float = 1.0) -> None:
-    """Click Play and wait ``seconds`` (the picture is then mid-playback)."""
-    buttons = page.locator(f"{bs.CHART} .updatemenu-button")
-    labels = [text.strip() for text in buttons.all_text_contents()]
-    play = next((i for i, text in enumerate(labels) if text in PLAY), None)
-    if play is None:
-        raise RuntimeError(f"no Play button among {labels}")
-    buttons.nth(play).click()
+    """Click the stage's Play and wait ``seconds`` (the picture is then mid-playback)."""
+    page.wait_for_selector(".stage[data-revision]", timeout=60_000)
+    page.locator(".stage-play").click()
     page.wait_for_timeout(int(seconds * 1000))
+
+
+def _arrows(page, seconds: float = 1.6) -> None:
+    """Switch the stage's step arrows on (a rerun), then play for ``seconds``."""
+    page.wait_for_selector(".stage[data-revision]", timeout=60_000)
+    revision = page.get_attribute(".stage", "data-revision")
+    page.locator(".stage-arrows").click()
+    page.wait_for_function("(r) => document.querySelector('.stage').dataset.revision !== r", arg=revision,
+                           timeout=60_000)
+    _play(page, seconds)
 
 
 def _open_tab(page, index: int) -> None:
@@ -74,6 +78,10 @@ def shots(url: str):
 
     def playing(page):
         _play(page)
+        return page.screenshot()
+
+    def arrows(page):
+        _arrows(page)
         return page.screenshot()
 
     def phone(page):
@@ -110,6 +118,7 @@ def shots(url: str):
     return [
         ("default_1400x1000", url, desktop, default),
         ("default_playing_1400x1000", url, desktop, playing),
+        ("arrows_playing_1400x1000", url, desktop, arrows),
         ("projector_1920x1080", url + "?projector=1", {"viewport": PROJECTOR}, default),
         ("projector_playing_1920x1080", url + "?projector=1", {"viewport": PROJECTOR}, playing),
         ("phone_390x844_full", url, {"viewport": PHONE, "is_mobile": True, "has_touch": True,
