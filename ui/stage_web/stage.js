@@ -206,7 +206,12 @@ class Stage {
     this.runs = data.runs.map((record) => new Run(record, data.panel_axes || []));
     const last = this.maxN;
     this.maxN = Math.max(1, ...this.runs.map((run) => run.end));
-    if (this.s === null || (!this.playing && this.s >= last)) this.s = this.maxN;  // at rest: everything shown
+    if (this.s === null && window.__stageHead) {  // drawn again (a language switch, back from another tab)
+      Object.assign(this, {s: window.__stageHead.s, revealed: window.__stageHead.revealed});
+      if (window.__stageHead.playing && this.s < this.maxN) requestAnimationFrame(() => this.play());
+    } else if (this.s === null || (!this.playing && this.s >= last)) {
+      this.s = this.maxN;  // at rest: everything shown
+    }
     this.s = Math.min(this.s, this.maxN);
     this.writeBar();
     this.writeLegend();
@@ -439,6 +444,7 @@ class Stage {
     const hidden = this.futureHidden();
     if (hidden !== this.hiddenNow) this.hide(hidden);
     this.frames += 1;
+    window.__stageHead = {s: this.s, revealed: this.revealed, playing: this.playing};  // outlives a remount
     this.root.dataset.frames = String(this.frames);
     this.root.dataset.head = this.s.toFixed(3);
     this.root.dataset.playing = String(this.playing);
