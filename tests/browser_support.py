@@ -4,7 +4,9 @@
   ``/_stcore/health`` and kills the whole process group on ``stop()``.
 * ``launch_chromium``: Debian's Chromium through Playwright (Playwright cannot download its own
   browser here).
-* ``wait_for_chart`` / ``chart_state`` / ``xy_box``: the main Plotly chart in the page.
+* ``wait_for_stage`` / ``stage_state`` / ``plot_box`` / ``set_head`` / ``canvas_counts`` / ``canvas_hash``: the
+  Paths tab's chart, "the stage" (``ui/stage.py``): its data attributes, its Plotly chart's traces and
+  plotting area, and the pixels of its animated canvas.
 * ``decode_png`` / ``pixel_stats``: a tiny zlib-only PNG reader and colour statistics, so the
   screenshot checks need no imaging library.
 * ``widget`` / ``choose`` / ``after_rerun``: Streamlit widgets found by their key (language-proof), a
@@ -116,83 +118,241 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=chromium_path() or "/usr/bin/chromium", args=CHROMIUM_ARGS)
 
 
-# --- the chart in the page ---------------------------------------------------------------------------
+# --- the stage: the Paths tab's chart (ui/stage.py, ui/stage_web/stage.js) ------------------------------------
 
-# Scatter traces drawn in the main chart (a number once plotly.js has drawn it).
-JS_SCATTER_COUNT = f"""() => {{
-    const gd = document.querySelector('{CHART}');
-    if (!gd || !gd._fullData) return 0;
-    return gd.querySelectorAll('.scatterlayer .trace').length;
+# Any Plotly graph div (the stage's chart is one, as are the Explore tab's charts).
+CHART = ".js-plotly-plot"
+STAGE = ".stage"
+STAGE_PLOT = ".stage .stage-chart .stage-plot"  # the chart's Plotly graph div
+STAGE_CANVAS = ".stage .stage-chart canvas.stage-overlay"  # the animated layer over it
+PANELS_PLOT = ".stage .stage-panels .stage-plot"
+
+# The stage has drawn the data of the last rerun (data-revision is set after it) and plotly.js has laid it out.
+JS_STAGE_DRAWN = f"""() => {{
+    const root = document.querySelector('{STAGE}');
+    const gd = document.querySelector('{STAGE_PLOT}');
+    return !!(root && root.dataset.revision && gd && gd._fullLayout && gd._fullData
+              && gd.querySelector('.scatterlayer .trace'));
 }}"""
 
-JS_CHART_STATE = f"""() => {{
-    const gd = document.querySelector('{CHART}');
-    if (!gd || !gd._fullData) return null;
-    const slider = gd.querySelector('.slider-container .slider-group > text');  // "step k" above the rail
-    const paths = Array.from(gd.querySelectorAll('.cartesianlayer .subplot.xy .scatterlayer .trace path.js-line'))
-        .map(p => p.getAttribute('d') || '');
+JS_STAGE_STATE = f"""() => {{
+    const root = document.querySelector('{STAGE}');
+    const gd = document.querySelector('{STAGE_PLOT}');
+    if (!root || !gd || !gd._fullLayout) return null;
+    const f = gd._fullLayout, r = gd.getBoundingClientRect();
+    const list = a => (a ? Array.from(a, Number) : []);
     return {{
-        traces: gd._fullData.length,
-        scatter: gd.querySelectorAll('.scatterlayer .trace').length,
-        types: gd._fullData.map(t => t.type),
-        names: gd._fullData.map(t => t.name || ''),
-        lengths: gd._fullData.map(t => (t._length === undefined ? null : t._length)),
-        slider: slider ? slider.textContent : null,
-        paths: paths,
+        revision: root.dataset.revision || null,
+        frames: Number(root.dataset.frames || 0),
+        head: Number(root.dataset.head),
+        playing: root.dataset.playing === 'true',
+        hidden: root.dataset.hidden === 'true',
+        // the traces as given (plotly.js leaves a hidden trace's attributes out of _fullData), their points
+        // as plotly.js decoded them (none while the trace is hidden)
+        traces: gd.data.map((t, i) => {{
+            const full = gd._fullData.find(f => f.index === i) || {{}};
+            return {{name: t.name || '', meta: t.meta === undefined ? null : t.meta,
+                     visible: t.visible === undefined ? true : t.visible,
+                     colour: (t.line && t.line.color) || (t.marker && t.marker.color) || null,
+                     x: list(full.visible === false ? null : full.x), y: list(full.visible === false ? null : full.y)}};
+        }}),
         images: gd.querySelectorAll('.imagelayer image').length,
-        xrange: gd._fullLayout.xaxis.range.slice(),
-        yrange: gd._fullLayout.yaxis.range.slice(),
+        xaxis: {{offset: f.xaxis._offset, length: f.xaxis._length, range: f.xaxis.range.slice()}},
+        yaxis: {{offset: f.yaxis._offset, length: f.yaxis._length, range: f.yaxis.range.slice()}},
+        width: f.width, height: f.height,
+        box: {{left: r.left, top: r.top}},
+        legend: Array.from(document.querySelectorAll('{STAGE} .stage-legend .stage-legend-item'))
+            .filter(item => item.querySelector('.stage-swatch')).map(item => item.textContent),
+        step: (document.querySelector('{STAGE} .stage-step') || {{}}).textContent || null,
+        play: (document.querySelector('{STAGE} .stage-play') || {{}}).textContent || null,
     }};
 }}"""
 
 
-def wait_for_chart(page, timeout: float = 45_000) -> None:
-    """Until the main chart has drawn scatter traces."""
-    page.wait_for_function(f"() => ({JS_SCATTER_COUNT})() > 0", timeout=timeout, polling=50)
+def wait_for_stage(page, timeout: float = 45_000) -> None:
+    """Until the stage has drawn its data (``.stage`` has a data-revision and its Plotly chart is laid out)."""
+    page.wait_for_function(JS_STAGE_DRAWN, timeout=timeout, polling=50)
 
 
-def chart_state(page) -> dict | None:
-    """What the main chart shows now: trace count, names and point counts (``_length``), the slider's
-    "step k", the xy subplot's path ``d`` attributes, the number of background images, axis ranges."""
-    return page.evaluate(JS_CHART_STATE)
+wait_for_chart = wait_for_stage  # the Paths tab's chart is the stage
 
 
-JS_STEP_LABEL = f"""() => {{
-    const t = document.querySelector('{CHART} .slider-container .slider-group > text');
-    return t ? t.textContent : null;
-}}"""
+def stage_state(page) -> dict | None:
+    """What the stage shows now: its data attributes (revision, frames, head, playing, hidden), the chart's
+    traces (name, meta, visible, line colour, x, y; x and y empty while a trace is hidden), its background
+    images, the axes' pixel layout
+    (``_fullLayout``: offset, length, range, relative to the chart div), the legend's texts, the step text."""
+    return page.evaluate(JS_STAGE_STATE)
 
 
-def step_label(page) -> str | None:
-    """The animation slider's current value ("step k")."""
-    return page.evaluate(JS_STEP_LABEL)
+def path_traces(state: dict) -> list:
+    """The chart's whole-path traces (meta "path"), one per run, in run order."""
+    return [trace for trace in state["traces"] if trace["meta"] == "path"]
 
 
-def grid_markers(page) -> list:
-    """Trace 0's markers (the click grid) as [x, y, page_x, page_y] in data and CSS page pixels."""
+def revision(page) -> str | None:
+    return page.evaluate(f"() => (document.querySelector('{STAGE}') || {{dataset: {{}}}}).dataset.revision || null")
+
+
+def wait_for_new_revision(page, old: str | None, timeout: float = 60_000) -> str:
+    """Until the stage has drawn a rerun's data whose revision is not ``old``; returns the new revision."""
+    page.wait_for_function(f"(old) => {{ const r = document.querySelector('{STAGE}');"
+                           f" return r && r.dataset.revision && r.dataset.revision !== old && ({JS_STAGE_DRAWN})(); }}",
+                           arg=old, timeout=timeout, polling=50)
+    return revision(page)
+
+
+def head(page) -> float:
+    """The play head, in steps (data-head)."""
+    return float(page.evaluate(f"() => document.querySelector('{STAGE}').dataset.head"))
+
+
+def playing(page) -> bool:
+    return page.evaluate(f"() => document.querySelector('{STAGE}').dataset.playing") == "true"
+
+
+def wait_for_head(page, expression: str, arg=None, timeout: float = 20_000) -> float:
+    """Until ``expression`` (JS, of ``h``: the head, ``p``: playing, and ``arg``) holds; returns the head."""
+    page.wait_for_function(f"(arg) => {{ const d = document.querySelector('{STAGE}').dataset;"
+                           f" const h = Number(d.head), p = d.playing === 'true'; return {expression}; }}",
+                           arg=arg, timeout=timeout, polling="raf")
+    return head(page)
+
+
+def set_head(page, s: int) -> None:
+    """Pause the stage at whole step ``s`` with its keyboard (the chart focused: ← and → move one whole step and
+    pause).  Not with the step slider: see test_browser.test_step_slider_scrubs."""
+    page.locator(f"{STAGE} .stage-chart").first.focus()
+    for _ in range(1_000):
+        now, on = head(page), playing(page)
+        if abs(now - s) < 1e-9 and not on:
+            return
+        page.keyboard.press("ArrowLeft" if now > s else "ArrowRight")
+        page.wait_for_function(f"([h, p]) => {{ const d = document.querySelector('{STAGE}').dataset;"
+                               " return Number(d.head) !== h || (d.playing === 'true') !== p; }",
+                               arg=[now, on], timeout=5_000, polling="raf")
+    raise AssertionError(f"the head did not reach step {s}")
+
+
+def plot_box(page) -> dict:
+    """The chart's plotting area (Plotly's ``_fullLayout`` axes) in viewport CSS pixels: {x, y, width,
+    height}.  The page must not be scrolled sideways; Streamlit scrolls inside stMain, so this is where
+    page.mouse and page.screenshot(clip=...) point."""
     return page.evaluate(f"""() => {{
-        const gd = document.querySelector('{CHART}');
-        const r = gd.getBoundingClientRect();
-        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-        const out = [];
-        for (const pt of gd.calcdata[0]) {{
-            out.push([pt.x, pt.y, r.left + window.scrollX + xa._offset + xa.l2p(pt.x),
-                      r.top + window.scrollY + ya._offset + ya.l2p(pt.y)]);
-        }}
-        return out;
-    }}""")
-
-
-def xy_box(page) -> dict:
-    """The main xy subplot's plot area on the page: {x, y, width, height} in CSS pixels, taken from
-    Plotly's own axis layout (the SVG group's box grows with paths that leave the plot)."""
-    return page.evaluate(f"""() => {{
-        const gd = document.querySelector('{CHART}');
+        const gd = document.querySelector('{STAGE_PLOT}');
         const r = gd.getBoundingClientRect();
         const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
         return {{x: r.left + window.scrollX + xa._offset, y: r.top + window.scrollY + ya._offset,
                  width: xa._length, height: ya._length}};
     }}""")
+
+
+xy_box = plot_box
+
+
+def to_pixels(state: dict, points) -> list:
+    """Data points (x, y) as CSS pixels relative to the chart div, which is where the overlay canvas lies
+    (Plotly's linear axes, as the stage maps them)."""
+    xa, ya = state["xaxis"], state["yaxis"]
+    (x0, x1), (y0, y1) = xa["range"], ya["range"]
+    return [(xa["offset"] + (x - x0) / (x1 - x0) * xa["length"],
+             ya["offset"] + (1 - (y - y0) / (y1 - y0)) * ya["length"]) for x, y in points]
+
+
+def scroll_stage_into_view(page) -> None:
+    """The chart and its bar on screen, below Streamlit's header (a fixed bar over the top of the page that
+    would cover the chart's top in a screenshot; Streamlit scrolls inside stMain)."""
+    page.locator(f"{STAGE} .stage-main").first.evaluate("""e => {
+        e.scrollIntoView({block: 'start'});
+        const header = document.querySelector('[data-testid=stHeader]');
+        const below = header ? header.getBoundingClientRect().bottom + 8 : 70;
+        const main = document.querySelector('[data-testid=stMain]');
+        if (main) main.scrollBy(0, e.getBoundingClientRect().top - below);
+    }""")
+    page.wait_for_timeout(200)
+
+
+# Counts, in rectangles of the overlay canvas (CSS pixels relative to the chart div), the pixels of each colour
+# ([r, g, b]; each channel within `tol`, alpha at least `alpha`: the canvas is transparent where nothing is drawn).
+JS_CANVAS_COUNTS = """([selector, boxes, colours, tol, alpha]) => {
+    const canvas = document.querySelector(selector);
+    const ratio = canvas.width / canvas.getBoundingClientRect().width;
+    const W = canvas.width, H = canvas.height;
+    const data = canvas.getContext('2d').getImageData(0, 0, W, H).data;
+    return boxes.map(([x0, y0, x1, y1]) => {
+        const counts = colours.map(() => 0);
+        const X0 = Math.max(0, Math.floor(x0 * ratio)), X1 = Math.min(W, Math.ceil(x1 * ratio));
+        const Y0 = Math.max(0, Math.floor(y0 * ratio)), Y1 = Math.min(H, Math.ceil(y1 * ratio));
+        for (let y = Y0; y < Y1; y++) for (let x = X0; x < X1; x++) {
+            const i = 4 * (y * W + x);
+            if (data[i + 3] < alpha) continue;
+            colours.forEach((c, j) => {
+                if (Math.abs(data[i] - c[0]) <= tol && Math.abs(data[i + 1] - c[1]) <= tol
+                    && Math.abs(data[i + 2] - c[2]) <= tol) counts[j] += 1;
+            });
+        }
+        return counts;
+    });
+}"""
+
+
+def rgb(colour: str) -> list:
+    """"#D55E00" or "rgb(213, 94, 0)" -> [213, 94, 0]."""
+    colour = colour.strip()
+    if colour.startswith("#"):
+        return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return [int(float(v)) for v in re.findall(r"[\d.]+", colour)[:3]]
+
+
+def canvas_counts(page, boxes, colours, *, tol: int = 0, alpha: int = 255, canvas: str = STAGE_CANVAS) -> list:
+    """For each box (x0, y0, x1, y1) of the overlay canvas (CSS pixels relative to the chart div; None: the
+    whole canvas), how many of its pixels have each colour (each channel within ``tol``, alpha ≥ ``alpha``)."""
+    boxes = [[-1e9, -1e9, 1e9, 1e9] if box is None else list(box) for box in boxes]
+    return page.evaluate(JS_CANVAS_COUNTS, [canvas, boxes, [rgb(c) for c in colours], tol, alpha])
+
+
+# Draws the overlay canvas scaled down into a small offscreen canvas and hashes its pixels: a fingerprint of what
+# the animated layer shows, independent of the stage's own counters.
+JS_CANVAS_HASH = """(selector) => {
+    const source = document.querySelector(selector);
+    const small = document.createElement('canvas');
+    small.width = 96; small.height = 64;
+    const ctx = small.getContext('2d', {willReadFrequently: true});
+    ctx.drawImage(source, 0, 0, 96, 64);
+    const data = ctx.getImageData(0, 0, 96, 64).data;
+    let h = 2166136261;
+    for (let i = 0; i < data.length; i++) { h ^= data[i]; h = Math.imul(h, 16777619); }
+    return h >>> 0;
+}"""
+
+
+def canvas_hash(page, canvas: str = STAGE_CANVAS) -> int:
+    return page.evaluate(JS_CANVAS_HASH, canvas)
+
+
+JS_SIDEBAR_ON_SCREEN = """() => {
+    const s = document.querySelector('[data-testid=stSidebar]');
+    if (!s) return {width: 0, right: 0};
+    const c = getComputedStyle(s), r = s.getBoundingClientRect();
+    if (c.display === 'none' || c.visibility === 'hidden' || r.width === 0) return {width: 0, right: 0};
+    return {width: Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0)), right: r.right, left: r.left,
+            minWidth: c.minWidth};
+}"""
+
+
+def sidebar_on_screen(page) -> dict:
+    """How much of the sidebar is on screen: {width, right, ...} in CSS pixels (0 when folded away)."""
+    return page.evaluate(JS_SIDEBAR_ON_SCREEN)
+
+
+def open_sidebar(page, timeout: float = 10_000) -> None:
+    """Unfold the sidebar with Streamlit's » button (projector mode folds it away once) and wait until it is
+    on screen."""
+    if sidebar_on_screen(page)["width"] > 200:
+        return
+    page.locator("[data-testid=stExpandSidebarButton]").first.click()
+    page.wait_for_function(f"() => ({JS_SIDEBAR_ON_SCREEN})().width > 200", timeout=timeout, polling=50)
+    page.wait_for_timeout(400)  # its slide-in transition
 
 
 # --- PNG ----------------------------------------------------------------------------------------------
@@ -288,7 +448,7 @@ def new_context(browser):
 
 
 def open_app(context, url: str, timeout: float = 45_000, *, viewport: dict | None = None):
-    """A fresh page at ``url`` in ``context`` (at ``viewport``, else the context's), once the chart is
+    """A fresh page at ``url`` in ``context`` (at ``viewport``, else the context's), once the stage has
     drawn, the script done and every widget drawn (a new Streamlit session: pages share nothing but the
     browser's HTTP cache).  Its reruns are counted from then on (see ``after_rerun``)."""
     page = context.new_page()
@@ -296,7 +456,7 @@ def open_app(context, url: str, timeout: float = 45_000, *, viewport: dict | Non
         if viewport:
             page.set_viewport_size(viewport)
         page.goto(url, wait_until="domcontentloaded", timeout=timeout)
-        wait_for_chart(page, timeout=timeout)
+        wait_for_stage(page, timeout=timeout)
         wait_for_script_done(page, timeout=timeout)
         wait_for_widgets(page, timeout=timeout)
         watch_reruns(page)

@@ -124,6 +124,15 @@ class Stage {
     this.tick = this.tick.bind(this);
     this.onResize = () => this.layout();
     window.addEventListener("resize", this.onResize);
+    // the sidebar opening or folding changes the stage's width without a window resize
+    this.width = 0;
+    new ResizeObserver(() => {
+      const width = this.root.clientWidth;
+      if (width !== this.width) {
+        this.width = width;
+        if (this.data) this.layout();
+      }
+    }).observe(this.root);
   }
 
   build(parent) {
@@ -169,7 +178,11 @@ class Stage {
     this.slider.type = "range";
     this.slider.min = "0";
     this.slider.step = "any";
-    this.slider.addEventListener("input", () => { this.pause(); this.setHead(Number(this.slider.value)); });
+    this.slider.addEventListener("input", () => {  // read the slider first: pausing redraws it at the old head
+      const s = Number(this.slider.value);
+      this.playing = false;
+      this.setHead(s);
+    });
     this.stepLabel = element("span", "stage-step", bar);
     const speedBox = element("label", "stage-option", bar);
     this.speedWord = element("span", "", speedBox);

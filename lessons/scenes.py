@@ -1,0 +1,136 @@
+"""A step's scene: the page's own URL query string, read into a ``page_model.Scene`` and the place dict
+(the open tab, the Explore view and the stage's playback settings, which are not part of a Scene).
+
+``read_scene(text)`` never raises: a bad value falls back to its default (``page_model.from_query``'s rule)
+and every problem is an English sentence naming the URL key.
+"""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+from urllib.parse import parse_qsl
+
+import page_model
+from page_model.scene import SCHEDULE_FIELDS
+
+MAX_SCENE_CHARS = 4000
+MAX_FIELDS = 60  # key=value pairs in one scene (at most 8 runs, and every Scene field once)
+
+# The page's slugs (ui/state.py's ``slug`` of app.VIEWS and ui/explore_tab.VIEWS); the first of each is the
+# default.  A hyphen is read as an underscore ("3-d-surface" is "3_d_surface").
+VIEWS = ("paths", "explore", "3_d_surface", "update_rules")
+EXPLORE_VIEWS = ("sweep", "learning_rates", "basins", "random_search", "one_step", "line_search")
+SPEED_RANGE = (0.5, 1000.0)  # steps a second (ui/stage.py's SPEED_RANGE)
+PLACE_DEFAULTS = MappingProxyType({"view": "paths", "explore": "sweep", "speed": "auto", "hide": True,
+                                   "arrows": False})
+
+SCENE_KEYS = frozenset(("surface", "start", "steps", "run", "formula", "x_range", "y_range", "mu_ramp", "noise",
+                        "seed", "average", "tol", "field") + SCHEDULE_FIELDS)
+TEACHER_KEYS = frozenset(("lang", "projector"))  # the teacher's display settings: a lesson does not set them
+
+
+def normalise(text: str) -> str:
+    """The query part of ``text`` (after a "?", so a whole copied link works), each "key=value" stripped of
+    surrounding whitespace (so a long scene may be broken over lines at its "&")."""
+    text = text.split("?", 1)[1] if "?" in text else text
+    return "&".join(part.strip() for part in text.split("&") if part.strip())
+
+
+def read_scene(text: str) -> tuple:
+    """(Scene, place, problems) of a scene given as the page's URL query string.  ``place`` is a read-only
+    dict with every key of PLACE_DEFAULTS; ``problems`` are English sentences (the rest still loads)."""
+    if len(text) > MAX_SCENE_CHARS:
+        return (page_model.DEFAULT_SCENE, PLACE_DEFAULTS,
+                [f"{len(text)} characters; a scene may have at most {MAX_SCENE_CHARS}: the default scene is used."])
+    try:
+        pairs = parse_qsl(normalise(text), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        return (page_model.DEFAULT_SCENE, PLACE_DEFAULTS,
+                [f"more than {MAX_FIELDS} key=value pairs: the default scene is used."])
+    scene_query, place_query, problems = _sort_keys(pairs)
+    scene, warnings = page_model.from_query(scene_query)
+    place, place_problems = read_place(place_query)
+    return scene, place, problems + [str(w) for w in warnings] + place_problems
+
+
+def _sort_keys(pairs) -> tuple:
+    """Split (key, value) pairs into the Scene's query (run repeated, as a list), the place's, and problems
+    (an unknown key, a teacher's setting, a key given twice)."""
+    scene_query, place_query, problems, seen = {}, {}, [], set()
+    for key, value in pairs:
+        if key in seen and key != "run":
+            problems.append(f"{key!r} is given twice; the last value is used.")
+        seen.add(key)
+        if key == "run":
+            scene_query.setdefault("run", []).append(value)
+        elif key in SCENE_KEYS or key.startswith("surface."):
+            scene_query[key] = value
+        elif key in PLACE_DEFAULTS:
+            place_query[key] = value
+        elif key in TEACHER_KEYS:
+            problems.append(f"{key!r} is the teacher's setting, not a lesson's; ignored.")
+        else:
+            shown = key if len(key) <= 40 else key[:37] + "…"
+            problems.append(f"unknown key {shown!r}; ignored (known: {', '.join(sorted(SCENE_KEYS))}, "
+                            f"surface.<parameter>, {', '.join(PLACE_DEFAULTS)}).")
+    return scene_query, place_query, problems
+
+
+def read_place(query: dict) -> tuple:
+    """(place, problems): the view, the Explore view and the playback settings of ``query``, each checked;
+    a bad value keeps its default with a problem naming the key and the valid values."""
+    place, problems = dict(PLACE_DEFAULTS), []
+    for key, value in query.items():
+        parsed = _place_value(key, value)
+        if parsed is None:
+            problems.append(f"{key}={_shown(value)} is not valid ({_valid(key)}); using {_default_text(key)}.")
+        else:
+            place[key] = parsed
+    return MappingProxyType(place), problems
+
+
+def _place_value(key: str, value: str):
+    """The value of one place key, or None if it is not valid."""
+    if key in ("view", "explore"):
+        slug = value.replace("-", "_")
+        return slug if slug in (VIEWS if key == "view" else EXPLORE_VIEWS) else None
+    if key in ("hide", "arrows"):
+        return {"0": False, "1": True}.get(value)
+    if value == "auto":
+        return "auto"
+    try:
+        speed = float(value)
+    except ValueError:
+        return None
+    return speed if math.isfinite(speed) and SPEED_RANGE[0] <= speed <= SPEED_RANGE[1] else None
+
+
+def _valid(key: str) -> str:
+    if key == "view":
+        return "one of " + ", ".join(VIEWS)
+    if key == "explore":
+        return "one of " + ", ".join(EXPLORE_VIEWS)
+    if key == "speed":
+        return f"'auto' or {SPEED_RANGE[0]:g} … {SPEED_RANGE[1]:g} steps a second"
+    return "0 or 1"
+
+
+def _default_text(key: str) -> str:
+    default = PLACE_DEFAULTS[key]
+    return ("1" if default else "0") if isinstance(default, bool) else str(default)
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:37] + "…")
+
+
+def place_query(place) -> dict:
+    """The place as URL query parameters, leaving out its defaults (as the page's own link does)."""
+    query = {}
+    for key, default in PLACE_DEFAULTS.items():
+        value = place.get(key, default)
+        if value != default:
+            query[key] = ("1" if value else "0") if isinstance(value, bool) else f"{value:g}" if key == "speed" \
+                else value
+    return query
