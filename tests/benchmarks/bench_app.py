@@ -4,25 +4,20 @@
 
 (a) server-side rerun after a learning-rate slider change (streamlit.testing AppTest): a scene not
     seen before (simulated, figures built) and one already in st.cache_data; target median < 100 ms;
-(b) the main figure's size as sent to the browser, for the default scene and every preset
+(b) what the stage is sent (viz.stage.stage_data as JSON), for the default scene and every preset
     (target: default < 1 MB);
-(c) in Chromium: navigation to the chart drawn (scatter traces in the DOM), median of 5 fresh
-    pages, against a minimal Streamlit app with one tiny Plotly chart served the same way (what
-    Streamlit + plotly.js alone cost on this machine); target 2.5 s;
-(d) playback frame rate of the Rosenbrock preset (150 frames) with "▶▶ Fast": frames Plotly
-    animated per second (plotly_animatingframe) and animation frames in which the paths changed
-    (requestAnimationFrame + MutationObserver); target ≥ 24 fps;
 (e) the Explore tab's rerun when only the sweep's resolution changes (16 … 128 cells a side).
-Prints figures and ratios; asserts nothing (speed is not a test).  (c) and (d) need Chromium.
+Prints figures and ratios; asserts nothing (speed is not a test).  What the browser does with it (the
+plotting area's share of the screen, playback frame rate, slider latency, first load) is
+tests/benchmarks/bench_stage.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,20 +25,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-import browser_support as bs  # noqa: E402
 import optim_core  # noqa: E402
 from viz import figures as fg  # noqa: E402
+from viz import stage  # noqa: E402
 import page_model as sc  # noqa: E402
-
-ROSENBROCK_URL = ("?surface=rosenbrock&start=-1.2,1&steps=500&run=sgd:lr=0.001&run=momentum:lr=0.001,mu=0.9"
-                  "&run=nesterov:lr=0.001,mu=0.9&run=adam:lr=0.05&run=newton:lr=1")
-REFERENCE_APP = '''import plotly.graph_objects as go
-import streamlit as st
-
-st.set_page_config(page_title="reference", layout="wide")
-st.markdown("### Reference")
-st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2, 3], y=[1, 3, 2, 4], mode="lines+markers")), key="chart")
-'''
 
 
 def ms(seconds: float) -> str:
@@ -161,172 +146,29 @@ def bench_sweep_resolution(repeats: int) -> None:
 # --- (b) figure sizes ----------------------------------------------------------------------------------
 
 
-def view_figure(scene: sc.Scene) -> dict:
-    """The page's main figure for a scene, built as app.build_view builds it (screen style)."""
+def stage_payload(scene: sc.Scene) -> dict:
+    """What the stage is sent for a scene, built as ui.views.build_view builds it (screen style)."""
     surface = scene.surface_object()
     trajectories = sc.simulate(scene)
-    symbols = getattr(fg, "SYMBOLS", ("circle",))
-    runs = [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive,
-                       symbols[i % len(symbols)])
+    runs = [fg.RunView(run.label(), fg.PALETTE[i % len(fg.PALETTE)], tr, optim_core.RULES[run.optimizer].adaptive)
             for i, (run, tr) in enumerate(zip(scene.runs, trajectories))]
-    back = fg.background(surface)
-    return fg.paths_figure(surface, scene.start, runs, back, steps=scene.steps, show_average=scene.average,
-                           show_field=scene.field, height=660, font_size=14, line_width=2.5)
+    return stage.stage_data(surface, scene.start, runs, fg.background(surface), steps=scene.steps,
+                            show_average=scene.average, show_field=scene.field)
 
 
 def bench_sizes() -> None:
-    print("(b) main figure as sent to the browser (viz.figures.figure_bytes)")
-    print(f"    {'scene':<34} {'bytes':>10} {'frames':>7} {'surface PNG':>12} {'build':>10}")
+    print("(b) what the stage is sent (JSON)")
+    print(f"    {'scene':<34} {'bytes':>10} {'points':>8} {'surface PNG':>12} {'build':>10}")
     scenes = [("default (DEFAULT_SCENE)", sc.DEFAULT_SCENE)] + [(f"preset {k}", p.scene) for k, p in sc.PRESETS.items()]
     for name, scene in scenes:
         t0 = time.perf_counter()
-        figure = view_figure(scene)
+        data = stage_payload(scene)
         built = time.perf_counter() - t0
-        image = figure["layout"]["images"][0]["source"]
+        image = data["chart"]["layout"]["images"][0]["source"]
         png_bytes = (len(image) - len("data:image/png;base64,")) * 3 // 4
-        print(f"    {name:<34} {fg.figure_bytes(figure):>10,} {fg.frame_count(figure):>7} {png_bytes:>12,} "
-              f"{ms(built):>10}")
-    try:  # cross-check: the spec the page itself sends (AppTest, default page)
-        from streamlit.testing.v1 import AppTest
-
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-        at.run()
-        specs = [len(chart.proto.spec) for chart in at.get("plotly_chart")]
-        print(f"    the default page's st.plotly_chart spec as sent (AppTest): {', '.join(f'{n:,}' for n in specs)} bytes")
-    except Exception as error:  # noqa: BLE001
-        print(f"    (cross-check with AppTest failed: {error})")
+        points = sum(run["end"] + 1 for run in data["runs"])
+        print(f"    {name:<34} {len(json.dumps(data)):>10,} {points:>8} {png_bytes:>12,} {ms(built):>10}")
     print("    target: default < 1 MB")
-
-
-# --- (c) page load ----------------------------------------------------------------------------------------
-
-# Installed before the page's own scripts: the first time (performance.now(), ms from navigation
-# start) each milestone is seen, checked on every animation frame.
-JS_MILESTONES = f"""(() => {{
-    const seen = window.__milestones = {{}};
-    const checks = {{
-        title: () => document.querySelector('[data-testid=stMain] h1, [data-testid=stMain] h3'),
-        chart_div: () => document.querySelector('{bs.CHART}'),
-        drawn: () => {{ const gd = document.querySelector('{bs.CHART}');
-                        return gd && gd._fullData && gd.querySelector('.scatterlayer .trace'); }},
-        script_done: () => {{ const a = document.querySelector('[data-testid=stApp]');
-                              return seen.title && a && a.getAttribute('data-test-script-state') === 'notRunning'; }},
-        widgets: () => seen.drawn && !document.querySelector('[data-testid=stSkeleton]'),
-    }};
-    const tick = () => {{
-        const now = performance.now();
-        for (const [name, check] of Object.entries(checks)) if (!(name in seen) && check()) seen[name] = now;
-        if (!('widgets' in seen)) requestAnimationFrame(tick);
-    }};
-    requestAnimationFrame(tick);
-}})();"""
-
-
-def load_time(context, url: str) -> dict:
-    """Seconds from navigation start to each milestone (the page's own clock); "drawn": the chart's
-    scatter traces are in the DOM."""
-    page = context.new_page()
-    try:
-        page.add_init_script(JS_MILESTONES)
-        page.goto(url, wait_until="commit", timeout=60_000)
-        page.wait_for_function("() => window.__milestones && 'widgets' in window.__milestones",
-                               timeout=60_000, polling=100)
-        return {k: v / 1000 for k, v in page.evaluate("() => window.__milestones").items()}
-    finally:
-        page.close()
-
-
-def bench_page_load(browser, app_url: str, ref_url: str, repeats: int) -> None:
-    print(f"(c) navigation to chart drawn in Chromium, median of {repeats} fresh pages (apps interleaved)")
-    for label, fresh_context in (("cold (new browser context, empty cache)", True),
-                                 ("warm (new page, HTTP cache kept)", False)):
-        times = {"app": [], "ref": []}
-        milestones = {"app": [], "ref": []}
-        shared = None if fresh_context else bs.new_context(browser)
-        if shared is not None:  # prime the cache and st.cache_data of both apps
-            load_time(shared, app_url)
-            load_time(shared, ref_url)
-        for _ in range(repeats):
-            for name, url in (("app", app_url), ("ref", ref_url)):
-                context = bs.new_context(browser) if fresh_context else shared
-                try:
-                    seen = load_time(context, url)
-                    milestones[name].append(seen)
-                    times[name].append(seen["drawn"])
-                finally:
-                    if fresh_context:
-                        context.close()
-        if shared is not None:
-            shared.close()
-        app, ref = statistics.median(times["app"]), statistics.median(times["ref"])
-        print(f"    {label}")
-        print(f"      app.py                      median {app:5.2f} s   (all: {', '.join(f'{t:.2f}' for t in times['app'])})")
-        print(f"      minimal Streamlit + Plotly  median {ref:5.2f} s   (all: {', '.join(f'{t:.2f}' for t in times['ref'])})")
-        print(f"      ratio app / reference       {app / ref:5.2f}")
-        for name, title in (("app", "app.py"), ("ref", "reference")):
-            parts = "  ".join(f"{k} {statistics.median(m[k] for m in milestones[name]):.2f} s"
-                              for k in ("title", "script_done", "chart_div", "drawn", "widgets"))
-            print(f"      {title:<10} medians: {parts}")
-    print("    target: 2.5 s")
-
-
-# --- (d) playback ----------------------------------------------------------------------------------------
-
-JS_INSTRUMENT = f"""() => {{
-    const gd = document.querySelector('{bs.CHART}');
-    const rec = {{frames: [], painted: [], done: null, rafs: 0}};
-    window.__bench = rec;
-    gd.on('plotly_animatingframe', () => rec.frames.push(performance.now()));
-    gd.on('plotly_animated', () => {{ rec.done = performance.now(); }});
-    let dirty = false;
-    const target = gd.querySelector('.cartesianlayer .subplot.xy .scatterlayer') || gd;
-    new MutationObserver(() => {{ dirty = true; }}).observe(target, {{subtree: true, childList: true,
-                                                                      attributes: true}});
-    const tick = (t) => {{
-        rec.rafs += 1;
-        if (dirty) {{ rec.painted.push(t); dirty = false; }}
-        if (rec.done === null || t < rec.done + 200) requestAnimationFrame(tick);
-    }};
-    requestAnimationFrame(tick);
-    const menu = gd.layout.updatemenus[0].buttons.find(b => b.label.includes('Fast'));
-    return {{duration: menu.args[1].frame.duration, frames: (gd._transitionData._frames || []).length}};
-}}"""
-
-
-def rate(stamps) -> float:
-    if len(stamps) < 2:
-        return float("nan")
-    return (len(stamps) - 1) / ((stamps[-1] - stamps[0]) / 1000)
-
-
-def bench_playback(browser, app_url: str, repeats: int) -> None:
-    print("(d) playback of the Rosenbrock preset with '▶▶ Fast' (5 runs × 500 steps)")
-    context = bs.new_context(browser)
-    try:
-        results = []
-        for _ in range(repeats):
-            page = bs.open_app(context, app_url + ROSENBROCK_URL)
-            try:
-                info = page.evaluate(JS_INSTRUMENT)
-                page.locator(f"{bs.CHART} .updatemenu-button", has_text="Fast").click()
-                page.wait_for_function("() => window.__bench.done !== null", timeout=60_000, polling=100)
-                page.wait_for_timeout(300)  # let the rAF counter see the last paint
-                rec = page.evaluate("() => window.__bench")
-                results.append((info, rec))
-            finally:
-                page.close()
-        info = results[0][0]
-        print(f"    frames in the figure {info['frames']}, requested frame duration {info['duration']:.1f} ms "
-              f"(= {1000 / info['duration']:.0f} fps, {info['frames'] * info['duration'] / 1000:.2f} s in all)")
-        for i, (_, rec) in enumerate(results, 1):
-            frames, painted = rec["frames"], rec["painted"]
-            span = (rec["done"] - frames[0]) / 1000 if frames else float("nan")
-            print(f"    run {i}: {len(frames)} frames animated in {span:.2f} s: {rate(frames):5.1f} fps animated, "
-                  f"{len(painted)} animation frames with changed paths: {rate(painted):5.1f} fps painted")
-        print(f"    median: {statistics.median(rate(r['frames']) for _, r in results):.1f} fps animated, "
-              f"{statistics.median(rate(r['painted']) for _, r in results):.1f} fps painted   (target ≥ 24)")
-    finally:
-        context.close()
 
 
 def section(name: str, function, *args) -> None:
@@ -341,7 +183,7 @@ def section(name: str, function, *args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--only", default="abcde", help="which parts to run, e.g. --only cd")
+    parser.add_argument("--only", default="abe", help="which parts to run, e.g. --only ab")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {_cpus()} CPUs\n")
     if "a" in args.only:
@@ -350,30 +192,6 @@ def main() -> None:
         section("b", bench_sizes)
     if "e" in args.only:
         section("e", bench_sweep_resolution, 3 if args.quick else 7)
-    if not set(args.only) & set("cd"):
-        return
-    if bs.chromium_path() is None:
-        print("(c), (d): Chromium not found (apt-get install chromium); skipped")
-        return
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as folder:
-        reference = Path(folder) / "reference_app.py"
-        reference.write_text(REFERENCE_APP)
-        config = REPO / ".streamlit" / "config.toml"
-        if config.exists():
-            (Path(folder) / ".streamlit").mkdir()
-            shutil.copy(config, Path(folder) / ".streamlit" / "config.toml")
-        with bs.AppServer(REPO / "app.py", cwd=REPO) as app, bs.AppServer(reference, cwd=folder) as ref:
-            with sync_playwright() as playwright:
-                browser = bs.launch_chromium(playwright)
-                try:
-                    if "c" in args.only:
-                        section("c", bench_page_load, browser, app.url, ref.url, 3 if args.quick else 5)
-                    if "d" in args.only:
-                        section("d", bench_playback, browser, app.url, 1 if args.quick else 3)
-                finally:
-                    browser.close()
 
 
 def _cpus() -> int:
