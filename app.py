@@ -12,12 +12,13 @@ English or Chinese.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import streamlit as st
 
 import page_model
-from ui import (explore_tab, header, paths_tab, rules_tab, run_rows, sidebar, surface3d_tab, viewport, views,
+from ui import (explore_tab, header, paths_tab, rules_tab, run_rows, sidebar, stage, surface3d_tab, viewport, views,
                 widgets)
 from ui import state as page_state
 from ui.state import tr
@@ -39,6 +40,7 @@ def main() -> None:
         warnings += page_state.read_place(VIEWS, tuple(explore_tab.VIEWS))
         state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
     st.set_page_config(page_title=tr("Optimizer paths"))
+    stage.preload()
     header.problems()
     try:
         scene = page_state.scene_from_state()
@@ -48,12 +50,42 @@ def main() -> None:
         fallback_sidebar()
         return
     state["preset"] = page_state.match_preset(scene)
-    page_state.write_url(scene, page_state.place_query(VIEWS, tuple(explore_tab.VIEWS)))
+    state["outside_runs"] = outside_runs(scene)
     header.render(view)
-    run_rows.render(view.curvature.lr_max)  # each run's main controls, right above the chart
-    tabs(view)
+    runs_and_tabs(view)
     sidebar.render(view.surface)
     viewport.watch()
+
+
+def outside_runs(scene) -> tuple:
+    """What the heading and the sidebar show of a scene: all of it but the runs' settings (their number: Add run
+    is disabled at the most runs), and the preset it matches."""
+    return dataclasses.replace(scene, runs=()), len(scene.runs), page_state.match_preset(scene)
+
+
+@st.fragment
+def runs_and_tabs(view: views.PageView) -> None:
+    """The run rows and the open tab.  A change in here (a learning rate, μ, an optimizer, the stage's speed)
+    reruns only this part, not the heading and the sidebar: the chart gets its new paths sooner, and the
+    server works less.  Rerun alone, it computes its view again from the state (``view`` is the one of the
+    last whole run); a change that the heading or the sidebar must show (the start moved by a click, a run
+    added, a preset matched or left) reruns the whole page."""
+    state = st.session_state
+    try:
+        scene = page_state.scene_from_state()
+        if scene != view.scene or stage.settings()["arrows"] != view.arrows:
+            view = views.compute(scene, page_state.run_looks(), viewport.is_narrow())
+    except ValueError:
+        st.rerun(scope="app")  # the whole page says what cannot be run, and offers the fallback controls
+    if outside_runs(scene) != state.get("outside_runs"):
+        st.rerun(scope="app")
+    page_state.write_url(scene, page_state.place_query(VIEWS, tuple(explore_tab.VIEWS)))
+    # each run's main controls, right above the chart, but drawn after it: the chart's new paths reach the
+    # browser before the rows' widgets do
+    rows = st.container()
+    tabs(view)
+    with rows:
+        run_rows.render(view.curvature.lr_max)
 
 
 def tabs(view: views.PageView) -> None:

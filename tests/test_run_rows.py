@@ -33,6 +33,14 @@ def block(node, key: str):
     return None
 
 
+def page_order(node) -> list:
+    """Every block's key (or type, for an unkeyed block) below ``node``, in the order the page shows them."""
+    found = [getattr(node, "key", None) or getattr(node, "type", "")]
+    for child in getattr(node, "children", {}).values():
+        found += page_order(child)
+    return found
+
+
 def widgets_in(node) -> list:
     """The keys of every widget below ``node``, in the page's order."""
     keys = []
@@ -59,10 +67,8 @@ def test_every_run_has_a_row_above_the_tabs_with_the_widget_keys_it_always_had()
     assert rows is not None
     assert [key for key in (getattr(c, "key", None) for c in rows.children.values()) if key] == [
         f"run_row_{run_id}" for run_id in run_ids]
-    main = list(at.main.children.values())
-    tabs = next(i for i, child in enumerate(main) if getattr(child, "type", "") == "tab_container")
-    holder = next(i for i, child in enumerate(main) if block(child, "run_rows") is not None)
-    assert holder < tabs  # above the tabs: the chart comes right below
+    order = page_order(at.main)
+    assert order.index("run_rows") < order.index("view")  # above the tabs: the chart comes right below
     for position, (run_id, optimizer) in enumerate(zip(run_ids, ("sgd", "momentum", "adagrad", "adam"))):
         row = block(rows, f"run_row_{run_id}")
         keys = widgets_in(row)
@@ -78,7 +84,7 @@ def test_every_run_has_a_row_above_the_tabs_with_the_widget_keys_it_always_had()
     # Add run / Reset runs sit in the heading's line, beside the surface's name: the chart keeps that row
     buttons = block(at.main, "run_buttons")
     assert widgets_in(buttons) == ["add_run", "reset_runs"]
-    assert next(i for i, child in enumerate(main) if block(child, "run_buttons") is not None) < holder
+    assert order.index("run_buttons") < order.index("run_rows")
 
 
 def test_the_main_other_hyperparameter_is_chosen_in_one_place():

@@ -46,10 +46,18 @@ def ensure_plotly_js() -> None:
 
 
 ensure_plotly_js()
+_LOADER = (WEB / "plotly_loader.js").read_text(encoding="utf-8")
 _component = st.components.v2.component(
     "optimizer_paths_stage", html="", css=(WEB / "stage.css").read_text(encoding="utf-8"),
-    js=(WEB / "stage.js").read_text(encoding="utf-8"),
+    js=_LOADER + (WEB / "stage.js").read_text(encoding="utf-8"),
     isolate_styles=False)  # in the page, not a shadow root: plotly.js styles its chart from the document's head
+_preloader = st.components.v2.component("optimizer_paths_preload", js=_LOADER + "\nexport default function () { loadPlotly(); }\n")
+
+
+def preload() -> None:
+    """Start loading plotly.js at once (draw this first: the stage itself comes after the run rows)."""
+    with st.sidebar:
+        _preloader(key="plotly_preload", height=0)
 
 
 def settings() -> dict:

@@ -41,6 +41,7 @@ class PageView:
     summary: tuple  # page_model.RunSummary per run
     undefined_share: float  # of the domain, where f is not defined
     stacked: bool  # a narrow screen: the still figure's side panels go below it
+    arrows: bool  # the stage draws each update's parts (every run kept its state)
 
     @property
     def figure(self) -> dict:
@@ -58,7 +59,7 @@ def compute(scene: Scene, looks: tuple, stacked: bool = False, arrows: bool | No
     key = surface_key(scene)
     drawn = build_view(scene, looks, arrows, surface, trajectories)
     return PageView(scene, looks, surface, trajectories, start_curvature(key, scene.start, surface),
-                    drawn["stage"], drawn["summary"], undefined_share(key, surface), stacked)
+                    drawn["stage"], drawn["summary"], undefined_share(key, surface), stacked, arrows)
 
 
 def surface_key(scene: Scene) -> tuple:

@@ -9,27 +9,12 @@
 // step arrows, revealed.  The user's settings go back to Python with setStateValue("settings", ...) so they are
 // in the URL; a click on the surface goes back with setTriggerValue("click", {x, y}).
 
-const PLOTLY_URL = "app/static/plotly.min.js";  // served by Streamlit's static file serving (ui/stage.py)
 const SPEEDS = [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 100, 200, 500, 1000];
 const MIN_SPEED = 0.5;  // one step every two seconds: slow enough to count aloud
 const MAX_PLOT_SHARE = 0.9;  // of the window's height, at most, for the chart
 const PANELS_BESIDE_PX = 380;  // the panels go beside the chart when this much width is left, else below
 const PANEL_PX = 150;
 const stages = new WeakMap();
-
-function loadPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__stagePlotly) {
-    window.__stagePlotly = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = new URL(PLOTLY_URL, window.location.href).href;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { window.__stagePlotly = null; reject(new Error("plotly.js did not load")); };
-      document.head.appendChild(script);
-    });
-  }
-  return window.__stagePlotly;
-}
 
 // Projector mode turned on (or a link opened in it): fold Streamlit's sidebar away once, so the chart can take the
 // screen; the teacher opens it again with Streamlit's own » button.
@@ -45,6 +30,10 @@ function bytesOf(spec) {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes.buffer;
+}
+
+function nextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
 function decode(spec) {
@@ -233,6 +222,7 @@ class Stage {
       this.render();
       this.root.dataset.revision = data.revision;
       performance.mark("stage-paths");
+      await nextFrame();  // let the browser paint the new paths before Plotly's slower part
     }
     try {
       this.Plotly = await loadPlotly();
