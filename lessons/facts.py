@@ -81,6 +81,8 @@ def _verdicts(value):
 
 def _table(values_check, what):
     def table(value):
+        if isinstance(value, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in value):
+            value = dict(value)  # a parsed Fact's table, as (name, value) pairs
         if not isinstance(value, Mapping) or len(value) > 4 or not all(isinstance(k, str) for k in value):
             raise ValueError(f"a table of at most 4 hyperparameter names to {what}")
         return tuple(sorted((k, values_check(v)) for k, v in value.items()))
@@ -94,7 +96,7 @@ PARAM_NAME = _one_of(*sorted({spec.name for name in optim_core.names() for spec 
 
 # kind -> {parameter: (type, default)}; NEEDS_ONE_OF: the kinds that want at least one of some parameters
 KINDS = {
-    "converges": {"run": (RUN, REQUIRED), "within": (COUNT, None)},
+    "converges": {"run": (RUN, REQUIRED), "within": (COUNT, None), "after": (COUNT, None)},
     "misses": {"run": (RUN, REQUIRED)},
     "diverges": {"run": (RUN, REQUIRED)},
     "stalls": {"run": (RUN, REQUIRED), "fraction": (_fraction, 0.1)},
@@ -130,7 +132,8 @@ KINDS = {
                "steps": (_whole(1, 3000), 300), "tol": (_positive, 1e-6), "also": (PARAM_NAME, None),
                "edges": (_table(_one_of("lower", "upper"), '"lower" or "upper"'), None),
                "distinct": (_table(_whole(0, 256), "counts"), None), "best_within": (COUNT, None),
-               "beats": (_one_of("coarse", "fine", "grid"), None), "reached_at_most": (COUNT, None)},
+               "beats": (_one_of("coarse", "fine", "grid"), None), "reached_at_most": (COUNT, None),
+               "best": (_table(_positive, "numbers"), None)},
     "basins": {"run": (RUN, 0), "resolution": (_whole(2, 150), 80), "steps": (_whole(1, 3000), 300),
                "no_minimum_at_least": (_fraction, None), "no_minimum_at_most": (_fraction, None),
                "found": (_whole(0, 1000), None)},
@@ -140,9 +143,15 @@ NEEDS_ONE_OF = {
     "overshoot": ("at_most", "at_least", "than"), "gap": ("at_most", "at_least"),
     "cost": ("hessian_entries", "inversion_flops", "hessian_bytes", "lbfgs_floats"),
     "lr_picture": ("verdicts", "good"),
-    "search": ("edges", "distinct", "best_within", "beats", "reached_at_most"),
+    "search": ("edges", "distinct", "best_within", "beats", "reached_at_most", "best"),
     "basins": ("no_minimum_at_least", "no_minimum_at_most", "found"),
 }
+
+
+def shown(value, limit: int = 40) -> str:
+    """A value as a file wrote it (its repr), cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse(table, run_count: int) -> tuple:
@@ -152,18 +161,18 @@ def parse(table, run_count: int) -> tuple:
         return None, ["is not a table {kind = …, …}"]
     kind = table.get("kind")
     if kind not in KINDS:
-        return None, [f"kind = {str(kind)[:40]!r} is not one of {', '.join(KINDS)}"]
+        return None, [f"kind = {shown(kind)} is not one of {', '.join(KINDS)}"]
     schema, params, problems = KINDS[kind], {}, []
     for name, value in table.items():
         if name == "kind":
             continue
         if name not in schema:
-            problems.append(f"{kind}: unknown parameter {str(name)[:40]!r} (known: {', '.join(schema)})")
+            problems.append(f"{kind}: unknown parameter {shown(name)} (known: {', '.join(schema)})")
             continue
         try:
             params[name] = _checked(schema[name][0], value, run_count)
         except ValueError as error:
-            problems.append(f"{kind}: {name} = {str(value)[:40]!r} is not {error}")
+            problems.append(f"{kind}: {name} = {shown(value)} is not {error}")
     problems += [f"{kind}: {name} is missing" for name, (_, default) in schema.items()
                  if default is REQUIRED and name not in params and name not in table]
     wanted = NEEDS_ONE_OF.get(kind, ())
@@ -241,8 +250,8 @@ def _bounds(value: float, at_least, at_most) -> bool:
 
 
 def _bounds_text(at_least, at_most) -> str:
-    parts = ([f"≥ {at_least:g}"] if at_least is not None else []) + ([f"≤ {at_most:g}"] if at_most is not None else [])
-    return " and ".join(parts)
+    parts = [f"≥ {at_least:g}"] if at_least is not None else []
+    return " and ".join(parts + ([f"≤ {at_most:g}"] if at_most is not None else []))
 
 
 def _close(value: float, expected: float, rel: float) -> bool:
@@ -263,10 +272,11 @@ def _kind(name):
 
 @_kind("converges")
 def _converges(m: _Measured, p: dict) -> tuple:
-    k, within = m.reached(p["run"]), p["within"]
-    ok = k is not None and (within is None or k <= within)
-    needed = f" (needed: within {within})" if within is not None else ""
-    return ok, f"{m.name(p['run'])} reaches {m.tolerance()} {m.when(p['run'])}{needed}"
+    k, within, after = m.reached(p["run"]), p["within"], p["after"]
+    ok = k is not None and (within is None or k <= within) and (after is None or k > after)
+    needed = " and ".join(([f"after step {after}"] if after is not None else []) +
+                          ([f"within {within} steps"] if within is not None else []))
+    return ok, f"{m.name(p['run'])} reaches {m.tolerance()} {m.when(p['run'])} (needed: {needed or 'at all'})"
 
 
 @_kind("misses")
@@ -542,6 +552,8 @@ def _search_fact(m: _Measured, p: dict) -> tuple:
         "best_within": lambda: best <= p["best_within"],
         "beats": lambda: best < _best_steps(results[p["beats"]]),
         "reached_at_most": lambda: reached <= p["reached_at_most"],
+        "best": lambda: all(name in result.best and _close(result.best[name], value, 0.01)
+                            for name, value in p["best"]),
     }
     ok = all(check() for name, check in checks.items() if p[name] is not None)
     other = f"; the {p['beats']} stage's best: {_best_steps(results[p['beats']])} steps" if p["beats"] else ""
@@ -579,4 +591,5 @@ def check(scene: Scene, fact) -> tuple:
     if parsed is None:
         return False, "not a valid fact: " + "; ".join(problems)
     measured = None if parsed.kind in SCENE_FREE else _Measured(scene)
-    return CHECKS[parsed.kind](measured, _params(parsed))
+    ok, sentence = CHECKS[parsed.kind](measured, _params(parsed))
+    return bool(ok), sentence

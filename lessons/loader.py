@@ -57,6 +57,8 @@ def load_path(path) -> tuple:
 
 def _decoded(text) -> tuple:
     """(text or None, problems): the file as text, refused when larger than MAX_FILE_BYTES."""
+    if not isinstance(text, (str, bytes, bytearray)):
+        return None, [f"not the text of a file but {type(text).__name__}."]
     if len(text) > MAX_FILE_BYTES:
         return None, [f"the file has {len(text):,} {'bytes' if isinstance(text, bytes) else 'characters'}; "
                       f"a lesson file may have at most {MAX_FILE_BYTES:,} bytes."]
@@ -91,7 +93,7 @@ def _lesson(data: dict, source: str) -> tuple:
     problems = _unknown(data, LESSON_KEYS, "")
     lesson_id = data.get("id")
     if not isinstance(lesson_id, str) or not ID_PATTERN.fullmatch(lesson_id):
-        problems.append(f"id: {str(lesson_id)[:40]!r} is not an id (1 to 40 of a-z, 0-9, _ and -, starting with a "
+        problems.append(f"id: {facts.shown(lesson_id)} is not an id (1 to 40 of a-z, 0-9, _ and -, starting with a "
                         f"letter or digit); using {_fallback_id(source)!r}.")
         lesson_id = _fallback_id(source)
     title, title_problems = read_translated(data.get("title"), "title", MAX_TITLE)
@@ -183,8 +185,8 @@ def _question(value) -> tuple:
         return None, problems + ["question: left out (it needs 2 to 6 choices)."]
     answer = value.get("answer")
     if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(choices):
-        problems.append(f"question.answer: {str(answer)[:20]!r} is not the index of a choice (0 … {len(choices) - 1}, "
-                        f"counted from 0); the question is shown without a reveal.")
+        problems.append(f"question.answer: {facts.shown(answer)} is not the index of a choice "
+                        f"(0 … {len(choices) - 1}, counted from 0); the question is shown without a reveal.")
         answer = None
     return Question(prompt, choices, answer), problems
 

@@ -82,9 +82,12 @@ def read_place(query: dict) -> tuple:
     a bad value keeps its default with a problem naming the key and the valid values."""
     place, problems = dict(PLACE_DEFAULTS), []
     for key, value in query.items():
-        parsed = _place_value(key, value)
-        if parsed is None:
-            problems.append(f"{key}={_shown(value)} is not valid ({_valid(key)}); using {_default_text(key)}.")
+        parsed = _place_value(key, value) if key in PLACE_DEFAULTS else None
+        if key not in PLACE_DEFAULTS:
+            problems.append(f"{key!r} is not one of {', '.join(PLACE_DEFAULTS)}; ignored.")
+        elif parsed is None:
+            default = _url_text(PLACE_DEFAULTS[key])
+            problems.append(f"{key}={_shown(value)} is not valid ({_valid(key)}); using {default}.")
         else:
             place[key] = parsed
     return MappingProxyType(place), problems
@@ -116,21 +119,18 @@ def _valid(key: str) -> str:
     return "0 or 1"
 
 
-def _default_text(key: str) -> str:
-    default = PLACE_DEFAULTS[key]
-    return ("1" if default else "0") if isinstance(default, bool) else str(default)
-
-
 def _shown(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:37] + "…")
 
 
 def place_query(place) -> dict:
     """The place as URL query parameters, leaving out its defaults (as the page's own link does)."""
-    query = {}
-    for key, default in PLACE_DEFAULTS.items():
-        value = place.get(key, default)
-        if value != default:
-            query[key] = ("1" if value else "0") if isinstance(value, bool) else f"{value:g}" if key == "speed" \
-                else value
-    return query
+    return {key: _url_text(place[key]) for key, default in PLACE_DEFAULTS.items()
+            if key in place and place[key] != default}
+
+
+def _url_text(value) -> str:
+    """A place value as the page's URL writes it: "0"/"1" for a switch, "2" for a speed of 2.0."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return f"{value:g}" if isinstance(value, float) else str(value)
