@@ -18,7 +18,7 @@ import logging
 import streamlit as st
 
 import page_model
-from ui import (explore_tab, header, paths_tab, rules_tab, run_rows, sidebar, stage, surface3d_tab, viewport, views,
+from ui import (explore_tab, header, lesson_panel, paths_tab, rules_tab, run_rows, sidebar, stage, surface3d_tab, viewport, views,
                 widgets)
 from ui import state as page_state
 from ui.state import tr
@@ -38,6 +38,7 @@ def main() -> None:
         scene, warnings = page_state.read_url()
         page_state.load_scene(scene)
         warnings += page_state.read_place(VIEWS, tuple(explore_tab.VIEWS))
+        warnings += lesson_panel.read_url(VIEWS, tuple(explore_tab.VIEWS))
         state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
     st.set_page_config(page_title=tr("Optimizer paths"))
     stage.preload()
@@ -52,8 +53,9 @@ def main() -> None:
     state["preset"] = page_state.match_preset(scene)
     state["outside_runs"] = outside_runs(scene)
     header.render(view)
+    lesson_panel.render(VIEWS, tuple(explore_tab.VIEWS))
     runs_and_tabs(view)
-    sidebar.render(view.surface)
+    sidebar.render(view.surface, VIEWS)
     viewport.watch()
 
 
@@ -127,7 +129,7 @@ def fallback_sidebar() -> None:
     start = (float(state["start_x"]), float(state["start_y"]))
     run_rows.buttons()
     run_rows.render(views.start_curvature(views.surface_key(fallback), start, surface).lr_max)
-    sidebar.render(surface)
+    sidebar.render(surface, VIEWS)
 
 
 def run_page() -> None:

@@ -14,7 +14,7 @@ import surfaces
 from page_model import scene as scene_model
 from viz import i18n
 
-from . import callbacks, widgets
+from . import callbacks, explore_tab, lesson_panel, widgets
 from .state import CUSTOM, option_labels, tr
 
 SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": "exponential  η₀·e^(−kt)",
@@ -23,8 +23,9 @@ SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": 
 ANNEAL_LABELS = {"cos": "cosine", "linear": "linear"}
 
 
-def render(surface) -> None:
-    """The sidebar; ``surface``: the scene's (the start's bounds)."""
+def render(surface, tabs: tuple) -> None:
+    """The sidebar; ``surface``: the scene's (the start's bounds); ``tabs``: the page's tabs (a lesson's step
+    opens one)."""
     state = st.session_state
     with st.sidebar:
         st.selectbox(tr("Language"), page_model.LANGUAGES, key="lang", format_func=i18n.LANGUAGE_NAMES.get)
@@ -36,6 +37,7 @@ def render(surface) -> None:
             st.caption(tr(page_model.PRESETS[state["preset"]].description))
         else:
             st.caption(tr("Your own scene: pick a preset to load a well-known one."))
+        lesson_panel.picker(tabs, tuple(explore_tab.VIEWS))
 
         st.subheader(tr("Surface"))
         widgets.choice(st.selectbox, tr("Surface"), surfaces.names() + (page_model.FORMULA,), key="surface",

@@ -106,7 +106,13 @@ def on_click() -> None:
         state["start_x"], state["start_y"] = x, y
 
 
+def rewind() -> None:
+    """Put the play head at step 0, paused, on the next draw (a lesson's step that asks the class to guess)."""
+    st.session_state["stage_rewind"] = st.session_state.get("stage_rewind", 0) + 1
+
+
 def render(data: dict) -> None:
-    """Draw the stage with ``data`` (``viz.stage.stage_data`` plus the settings and a revision)."""
-    _component(data=dict(data, settings=settings()), key=KEY, on_settings_change=widgets.safe(on_settings),
-               on_click_change=widgets.safe(on_click))
+    """Draw the stage with ``data`` (``viz.stage.stage_data`` plus the settings, a revision and the rewind count:
+    when it changes the browser puts the play head at step 0)."""
+    _component(data=dict(data, settings=settings(), rewind=st.session_state.get("stage_rewind", 0)), key=KEY,
+               on_settings_change=widgets.safe(on_settings), on_click_change=widgets.safe(on_click))

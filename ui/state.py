@@ -19,6 +19,7 @@ import re
 
 import streamlit as st
 
+import lessons
 import optim_core
 import page_model
 import surfaces
@@ -161,14 +162,24 @@ def slug(name: str) -> str:
 
 def place_query(tabs: tuple, sections: tuple) -> dict:
     """Where the page is, beside the scene in the URL: the open tab (``view``) and, in Explore, the view
-    (``explore``); the first of each is left out.  ``tabs``/``sections``: their English names, in order."""
+    (``explore``); the first of each is left out; then the playback settings and the lesson and step.  ``tabs``/``sections``: their English names, in order."""
     state = st.session_state
     open_tab = next((name for name in tabs if state.get("view") in {i18n.t(name, lang) for lang in page_model.LANGUAGES}),
                     tabs[0])
     query = {} if open_tab == tabs[0] else {"view": slug(open_tab)}
     if open_tab == "Explore" and state.get("explore_section", sections[0]) != sections[0]:
         query["explore"] = slug(state["explore_section"])
-    return {**query, **playback_query()}
+    return {**query, **playback_query(), **lesson_query()}
+
+
+def lesson_query() -> dict:
+    """The lesson and step on (``ui/lesson_panel.py``), so a link reopens it there; only a built-in lesson (an
+    uploaded one cannot be found again from a link)."""
+    state = st.session_state
+    lesson, step = state.get("lesson"), state.get("lesson_step")
+    if lesson in lessons.BUILTIN and isinstance(step, int):
+        return {"lesson": lesson, "step": str(step)}
+    return {}
 
 
 def playback_query() -> dict:

@@ -684,4 +684,22 @@ ZH = MappingProxyType({
     "hover a marker for the curvature where it is.":
         "▶ 播放按所选速度移动每个运行，并从停下的地方继续；在图上按空格、← 和 → 可以播放、暂停和单步。"
         "打开“隐藏未来”，先让全班猜一猜。点击曲面上任意一点即从那里出发；把鼠标停在标记上可看该处的曲率。",
+    # lesson mode (ui/lesson_panel.py)
+    "Lesson": "课程",
+    "no lesson": "不用课程",
+    "{title} (your file)": "{title}（你的文件）",
+    "A guided sequence of scenes with questions; a link with ?lesson=…&step=… opens it.":
+        "按顺序讲解的一组场景，附带提问；带 ?lesson=…&step=… 的链接会直接打开它。",
+    "your own lesson (.toml)": "你自己的课程（.toml）",
+    "A lesson file as the README describes it, at most 200 KB.": "按 README 所述格式编写的课程文件，最大 200 KB。",
+    "Your lesson file: {problem}": "你的课程文件：{problem}",
+    "…and {n} more.": "……还有 {n} 条。",
+    "An uploaded lesson cannot be shared by link: share its file.": "上传的课程无法通过链接分享：请分享课程文件本身。",
+    "◀ Previous": "◀ 上一步",
+    "**Lesson:** {title} · step {k} of {n}": "**课程：** {title} · 第 {k} 步（共 {n} 步）",
+    "Next ▶": "下一步 ▶",
+    "✕ Leave the lesson": "✕ 退出课程",
+    "Your answer": "你的答案",
+    "The answer: {choice}": "答案：{choice}",
+    "Reveal the answer": "揭晓答案",
 })

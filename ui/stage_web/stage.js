@@ -209,11 +209,16 @@ class Stage {
     const last = this.maxN;
     this.maxN = Math.max(1, ...this.runs.map((run) => run.end));
     if (this.s === null && window.__stageHead) {  // drawn again (a language switch, back from another tab)
-      Object.assign(this, {s: window.__stageHead.s, revealed: window.__stageHead.revealed});
+      Object.assign(this, {s: window.__stageHead.s, revealed: window.__stageHead.revealed,
+                           rewound: window.__stageHead.rewound});
       if (window.__stageHead.playing && this.s < this.maxN) requestAnimationFrame(() => this.play());
     } else if (this.s === null || (!this.playing && this.s >= last)) {
       this.s = this.maxN;  // at rest: everything shown
     }
+    if (data.rewind !== this.rewound && (this.rewound !== undefined || data.rewind > 0)) {  // a lesson's step:
+      Object.assign(this, {s: 0, revealed: false, playing: false});  // the class guesses first
+    }
+    this.rewound = data.rewind;
     this.s = Math.min(this.s, this.maxN);
     this.writeBar();
     this.writeLegend();
@@ -447,7 +452,8 @@ class Stage {
     const hidden = this.futureHidden();
     if (hidden !== this.hiddenNow) this.hide(hidden);
     this.frames += 1;
-    window.__stageHead = {s: this.s, revealed: this.revealed, playing: this.playing};  // outlives a remount
+    window.__stageHead = {s: this.s, revealed: this.revealed, playing: this.playing,  // outlives a remount
+                          rewound: this.rewound};
     this.root.dataset.frames = String(this.frames);
     this.root.dataset.head = this.s.toFixed(3);
     this.root.dataset.playing = String(this.playing);
