@@ -246,6 +246,7 @@ class Stage {
     const chart = this.data.chart;
     const layout = Object.assign({}, chart.layout, sizes.chart);
     const config = {displaylogo: false, scrollZoom: true, responsive: false,
+                    displayModeBar: this.root.clientWidth >= 600 ? "hover" : false,  // on a phone it covers the chart
                     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"]};
     await this.Plotly.react(this.chart, chart.data, layout, config);
     if (!this.chartEvents) {
