@@ -7,11 +7,11 @@ and every problem is an English sentence naming the URL key.
 
 from __future__ import annotations
 
-import math
 from types import MappingProxyType
 from urllib.parse import parse_qsl
 
 import page_model
+from page_model import playback
 from page_model.scene import SCHEDULE_FIELDS
 
 MAX_SCENE_CHARS = 4000
@@ -21,9 +21,7 @@ MAX_FIELDS = 60  # key=value pairs in one scene (at most 8 runs, and every Scene
 # default.  A hyphen is read as an underscore ("3-d-surface" is "3_d_surface").
 VIEWS = ("paths", "explore", "3_d_surface", "update_rules")
 EXPLORE_VIEWS = ("sweep", "learning_rates", "basins", "random_search", "one_step", "line_search")
-SPEED_RANGE = (0.5, 1000.0)  # steps a second (ui/stage.py's SPEED_RANGE)
-PLACE_DEFAULTS = MappingProxyType({"view": "paths", "explore": "sweep", "speed": "auto", "hide": True,
-                                   "arrows": False})
+PLACE_DEFAULTS = MappingProxyType({"view": "paths", "explore": "sweep", **playback.DEFAULTS})
 
 SCENE_KEYS = frozenset(("surface", "start", "steps", "run", "formula", "x_range", "y_range", "mu_ramp", "noise",
                         "seed", "average", "tol", "field") + SCHEDULE_FIELDS)
@@ -98,15 +96,10 @@ def _place_value(key: str, value: str):
     if key in ("view", "explore"):
         slug = value.replace("-", "_")
         return slug if slug in (VIEWS if key == "view" else EXPLORE_VIEWS) else None
-    if key in ("hide", "arrows"):
-        return {"0": False, "1": True}.get(value)
-    if value == "auto":
-        return "auto"
     try:
-        speed = float(value)
+        return playback.parse(key, value)
     except ValueError:
         return None
-    return speed if math.isfinite(speed) and SPEED_RANGE[0] <= speed <= SPEED_RANGE[1] else None
 
 
 def _valid(key: str) -> str:
@@ -114,9 +107,7 @@ def _valid(key: str) -> str:
         return "one of " + ", ".join(VIEWS)
     if key == "explore":
         return "one of " + ", ".join(EXPLORE_VIEWS)
-    if key == "speed":
-        return f"'auto' or {SPEED_RANGE[0]:g} … {SPEED_RANGE[1]:g} steps a second"
-    return "0 or 1"
+    return playback.VALID[key]
 
 
 def _shown(value: str) -> str:

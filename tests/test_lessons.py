@@ -172,14 +172,13 @@ def test_the_page_default_second_parameter_of_a_search_is_the_pages():
 
 
 def test_the_place_vocabulary_is_the_pages():
-    from ui import explore_tab, stage
+    from ui import explore_tab
     from ui.state import slug
     app = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     views = next(ast.literal_eval(node.value) for node in app.body if isinstance(node, ast.Assign)
                  and any(getattr(t, "id", None) == "VIEWS" for t in node.targets))
     assert scenes.VIEWS == tuple(slug(name) for name in views)
     assert scenes.EXPLORE_VIEWS == tuple(slug(name) for name in explore_tab.VIEWS)
-    assert scenes.SPEED_RANGE == stage.SPEED_RANGE
 
 
 # --- the file format --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import optim_core
 import page_model
 import surfaces
 from optim_core import analysis
+from page_model import playback
 from viz import figures as fg
 from viz import i18n
 from viz import stage
@@ -127,15 +128,25 @@ def _fields(text):
 
 @pytest.mark.parametrize("value, expected", [("auto", "auto"), ("6", 6.0), ("0.5", 0.5), ("1000", 1000.0)])
 def test_speed_values(value, expected):
-    from ui import stage as stage_ui
-    assert stage_ui.parse_speed(value) == expected
+    assert playback.parse("speed", value) == expected
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1001", "fast"])
 def test_bad_speeds_are_refused_with_their_range(value):
-    from ui import stage as stage_ui
     with pytest.raises(ValueError, match="0.5 and 1000"):
-        stage_ui.parse_speed(value)
+        playback.parse("speed", value)
+
+
+@pytest.mark.parametrize("key, value", [("hide", "yes"), ("arrows", "2"), ("hide", ""), ("colour", "1")])
+def test_bad_switches_are_refused(key, value):
+    with pytest.raises(ValueError, match="expected"):
+        playback.parse(key, value)
+
+
+def test_only_settings_off_their_defaults_go_into_the_url():
+    assert playback.to_query(playback.DEFAULTS) == {}
+    assert playback.to_query({"speed": 0.5, "hide": False, "arrows": True}) == {"speed": "0.5", "hide": "0",
+                                                                               "arrows": "1"}
 
 
 def test_the_default_scene_is_small_enough_to_send_on_every_change():
@@ -146,3 +157,10 @@ def test_the_default_scene_is_small_enough_to_send_on_every_change():
     data = stage.stage_data(surface, scene.start, views, fg.background(surface), steps=scene.steps)
     import json
     assert len(json.dumps(data)) < 200_000
+
+
+def test_the_playback_doctests():
+    import doctest
+
+    result = doctest.testmod(playback)
+    assert result.attempted > 0 and result.failed == 0

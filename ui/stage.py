@@ -21,13 +21,15 @@ from pathlib import Path
 import plotly
 import streamlit as st
 
+from page_model import playback
+
 from . import widgets
 
 WEB = Path(__file__).with_name("stage_web")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 KEY = "stage"
-SPEED_RANGE = (0.5, 1000.0)  # steps a second: one step every two seconds … (the stage caps it at the run in 2 s)
-DEFAULTS = {"stage_speed": "auto", "stage_hide": True, "stage_arrows": False}
+# the session-state key of each playback setting (page_model.playback: their values, defaults and URL form)
+STATE_KEYS = {"speed": "stage_speed", "hide": "stage_hide", "arrows": "stage_arrows"}
 
 
 def ensure_plotly_js() -> None:
@@ -63,22 +65,7 @@ def preload() -> None:
 def settings() -> dict:
     """The viewer's playback settings, for the stage, the exports and the URL."""
     state = st.session_state
-    return {"speed": state.get("stage_speed", DEFAULTS["stage_speed"]),
-            "hide": bool(state.get("stage_hide", DEFAULTS["stage_hide"])),
-            "arrows": bool(state.get("stage_arrows", DEFAULTS["stage_arrows"]))}
-
-
-def parse_speed(value) -> str | float:
-    """A speed as the URL or the browser gives it: "auto" or steps a second in SPEED_RANGE; ValueError otherwise."""
-    if str(value) == "auto":
-        return "auto"
-    try:
-        speed = float(value)
-    except (TypeError, ValueError):
-        speed = math.nan
-    if not (math.isfinite(speed) and SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]):
-        raise ValueError(f"speed must be 'auto' or between {SPEED_RANGE[0]:g} and {SPEED_RANGE[1]:g} steps a second")
-    return speed
+    return {name: state.get(key, playback.DEFAULTS[name]) for name, key in STATE_KEYS.items()}
 
 
 def on_settings() -> None:
@@ -87,11 +74,11 @@ def on_settings() -> None:
     state = st.session_state
     sent = (state.get(KEY) or {}).get("settings") or {}
     try:
-        state["stage_speed"] = parse_speed(sent.get("speed", "auto"))
-    except (TypeError, ValueError):
+        state[STATE_KEYS["speed"]] = playback.parse_speed(sent.get("speed", "auto"))
+    except ValueError:
         pass
-    state["stage_hide"] = bool(sent.get("hide", DEFAULTS["stage_hide"]))
-    state["stage_arrows"] = bool(sent.get("arrows", DEFAULTS["stage_arrows"]))
+    for name in ("hide", "arrows"):
+        state[STATE_KEYS[name]] = bool(sent.get(name, playback.DEFAULTS[name]))
 
 
 def on_click() -> None:

@@ -169,7 +169,7 @@ def place_query(tabs: tuple, sections: tuple) -> dict:
     query = {} if open_tab == tabs[0] else {"view": slug(open_tab)}
     if open_tab == "Explore" and state.get("explore_section", sections[0]) != sections[0]:
         query["explore"] = slug(state["explore_section"])
-    return {**query, **playback_query(), **lesson_query()}
+    return {**query, **page_model.playback.to_query(stage.settings()), **lesson_query()}
 
 
 def lesson_query() -> dict:
@@ -182,37 +182,18 @@ def lesson_query() -> dict:
     return {}
 
 
-def playback_query() -> dict:
-    """The stage's playback settings that differ from the defaults (``ui.stage.DEFAULTS``), for the URL."""
-    played = stage.settings()
-    query = {}
-    if played["speed"] != "auto":
-        query["speed"] = f"{played['speed']:g}"
-    if not played["hide"]:
-        query["hide"] = "0"
-    if played["arrows"]:
-        query["arrows"] = "1"
-    return query
-
-
 def read_playback() -> list:
     """The playback settings a shared link gives (first visit); a bad value is ignored with a warning."""
     state, warnings = st.session_state, []
-    flags = {"0": False, "1": True}
-    for key, target in (("speed", "stage_speed"), ("hide", "stage_hide"), ("arrows", "stage_arrows")):
-        value = st.query_params.get(key)
+    for name, key in stage.STATE_KEYS.items():
+        value = st.query_params.get(name)
         if value is None:
             continue
         try:
-            if key == "speed":
-                state[target] = stage.parse_speed(value)
-            else:
-                state[target] = flags[value]
-        except (KeyError, ValueError):
-            valid = (f"'auto' or {stage.SPEED_RANGE[0]:g} … {stage.SPEED_RANGE[1]:g} steps a second" if key == "speed"
-                     else "0 or 1")
-            warnings.append(i18n.Message("URL value {key}={shown} is not one of {valid}; ignored.", key=key,
-                                         shown=repr(value[:40]), valid=valid))
+            state[key] = page_model.playback.parse(name, value)
+        except ValueError:
+            warnings.append(i18n.Message("URL value {key}={shown} is not one of {valid}; ignored.", key=name,
+                                         shown=repr(value[:40]), valid=page_model.playback.VALID[name]))
     return warnings
 
 
