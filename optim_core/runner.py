@@ -485,8 +485,9 @@ def _prepare(surface, opt: Optimizer, start, steps, noise, seed, tol):
     return steps, noise, tol, start, constants, per_step, batch_shape, rng
 
 
-def _hyper_schedule(opt: Optimizer, steps: int):
-    """Split hyperparameters into constants and per-update arrays (steps, *shape)."""
+def hyper_schedule(opt: Optimizer, steps: int):
+    """Split hyperparameters into constants and per-update arrays (steps, *shape), the schedules' values
+    checked against their ranges (a network's trainer, ``nets.train``, reads them too)."""
     constants, per_step = {}, {}
     specs = {spec.name: spec for spec in opt.rule.hyper}
     for key, value in opt.hyperparams.items():
@@ -501,7 +502,7 @@ def _hyper_schedule(opt: Optimizer, steps: int):
 
 def _batch_hyperparams(opt: Optimizer, start: np.ndarray, steps: int):
     """(constants, per-update schedule values, batch shape B): B broadcasts the start and every array."""
-    constants, per_step = _hyper_schedule(opt, steps)
+    constants, per_step = hyper_schedule(opt, steps)
     shapes = [start.shape[:-1]]
     shapes += [np.shape(v) for v in constants.values() if isinstance(v, np.ndarray)]
     shapes += [v.shape[1:] for v in per_step.values()]

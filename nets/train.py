@@ -1,0 +1,261 @@
+"""Training a network with the update rules of ``optim_core``, unchanged: the book's protocol (Fig. 6-9).
+
+Every run of a comparison starts from the same initial weights θ₀ and sees the same sequence of minibatches
+(both drawn from one seed), so the only difference between the runs is the optimizer.  Iteration t:
+
+    g_t = ∇_θ L(θ_t; batch_t)          (at the rule's gradient point: Nesterov's look-ahead x + μv)
+    Δ_t, state = rule.update(g_t, state, θ_t, t + 1, hp_t)      (the very function that moves a point on a surface)
+    θ_{t+1} = θ_t + Δ_t
+
+where L is the mean softmax cross-entropy of the minibatch and hp_t the hyperparameters at update t (a schedule's
+value).  A rule that searches along its direction (a line search, L-BFGS) trains full-batch and deterministic,
+as the cs231n notes say L-BFGS must: its batch is the whole training set every iteration.  Rules that need the
+Hessian (N² entries, an O(N³) solve per step) or keep an N × N matrix (BFGS) are refused, with this network's N.
+
+A run diverges at the first iteration whose loss or weights are not finite, or whose weights exceed
+``DIVERGE_WEIGHT`` in size; it is then held (its later losses are NaN).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+import optim_core
+
+from . import network
+from .network import Architecture
+
+DIVERGE_WEIGHT = 1e6
+MAX_ITERATIONS = 5000
+MAX_BATCH = 2000
+MAX_CHECKPOINTS = 100  # weights kept per run: enough frames for a smooth animation …
+WEIGHTS_BYTES = 64e6  # … and fewer when the kept weights (float32) would take more than this
+# About 6 floating-point operations per weight and example (forward 2, backward 4): the work a page may ask for is
+# bounded at about 3× the book's Fig. 6-9 on the digits (4 runs × 1000 iterations × 128 × 37,810 weights).
+MAX_WORK = 3.5e11
+
+
+class Training(NamedTuple):
+    """What a comparison produced.  R runs, T iterations, C checkpoints.
+
+    loss            (R, T)  the minibatch loss L(θ_t; batch_t) of every iteration (the book's curve); NaN once
+                            a run diverged
+    checkpoints     (C,)    the iterations t whose weights are kept, 0 and T included
+    weights         (R, C, n) float32: θ_t at those iterations (the landscape and the decision regions)
+    train_loss, train_accuracy, val_loss, val_accuracy   (R, C): on the whole training / validation split
+    diverged_at     (R,)    the iteration a run diverged at, −1 if it did not
+    full_batch      (R,)    the run trained on the whole training set every iteration
+    """
+
+    arch: Architecture
+    titles: tuple
+    iterations: int
+    batch_size: int
+    seed: int
+    loss: np.ndarray
+    checkpoints: np.ndarray
+    weights: np.ndarray
+    train_loss: np.ndarray
+    train_accuracy: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    diverged_at: np.ndarray
+    full_batch: np.ndarray
+
+
+# Why a rule cannot train a network, in the notes' terms (a page shows them in its own language: the templates
+# and their parameters, ``refusal_words``).
+REFUSALS = {
+    "hessian": "{title} needs the Hessian: for this network's N = {n} weights that is N² = {n2} entries and an O(N³) "
+               "solve (about {n3} operations) every step; the notes call this impractical for deep learning. Try "
+               "L-BFGS or a first-order rule.",
+    "matrix": "{title} keeps an N × N matrix: for this network's N = {n} weights that is N² = {n2} numbers updated "
+              "every step. L-BFGS keeps only the last m steps instead.",
+}
+
+
+def refusal_words(optimizer: optim_core.Optimizer, n_params: int) -> tuple | None:
+    """(template of REFUSALS, its parameters) saying why ``optimizer`` cannot train ``n_params`` weights, or None:
+    a rule that needs the Hessian, or one whose state holds an N × N matrix (found by its own ``init``)."""
+    rule = optimizer.rule
+    params = dict(title=rule.title, n=f"{n_params:,}", n2=f"{n_params ** 2:,}", n3=f"{float(n_params) ** 3:.1e}")
+    if rule.needs_hessian:
+        return REFUSALS["hessian"], params
+    if any(np.ndim(value) == 2 and np.shape(value) == (3, 3) for value in rule.init(np.zeros(3))):
+        return REFUSALS["matrix"], params
+    return None
+
+
+def refusal(optimizer: optim_core.Optimizer, n_params: int) -> str | None:
+    """Why ``optimizer`` cannot train a network of ``n_params`` weights (the notes' own terms), or None."""
+    words = refusal_words(optimizer, n_params)
+    return None if words is None else words[0].format(**words[1])
+
+
+def trains_full_batch(optimizer: optim_core.Optimizer) -> bool:
+    """A rule that searches along its direction, or L-BFGS, sees the whole training set every iteration."""
+    return optimizer.name == "lbfgs" or optimizer.rule.needs_surface(optimizer.hyperparams)
+
+
+def minibatches(rng: np.random.Generator, n_examples: int, batch_size: int, iterations: int) -> np.ndarray:
+    """(T, B) example indices: each iteration B distinct examples drawn at random, as the book's
+    ``np.random.choice(train_size, batch_size)`` (without repeats inside a batch; B = N takes them all)."""
+    if batch_size >= n_examples:
+        return np.broadcast_to(np.arange(n_examples), (iterations, n_examples))
+    keys = rng.random((iterations, n_examples))
+    return np.argpartition(keys, batch_size - 1, axis=1)[:, :batch_size]
+
+
+def checkpoint_iterations(iterations: int, most: int = MAX_CHECKPOINTS) -> np.ndarray:
+    """0, …, T: every iteration when T ≤ most, else ``most`` + 1 evenly spaced ones."""
+    return np.unique(np.round(np.linspace(0, iterations, min(iterations, most) + 1)).astype(int))
+
+
+def kept_checkpoints(arch: Architecture, runs: int) -> int:
+    """How many iterations' weights to keep: MAX_CHECKPOINTS, fewer for a big network (WEIGHTS_BYTES)."""
+    return int(max(2, min(MAX_CHECKPOINTS, WEIGHTS_BYTES // (4 * arch.n_params * runs))))
+
+
+class FullBatch:
+    """The training loss on the whole training set as a surface-like objective (``f``, ``grad`` on (..., n)):
+    what a line search probes."""
+
+    def __init__(self, arch, x, labels):
+        self.arch, self.x, self.labels = arch, x, labels
+
+    def f(self, theta):
+        return network.loss(self.arch, theta, self.x, self.labels)
+
+    def grad(self, theta):
+        return network.loss_and_grad(self.arch, theta, self.x, self.labels)[1]
+
+
+class _Run:
+    """One run's rule, state, schedule values, and (when it searches) its line-search probe."""
+
+    def __init__(self, optimizer, theta0, iterations, objective):
+        self.rule = optimizer.rule
+        self.constants, self.per_step = optim_core.runner.hyper_schedule(optimizer, iterations)
+        self.state = self.rule.init(theta0)
+        self.full_batch = trains_full_batch(optimizer)
+        searches = self.rule.needs_surface(optimizer.hyperparams)
+        self.probe = optim_core.line_search.Probe(objective, ()) if searches else None
+
+    def hyperparams(self, t: int) -> dict:
+        if not self.per_step:
+            return self.constants
+        return {**self.constants, **{key: float(values[t]) for key, values in self.per_step.items()}}
+
+    def grad_point(self, theta, t):
+        point = self.rule.grad_point
+        return theta if point is None else point(theta, self.state, self.hyperparams(t))
+
+    def step(self, g, theta, t):
+        """θ_{t+1} − θ_t, the rule's own update."""
+        hp = self.hyperparams(t)
+        if self.probe is None:
+            delta, self.state, _ = self.rule.update(g, self.state, theta, t + 1, hp)
+            return delta
+        delta, self.state, _ = self.rule.update(g, self.state, theta, t + 1, hp, None, surface=self.probe)
+        self.probe.next_step()
+        return delta
+
+
+def work(arch: Architecture, optimizers, iterations: int, batch_size: int, n_train: int) -> float:
+    """The floating-point operations of a training, about: 6 per weight and example seen."""
+    seen = sum(n_train if trains_full_batch(optimizer) else min(batch_size, n_train) for optimizer in optimizers)
+    return 6.0 * arch.n_params * iterations * seen
+
+
+def check_settings(arch: Architecture, optimizers, iterations: int, batch_size: int, n_train: int | None = None) -> None:
+    """ValueError naming the field and its valid range (with ``n_train``, also the bound on the work)."""
+    arch.check()
+    if not optimizers:
+        raise ValueError("optimizers is empty: give at least one run")
+    for name, value, high in (("iterations", iterations, MAX_ITERATIONS), ("batch_size", batch_size, MAX_BATCH)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= high:
+            raise ValueError(f"{name} = {value!r} is out of range: valid range is whole numbers 1 to {high}")
+    for optimizer in optimizers:
+        reason = refusal(optimizer, arch.n_params)
+        if reason:
+            raise ValueError(reason)
+    if n_train is not None and work(arch, optimizers, iterations, batch_size, n_train) > MAX_WORK:
+        raise ValueError(f"this training is too large for the page: {len(optimizers)} runs × {iterations} iterations × "
+                         f"batch {batch_size} × {arch.n_params:,} weights is about "
+                         f"{work(arch, optimizers, iterations, batch_size, n_train):.2g} operations, the limit "
+                         f"{MAX_WORK:.2g}: lower the iterations, the batch size, the units or the number of runs")
+
+
+def train(arch: Architecture, data, optimizers, *, iterations: int = 1000, batch_size: int = 100, seed: int = 0,
+          init="he", progress: Callable[[float], None] | None = None) -> Training:
+    """Train one network per optimizer from the same θ₀ on the same minibatches (``data``: a ``nets.data.Dataset``).
+
+    ``init``: the weight scale of ``network.init_params`` ("he", "xavier" or a standard deviation).
+    ``progress(fraction)`` is called now and then while training (a page's progress bar).
+    Raises ValueError naming the field and its valid range."""
+    optimizers = tuple(optimizers)
+    check_settings(arch, optimizers, iterations, batch_size, len(data.y_train))
+    rng = np.random.default_rng(seed)
+    theta0 = network.init_params(arch, rng, init)
+    batches = minibatches(rng, len(data.y_train), batch_size, iterations)
+    objective = FullBatch(arch, data.x_train, data.y_train)
+    runs = [_Run(optimizer, theta0, iterations, objective) for optimizer in optimizers]
+    theta = np.tile(theta0, (len(runs), 1))
+    checkpoints = checkpoint_iterations(iterations, kept_checkpoints(arch, len(runs)))
+    weights = np.empty((len(runs), len(checkpoints), arch.n_params), dtype=np.float32)
+    loss = np.full((len(runs), iterations), np.nan)
+    diverged_at = np.full(len(runs), -1)
+    next_checkpoint = 0
+    with np.errstate(all="ignore"):
+        for t in range(iterations):
+            if t == checkpoints[next_checkpoint]:
+                weights[:, next_checkpoint] = theta
+                next_checkpoint += 1
+            _iteration(arch, data, runs, theta, batches[t], t, loss, diverged_at)
+            if progress is not None and t % max(1, iterations // 50) == 0:
+                progress(t / iterations)
+        weights[:, next_checkpoint] = theta
+    metrics = evaluate(arch, data, weights)
+    return Training(arch, tuple(optimizer.title for optimizer in optimizers), iterations, batch_size, seed, loss,
+                    checkpoints, weights, *metrics, diverged_at, np.array([run.full_batch for run in runs]))
+
+
+def _iteration(arch, data, runs, theta, batch, t, loss, diverged_at) -> None:
+    """One update of every run still going, in place: the gradients of the runs that share a batch in one call."""
+    going = diverged_at < 0
+    for full in (False, True):
+        members = [i for i, run in enumerate(runs) if run.full_batch == full and going[i]]
+        if not members:
+            continue
+        x, labels = (data.x_train, data.y_train) if full else (data.x_train[batch], data.y_train[batch])
+        points = np.stack([runs[i].grad_point(theta[i], t) for i in members])
+        batch_loss, grads = network.loss_and_grad(arch, points, x, labels)
+        looked_ahead = [k for k, i in enumerate(members) if runs[i].rule.grad_point is not None]
+        if looked_ahead:  # the curve shows the loss at θ_t, not at the look-ahead point
+            here = [members[k] for k in looked_ahead]
+            batch_loss[looked_ahead] = network.loss(arch, theta[here], x, labels)
+        for k, i in enumerate(members):
+            loss[i, t] = batch_loss[k]
+            new = theta[i] + runs[i].step(grads[k], theta[i], t)
+            if not (np.isfinite(batch_loss[k]) and np.all(np.isfinite(new))) or np.max(np.abs(new)) > DIVERGE_WEIGHT:
+                diverged_at[i] = t
+                continue
+            theta[i] = new
+
+
+def evaluate(arch: Architecture, data, weights: np.ndarray, chunk: int = 16) -> tuple:
+    """(train_loss, train_accuracy, val_loss, val_accuracy), each (R, C), of the kept weights (R, C, n), in
+    chunks of ``chunk`` weight vectors (bounded memory)."""
+    flat = weights.reshape(-1, weights.shape[-1])
+    results = np.empty((4, len(flat)))
+    with np.errstate(all="ignore"):
+        for lo in range(0, len(flat), chunk):
+            theta = flat[lo:lo + chunk].astype(float)
+            for row, (x, labels) in enumerate(((data.x_train, data.y_train), (data.x_val, data.y_val))):
+                probabilities = network.predict_proba(arch, theta, x)
+                picked = np.take_along_axis(probabilities, labels[None, :, None], axis=-1)[..., 0]
+                results[2 * row, lo:lo + chunk] = -np.mean(np.log(np.maximum(picked, 1e-300)), axis=-1)
+                results[2 * row + 1, lo:lo + chunk] = np.mean(np.argmax(probabilities, axis=-1) == labels, axis=-1)
+    return tuple(results.reshape((4,) + weights.shape[:2]))
