@@ -1,7 +1,7 @@
 """Optimizer trajectories for the classroom: the Streamlit page, in outline.
 
 Read the session state (or, on a first visit, the URL) into a scene; compute its view once
-(``ui/views.py``); draw the heading, a compact row per run (``ui/run_rows.py``), the four tabs and the
+(``ui/views.py``); draw the heading, a compact row per run (``ui/run_rows.py``), the five tabs and the
 sidebar (the scene), each from its own module in ``ui/``.
 The model (scene, URL, presets, runs) lives in ``page_model/``, the pictures in ``viz/``, the numbers in
 ``optim_core``/``surfaces``; none of them knows Streamlit.  All per-user state is in
@@ -18,8 +18,8 @@ import logging
 import streamlit as st
 
 import page_model
-from ui import (explore_tab, header, lesson_panel, paths_tab, rules_tab, run_rows, sidebar, stage, surface3d_tab, viewport, views,
-                widgets)
+from ui import (explore_tab, header, lesson_panel, network_tab, paths_tab, rules_tab, run_rows, sidebar, stage,
+                surface3d_tab, viewport, views, widgets)
 from ui import state as page_state
 from ui.state import tr
 from viz import i18n
@@ -29,7 +29,7 @@ LOG = logging.getLogger("optimizer_paths")
 
 # The tabs, by their English labels; st.tabs keeps the open one's label (in the page's language) in
 # session_state["view"].
-VIEWS = ("Paths", "Explore", "3-D surface", "Update rules")
+VIEWS = ("Paths", "Explore", "3-D surface", "Update rules", "Network")
 
 
 def main() -> None:
@@ -38,6 +38,7 @@ def main() -> None:
         scene, warnings = page_state.read_url()
         page_state.load_scene(scene)
         warnings += page_state.read_place(VIEWS, tuple(explore_tab.VIEWS))
+        warnings += page_state.read_lab()
         warnings += lesson_panel.read_url(VIEWS, tuple(explore_tab.VIEWS))
         state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
     st.set_page_config(page_title=tr("Optimizer paths"))
@@ -95,7 +96,7 @@ def tabs(view: views.PageView) -> None:
     nothing until it is looked at."""
     labels = [tr(name) for name in VIEWS]
     keep_open_tab(labels)
-    paths, explore, three_d, rules = st.tabs(labels, key="view", on_change="rerun")
+    paths, explore, three_d, rules, net = st.tabs(labels, key="view", on_change="rerun")
     if paths.open:
         with paths:
             paths_tab.render(view)
@@ -108,6 +109,9 @@ def tabs(view: views.PageView) -> None:
     if rules.open:
         with rules:
             rules_tab.render(view.scene)
+    if net.open:
+        with net:
+            network_tab.render(view.scene)
 
 
 def keep_open_tab(labels: list) -> None:

@@ -19,7 +19,7 @@ MAX_FIELDS = 60  # key=value pairs in one scene (at most 8 runs, and every Scene
 
 # The page's slugs (ui/state.py's ``slug`` of app.VIEWS and ui/explore_tab.VIEWS); the first of each is the
 # default.  A hyphen is read as an underscore ("3-d-surface" is "3_d_surface").
-VIEWS = ("paths", "explore", "3_d_surface", "update_rules")
+VIEWS = ("paths", "explore", "3_d_surface", "update_rules", "network")
 EXPLORE_VIEWS = ("sweep", "learning_rates", "basins", "random_search", "one_step", "line_search")
 PLACE_DEFAULTS = MappingProxyType({"view": "paths", "explore": "sweep", **playback.DEFAULTS})
 

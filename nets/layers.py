@@ -47,6 +47,8 @@ class Affine:
 
     def forward(self, x):
         self.x = x
+        if x.ndim < self.W.ndim:  # a shared input: NumPy's matmul is faster on an explicit (zero-copy) broadcast
+            x = np.broadcast_to(x, self.W.shape[:-2] + x.shape[-2:])
         out = np.matmul(x, self.W)
         out += self.b[..., None, :]  # in place: `matmul(x, W) + b[..., None, :]` measured several times slower
         return out

@@ -7,7 +7,8 @@ server at ``--url``), drives Debian's Chromium through Playwright and saves PNGs
 (default /tmp/shots): the default page at 1400 × 1000, at rest and mid-playback; projector mode at
 1920 × 1080 (at rest and mid-playback); a phone (390 × 844, the whole page); the page in Chinese;
 the Explore tab's Sweep (2-D and 1-D) and One step; a formula undefined on half its domain
-(``log(x)``); a diverging run; the summary table.  Prints each saved path; a view that cannot be
+(``log(x)``); a diverging run; the summary table; the Network tab's loss curves, decision regions and
+landscape (playing), the book's digits figure in projector mode, the landscape in Chinese and on a phone.  Prints each saved path; a view that cannot be
 taken is reported and the others still are (exit status 1 then).
 """
 
@@ -114,7 +115,18 @@ def shots(url: str):
         return page.screenshot(clip={"x": 0, "y": top, "width": view["width"],
                                      "height": min(view["height"] - top, box["height"] + 400)})
 
+    def network(chart: str, play: bool = False):
+        """The Network tab (opened by the URL) with ``chart`` in view, still or 2.5 s into its own playback."""
+        def shoot(page):
+            _wait_for_plot(page, chart, timeout=120_000)
+            if play:
+                page.locator(f".{bs.key_class(chart)} .updatemenu-button").first.click()
+                page.wait_for_timeout(2500)
+            return page.screenshot()
+        return shoot
+
     desktop = {"viewport": DESKTOP}
+    lab = url + "?view=network"
     return [
         ("default_1400x1000", url, desktop, default),
         ("default_playing_1400x1000", url, desktop, playing),
@@ -138,6 +150,15 @@ def shots(url: str):
         ("formula_log_x", url + "?surface=formula&formula=log(x)", desktop, default),
         ("diverging_sgd_lr_2.5", url + "?run=sgd:lr=2.5", desktop, default),
         ("summary_table", url, desktop, table),
+        ("network_loss_1400x1000", lab, desktop, network("net_loss_chart")),
+        ("network_regions_playing_1400x1000", lab + "&net.view=regions", desktop, network("net_regions_chart", True)),
+        ("network_landscape_playing_1400x1000", lab + "&net.view=landscape", desktop,
+         network("net_landscape_chart", True)),
+        ("network_digits_projector_1920x1080", lab + "&net.data=digits&net.layers=4&net.batch=128&projector=1",
+         {"viewport": PROJECTOR}, network("net_loss_chart")),
+        ("network_landscape_zh_1400x1000", lab + "&net.view=landscape&lang=zh", desktop, network("net_landscape_chart")),
+        ("network_phone_390x844", lab + "&net.view=regions", {"viewport": PHONE, "is_mobile": True, "has_touch": True,
+                                                             "device_scale_factor": 2}, network("net_regions_chart")),
     ]
 
 
@@ -174,7 +195,8 @@ def main(argv=None) -> int:
                     context.set_default_timeout(30_000)
                     started = time.monotonic()
                     try:
-                        page = bs.open_app(context, address, timeout=60_000)
+                        page = bs.open_app(context, address, timeout=180_000 if "net.data=digits" in address else 60_000,
+                                           stage="view=network" not in address)
                         png = take(page)
                         path = out / f"{name}.png"
                         path.write_bytes(png)

@@ -447,16 +447,18 @@ def new_context(browser):
     return context
 
 
-def open_app(context, url: str, timeout: float = 45_000, *, viewport: dict | None = None):
+def open_app(context, url: str, timeout: float = 45_000, *, viewport: dict | None = None, stage: bool = True):
     """A fresh page at ``url`` in ``context`` (at ``viewport``, else the context's), once the stage has
-    drawn, the script done and every widget drawn (a new Streamlit session: pages share nothing but the
-    browser's HTTP cache).  Its reruns are counted from then on (see ``after_rerun``)."""
+    drawn (unless ``stage`` is False: a link that opens another tab), the script done and every widget drawn
+    (a new Streamlit session: pages share nothing but the browser's HTTP cache).  Its reruns are counted from
+    then on (see ``after_rerun``)."""
     page = context.new_page()
     try:
         if viewport:
             page.set_viewport_size(viewport)
         page.goto(url, wait_until="domcontentloaded", timeout=timeout)
-        wait_for_stage(page, timeout=timeout)
+        if stage:
+            wait_for_stage(page, timeout=timeout)
         wait_for_script_done(page, timeout=timeout)
         wait_for_widgets(page, timeout=timeout)
         watch_reruns(page)

@@ -315,7 +315,7 @@ def test_templates_have_the_same_placeholders_in_both_languages():
 def _string_constants() -> set:
     """Every string constant of the project's code but the table itself (implicit concatenation joined)."""
     constants = set()
-    files = [ROOT / "app.py", *(path for folder in ("ui", "viz", "optim_core", "page_model", "surfaces")
+    files = [ROOT / "app.py", *(path for folder in ("ui", "viz", "optim_core", "page_model", "surfaces", "nets")
                                 for path in (ROOT / folder).rglob("*.py"))]
     for path in files:
         if path.name == "i18n.py":

@@ -23,7 +23,8 @@ import lessons
 import optim_core
 import page_model
 import surfaces
-from page_model import Scene
+from nets import data as datasets
+from page_model import Scene, network_lab
 from viz import i18n, styles
 
 from . import stage
@@ -169,7 +170,8 @@ def place_query(tabs: tuple, sections: tuple) -> dict:
     query = {} if open_tab == tabs[0] else {"view": slug(open_tab)}
     if open_tab == "Explore" and state.get("explore_section", sections[0]) != sections[0]:
         query["explore"] = slug(state["explore_section"])
-    return {**query, **page_model.playback.to_query(stage.settings()), **lesson_query()}
+    return {**query, **page_model.playback.to_query(stage.settings()), **network_lab.to_query(lab_from_state()),
+            **lesson_query()}
 
 
 def lesson_query() -> dict:
@@ -220,6 +222,14 @@ def read_url() -> tuple:
     return page_model.from_query(query)
 
 
+def read_lab() -> list:
+    """The network lab a shared link gives (first visit, after the scene's runs are loaded); its warnings."""
+    query = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key.startswith("net.")}
+    lab, warnings = network_lab.from_query(query)
+    load_lab(lab)
+    return warnings
+
+
 def write_url(scene: Scene, place: dict | None = None) -> None:
     """The scene (and ``place``: the open tab and view) into the URL, only when it changed (a shared link
     reproduces the scene and opens where it was taken)."""
@@ -228,3 +238,39 @@ def write_url(scene: Scene, place: dict | None = None) -> None:
     wanted = {key: value if isinstance(value, list) else [value] for key, value in query.items()}
     if current != wanted:
         st.query_params.from_dict(query)
+
+
+# --- the network lab (``ui/network_tab.py``) ------------------------------------------------------------------
+
+LAB_KEYS = {"layers": "net.layers", "units": "net.units", "activation": "net.act", "batch": "net.batch",
+            "iterations": "net.iters", "seed": "net.seed", "init": "net.init", "view": "net.view", "plane": "net.plane"}
+
+
+def net_lr_key(run_id: int, optimizer: str) -> str:
+    """A run's learning rate for the network: its own, beside the surface's (per optimizer, as every setting)."""
+    return run_key(run_id, optimizer, "net_lr")
+
+
+def load_lab(lab) -> None:
+    """Put a ``page_model.network_lab.Lab`` into the session state (the runs' learning rates by position)."""
+    state = st.session_state
+    state["net.data"] = lab.data
+    for name, value in lab.data_params:
+        state[f"net.{lab.data}.{name}"] = value
+    for field, key in LAB_KEYS.items():
+        state[key] = getattr(lab, field)
+    for index, run_id in enumerate(state.get("run_ids", ())):
+        optimizer = state[f"run{run_id}.optimizer"]
+        state[net_lr_key(run_id, optimizer)] = lab.lr(index, optimizer)
+
+
+def lab_from_state():
+    """The Lab the network tab's widgets describe (a widget not drawn yet: the default)."""
+    state, base = st.session_state, network_lab.Lab()
+    name = state.get("net.data", base.data)
+    params = tuple((p.name, state.get(f"net.{name}.{p.name}", p.default)) for p in datasets.DATASETS[name].params)
+    lrs = tuple(state.get(net_lr_key(run_id, state[f"run{run_id}.optimizer"]),
+                          network_lab.default_lr(state[f"run{run_id}.optimizer"])) for run_id in state["run_ids"])
+    defaults = tuple(network_lab.default_lr(state[f"run{run_id}.optimizer"]) for run_id in state["run_ids"])
+    return network_lab.Lab(data=name, data_params=params, lrs=() if lrs == defaults else lrs,
+                           **{field: state.get(key, getattr(base, field)) for field, key in LAB_KEYS.items()})

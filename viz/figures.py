@@ -120,6 +120,13 @@ def background(surface, width: int = 900) -> Background:
     height = int(np.clip(round(width * (y_hi - y_lo) / (x_hi - x_lo)), width // 4, width))
     _, _, _, values = grid(surface, width, height)
     levels = contour_levels(surface, values)
+    data = banded_png(values, levels)
+    return Background("data:image/png;base64," + base64.b64encode(data).decode("ascii"), tuple(levels), len(data))
+
+
+def banded_png(values: np.ndarray, levels) -> bytes:
+    """Values on a grid (row 0 the lowest y) as banded colours between ``levels`` with a line at every level, a PNG;
+    transparent where a value is NaN.  The surfaces' picture, and the network's loss landscape."""
     band = np.searchsorted(levels, np.nan_to_num(values, nan=-np.inf))  # 0 … len(levels)
     rgb = _ramp(band / len(levels))
     edge = np.zeros(band.shape, dtype=bool)
@@ -128,8 +135,7 @@ def background(surface, width: int = 900) -> Background:
     rgb[edge] = 0.45 * rgb[edge] + 0.55 * LINE_RGB
     alpha = np.where(np.isnan(values), 0, 255)
     rgba = np.concatenate([rgb, alpha[..., None]], axis=-1).astype(np.uint8)[::-1]  # row 0 is the top
-    data = png(rgba)
-    return Background("data:image/png;base64," + base64.b64encode(data).decode("ascii"), tuple(levels), len(data))
+    return png(rgba)
 
 
 # --- helpers ----------------------------------------------------------------------------------------

@@ -702,4 +702,91 @@ ZH = MappingProxyType({
     "Your answer": "你的答案",
     "The answer: {choice}": "答案：{choice}",
     "Reveal the answer": "揭晓答案",
+    # the network lab (ui/network_tab.py, viz/network.py, page_model/network_lab.py, nets/train.py)
+    "Network": "神经网络",
+    "The runs above train a small neural network: the same initial weights and the same minibatches for every run "
+    "(the book's Fig. 6-9), so the only difference is the optimizer. Each run has a learning rate of its own for the "
+    "network.": "上面的各次运行训练同一个小型神经网络：每次运行都从相同的初始权重出发、看到相同的小批量（书中图 6-9 的做法），"
+                "所以唯一的区别就是优化器。每次运行在网络上都有自己的学习率。",
+    "Data: {data} · network: {shape} {activation} · batch {batch} · {iterations} iterations":
+        "数据：{data} · 网络：{shape} {activation} · 批大小 {batch} · {iterations} 次迭代",
+    "cs231n's spiral, 2-100-3": "cs231n 的螺旋数据，2-100-3 网络",
+    "The book's Fig. 6-9 on the digits: SGD, Momentum, AdaGrad, Adam": "书中图 6-9（手写数字）：SGD、Momentum、AdaGrad、Adam",
+    "data set": "数据集",
+    "hidden layers": "隐藏层数",
+    "units per layer": "每层单元数",
+    "activation": "激活函数",
+    "relu": "ReLU 函数",
+    "sigmoid": "Sigmoid 函数",
+    "tanh": "tanh 函数",
+    "initial weights": "初始权重",
+    "He: √(2/n)": "He 初始值：√(2/n)",
+    "Xavier: √(1/n)": "Xavier 初始值：√(1/n)",
+    "σ = 0.01": "标准差 σ = 0.01",
+    "σ = 0.1": "标准差 σ = 0.1",
+    "σ = 1": "标准差 σ = 1",
+    "batch size": "批大小",
+    "iterations": "迭代次数",
+    "seed (weights, minibatches, split)": "随机种子（权重、小批量、划分）",
+    "{run}: η for the network": "{run}：网络的学习率 η",
+    "Run {number} is left out: {reason}": "第 {number} 次运行未参与训练：{reason}",
+    "No run can train this network: add a first-order run (SGD, Momentum, AdaGrad, Adam, …).":
+        "没有能训练这个网络的运行：请添加一个一阶方法的运行（SGD、Momentum、AdaGrad、Adam 等）。",
+    "This training is too large for the page: about {work:.2g} operations, the limit is {limit:.2g}. Lower the "
+    "iterations, the batch size, the units, the layers or the number of runs.":
+        "这次训练对本页面来说太大了：约 {work:.2g} 次运算，上限是 {limit:.2g}。请减少迭代次数、批大小、单元数、层数或运行数。",
+    "{title} needs the Hessian: for this network's N = {n} weights that is N² = {n2} entries and an O(N³) solve "
+    "(about {n3} operations) every step; the notes call this impractical for deep learning. Try L-BFGS or a "
+    "first-order rule.": "{title} 需要海森矩阵：这个网络有 N = {n} 个权重，即 N² = {n2} 个元素，每一步还要做 O(N³) 的求解"
+                         "（约 {n3} 次运算）；笔记指出这在深度学习中不现实。请试试 L-BFGS 或一阶方法。",
+    "{title} keeps an N × N matrix: for this network's N = {n} weights that is N² = {n2} numbers updated every step. "
+    "L-BFGS keeps only the last m steps instead.": "{title} 要维护一个 N × N 矩阵：这个网络有 N = {n} 个权重，"
+                                                   "即每一步更新 N² = {n2} 个数。L-BFGS 只保留最近 m 步。",
+    "Training the network…": "正在训练网络……",
+    "diverged at iteration {k}": "在第 {k} 次迭代发散",
+    "Network view": "网络视图",
+    "Loss curves": "损失曲线",
+    "Decision regions": "决策区域",
+    "Landscape": "损失地形",
+    "Gradient check": "梯度检查",
+    "at iteration": "在第几次迭代",
+    "iteration {k}": "第 {k} 次迭代",
+    "iteration": "迭代",
+    "loss": "损失",
+    "training loss (minibatch)": "训练损失（小批量）",
+    "validation accuracy": "验证集准确率",
+    "plane": "平面",
+    "principal directions of the paths": "路径的主方向",
+    "filter-normalised random directions": "按滤波器归一化的随机方向",
+    "Computing the landscape…": "正在计算损失地形……",
+    "The plane through the best run's final weights spanned by the first two principal directions of all the runs' "
+    "weight paths: it holds {share:.1%} of their variance.":
+        "该平面经过最佳运行的最终权重，由所有运行权重路径的前两个主方向张成：它包含了路径方差的 {share:.1%}。",
+    "The plane through the best run's final weights along two random directions, each filter scaled to the "
+    "weights' own (Li et al. 2018); the paths are projected onto it.":
+        "该平面经过最佳运行的最终权重，沿两个随机方向展开，每个滤波器缩放到与权重本身相同的大小（Li 等，2018）；"
+        "各条路径投影到该平面上。",
+    "log₁₀ loss": "log₁₀ 损失",
+    "direction 1": "方向 1",
+    "direction 2": "方向 2",
+    "start θ₀": "起点 θ₀",
+    "layer": "层",
+    "weights checked": "检查的权重数",
+    "largest relative error": "最大相对误差",
+    "verdict": "结论",
+    "good": "良好",
+    "ok with kinks": "有折点时可以接受",
+    "uncomfortable": "令人不安",
+    "bug": "有错误",
+    "kinks crossed": "跨过的折点",
+    "This run's weights are not finite here: nothing to check.": "这次运行在此处的权重不是有限值：无法检查。",
+    "Analytic gradients (backpropagation) against centred differences (f(θ + h) − f(θ − h))/2h, h = 1e-5, on {n} "
+    "training examples: the largest relative error |a − n| / max(|a|, |n|) per layer. cs231n's rule: above 1e-2 the "
+    "gradient is probably wrong; 1e-2 to 1e-4 is uncomfortable; 1e-4 to 1e-7 is fine for ReLU (its kinks) but too "
+    "high for tanh or sigmoid; below 1e-7 is good.":
+        "解析梯度（反向传播）与中心差分 (f(θ + h) − f(θ − h))/2h（h = 1e-5）的比较，使用 {n} 个训练样本：每层的最大相对误差 "
+        "|a − n| / max(|a|, |n|)。cs231n 的经验：大于 1e-2 梯度多半有错；1e-2 到 1e-4 令人不安；1e-4 到 1e-7 对 ReLU（有折点）"
+        "可以接受，但对 tanh 或 sigmoid 偏高；小于 1e-7 为良好。",
+    "using each optimizer's default": "改用各优化器的默认值",
+    "learning rates from {low:g} to {high:g}, separated by commas": "从 {low:g} 到 {high:g} 的学习率，用逗号分隔",
 })
