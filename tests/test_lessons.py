@@ -3,7 +3,9 @@ broken lesson file gives problems naming the step and the field, and the rest st
 
 import ast
 import dataclasses
+import http.server
 import re
+import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -12,7 +14,7 @@ import pytest
 
 import lessons
 import page_model
-from lessons import facts, scenes
+from lessons import facts, remote, scenes
 from lessons.loader import MAX_FILE_BYTES, MAX_STEPS, MAX_TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -398,3 +400,156 @@ def test_the_loader_never_evaluates_or_imports_lesson_content():
     assert not re.search(r"(?<![\w.])(eval|exec|compile)\(", source)  # re.compile is fine
     for word in ("__import__", "importlib", "pickle", "subprocess", "os.system"):
         assert word not in source, word
+
+
+# --- a lesson file from a URL (lessons/remote.py) against a local server: no internet needed ------------------
+
+MINE = (lessons.BUILTIN_DIR / "sgd_slow.toml").read_bytes()
+
+
+class _LessonHandler(http.server.BaseHTTPRequestHandler):
+    """GET /<name>: what ROUTES says (status, headers, body, seconds to wait first); a trickle streams slowly."""
+
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802  (http.server's name)
+        route = self.routes.get(self.path.split("?")[0])
+        if route is None:
+            self.send_error(404, "Not Found")
+            return
+        status, headers, body, wait = route
+        if wait:
+            time.sleep(wait)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            if headers.get("Transfer-Encoding") == "chunked":  # no length announced: the reader must count
+                for start in range(0, len(body), 50_000):
+                    piece = body[start:start + 50_000]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+            else:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the reader stopped at its bound
+            pass
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def lesson_server():
+    """A local http.server on a free port; yields its base URL, e.g. "http://127.0.0.1:8123"."""
+    big = b"# padding\n" * (MAX_FILE_BYTES // 10 + 10)
+    _LessonHandler.routes = {
+        "/mine.toml": (200, {"Content-Type": "text/plain; charset=utf-8"}, MINE, 0),
+        "/bom.toml": (200, {}, b"\xef\xbb\xbf" + MINE, 0),
+        "/big.toml": (200, {}, big, 0),
+        "/big-chunked.toml": (200, {"Transfer-Encoding": "chunked"}, big, 0),
+        "/exact.toml": (200, {}, (b"#" * (MAX_FILE_BYTES - 1)) + b"\n", 0),
+        "/latin1.toml": (200, {}, 'title = "caf\xe9"\n'.encode("latin-1"), 0),
+        "/slow.toml": (200, {}, MINE, 3),
+        "/page.html": (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>a page</body></html>", 0),
+        "/to-file": (302, {"Location": "file:///etc/passwd"}, b"", 0),
+        "/to-ftp": (301, {"Location": "ftp://127.0.0.1/mine.toml"}, b"", 0),
+        "/to-mine": (302, {"Location": "/mine.toml"}, b"", 0),
+        "/gone": (500, {}, b"oops", 0),
+    }
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LessonHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    """The local server is reached directly, whatever proxy the machine's environment names."""
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def fetch_error(url, **options) -> remote.FetchError:
+    with pytest.raises(remote.FetchError) as caught:
+        remote.fetch(url, **options)
+    error = caught.value
+    assert str(error).endswith(".") and CJK.search(error.zh), error  # a sentence, and its Chinese
+    return error
+
+
+def test_a_fetched_file_loads_as_an_uploaded_one_does(lesson_server):
+    text = remote.fetch(lesson_server + "/mine.toml")
+    assert text == MINE.decode("utf-8")
+    lesson, problems = lessons.load(text, source=lesson_server + "/mine.toml")
+    assert lesson == dataclasses.replace(lessons.by_id("sgd_slow"), source=lesson_server + "/mine.toml")
+    assert problems == []
+    assert remote.fetch(lesson_server + "/bom.toml") == text  # a byte-order mark is dropped
+    assert remote.fetch(lesson_server + "/to-mine") == text  # a redirect to http is followed
+    assert len(remote.fetch(lesson_server + "/exact.toml").encode()) == MAX_FILE_BYTES  # the bound itself is fine
+
+
+def test_an_http_error_names_its_status(lesson_server):
+    assert "HTTP 404" in str(fetch_error(lesson_server + "/nothing-here.toml"))
+    assert "HTTP 500" in str(fetch_error(lesson_server + "/gone"))
+
+
+def test_a_file_larger_than_the_loaders_bound_is_refused(lesson_server):
+    assert remote.MAX_FILE_BYTES == MAX_FILE_BYTES  # the same bound as an uploaded file
+    for name in ("/big.toml", "/big-chunked.toml"):  # announced by its length, or found by counting
+        error = fetch_error(lesson_server + name)
+        assert "larger than 200,000 bytes" in str(error), name
+    assert "larger than 100 bytes" in str(fetch_error(lesson_server + "/mine.toml", max_bytes=100))
+
+
+@pytest.mark.parametrize("url, needle", [
+    ("file:///etc/passwd", "not file:"),
+    ("ftp://127.0.0.1/mine.toml", "not ftp:"),
+    ("data:text/plain,id%3D%22x%22", "not data:"),
+    ("javascript:alert(1)", "not javascript:"),
+    ("//example.org/mine.toml", "does not start with https://"),
+    ("example.org/mine.toml", "does not start with https://"),
+    ("https:///mine.toml", "names no server"),
+    ("https://exa mple.org/x.toml", "spaces or control characters"),
+    ("http://127.0.0.1:port/x.toml", "not a valid address"),
+    ("", "no address given"),
+    ("https://example.org/" + "x" * 3000, "at most 2,000"),
+])
+def test_only_an_http_or_https_address_is_fetched(url, needle):
+    assert needle in str(fetch_error(url))
+
+
+def test_a_redirect_to_another_scheme_is_refused(lesson_server):
+    assert "redirected to a file: address" in str(fetch_error(lesson_server + "/to-file"))
+    assert "redirected to a ftp: address" in str(fetch_error(lesson_server + "/to-ftp"))
+
+
+def test_a_server_that_does_not_answer_in_time(lesson_server):
+    started = time.monotonic()
+    error = fetch_error(lesson_server + "/slow.toml", timeout=0.5)
+    assert "within 0.5 s" in str(error) and time.monotonic() - started < 2.5
+
+
+def test_an_unreachable_server_is_said_so():
+    import socket
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert "could not be reached" in str(fetch_error(f"http://127.0.0.1:{port}/mine.toml", timeout=2))
+
+
+def test_a_file_that_is_not_utf8_or_is_a_web_page(lesson_server):
+    assert "not UTF-8 text (byte 12)" in str(fetch_error(lesson_server + "/latin1.toml"))
+    assert "web page (HTML)" in str(fetch_error(lesson_server + "/page.html"))
+
+
+def test_what_counts_as_a_url_in_a_lesson_link():
+    assert all(remote.looks_like_url(v) for v in ("https://x.org/a.toml", "HTTP://x", "file:///etc", "ftp://x"))
+    assert not any(remote.looks_like_url(v) for v in ("sgd_slow", "momentum", "", "no_such<b>"))

@@ -175,12 +175,14 @@ def place_query(tabs: tuple, sections: tuple) -> dict:
 
 
 def lesson_query() -> dict:
-    """The lesson and step on (``ui/lesson_panel.py``), so a link reopens it there; only a built-in lesson (an
-    uploaded one cannot be found again from a link)."""
+    """The lesson and step on (``ui/lesson_panel.py``), so a link reopens it there: a built-in lesson by its id, one
+    from a URL by that URL (an uploaded one cannot be found again from a link)."""
     state = st.session_state
     lesson, step = state.get("lesson"), state.get("lesson_step")
     if lesson in lessons.BUILTIN and isinstance(step, int):
         return {"lesson": lesson, "step": str(step)}
+    if lesson == "@url" and state.get("lesson_url") and isinstance(step, int):  # ui/lesson_panel.py's REMOTE
+        return {"lesson": state["lesson_url"], "step": str(step)}
     return {}
 
 

@@ -766,7 +766,6 @@ ZH = MappingProxyType({
     "weights' own (Li et al. 2018); the paths are projected onto it.":
         "该平面经过最佳运行的最终权重，沿两个随机方向展开，每个滤波器缩放到与权重本身相同的大小（Li 等，2018）；"
         "各条路径投影到该平面上。",
-    "log₁₀ loss": "log₁₀ 损失",
     "direction 1": "方向 1",
     "direction 2": "方向 2",
     "start θ₀": "起点 θ₀",
@@ -789,4 +788,17 @@ ZH = MappingProxyType({
         "可以接受，但对 tanh 或 sigmoid 偏高；小于 1e-7 为良好。",
     "using each optimizer's default": "改用各优化器的默认值",
     "learning rates from {low:g} to {high:g}, separated by commas": "从 {low:g} 到 {high:g} 的学习率，用逗号分隔",
+    # the lesson panel (ui/lesson_panel.py)
+    "PageUp / PageDown (a clicker) move through the steps": "PageUp / PageDown（翻页笔）可切换步骤",
+    "Lesson URL": "课程网址",
+    "https://…/lesson.toml": "课程文件的 https://… 地址",
+    "The https:// address of a lesson file (.toml, at most 200 KB, e.g. a GitHub file's “Raw” link); press Enter "
+    "to load it. Its link ?lesson=<address>&step=… opens it for the class.":
+        "课程文件（.toml，最大 200 KB，例如 GitHub 上文件的“Raw”链接）的 https:// 地址；按回车载入。"
+        "它的链接 ?lesson=<地址>&step=… 可以直接为全班打开。",
+    "Lesson URL: {problem}": "课程网址：{problem}",
+    "Lesson URL {url}: {problem}": "课程网址 {url}：{problem}",
+    "{title} (from a URL)": "{title}（来自网址）",
+    "URL value lesson={shown}: {problem} The lesson was not opened.": "URL 参数 lesson={shown}：{problem}未打开课程。",
+    "the file holds no lesson ({problem}).": "该文件中没有课程（{problem}）。",
 })
