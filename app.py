@@ -41,6 +41,8 @@ def main() -> None:
         warnings += page_state.read_lab()
         warnings += lesson_panel.read_url(VIEWS, tuple(explore_tab.VIEWS))
         state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
+        if scene.projector:  # a link opened in projector mode: the class sees the page, not the sidebar (any tab)
+            st.set_page_config(initial_sidebar_state="collapsed")
     st.set_page_config(page_title=tr("Optimizer paths"))
     stage.preload()
     header.problems()

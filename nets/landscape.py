@@ -296,3 +296,63 @@ def describe(plane: Plane) -> str:
         return (f"the plane of the trajectories' only principal direction, which holds {share} of their variance "
                 "(they moved on a line), and an orthogonal coordinate direction")
     return "a plane of two coordinate directions through the final weights (the trajectories did not move)"
+
+
+# --- a trained network's landscape, bounded ------------------------------------------------------------------
+
+LANDSCAPE_WORK = 1.5e10  # floating-point operations the loss on the grid may take (about a second on 2 cores)
+FEW_EXAMPLES = 300  # the examples are cut down to this first (a fixed random subset), then the grid …
+MIN_SIZE = 21  # … from 41 × 41 down to this, then the examples again, down to
+MIN_EXAMPLES = 100
+
+
+class NetworkLandscape(NamedTuple):
+    """A trained network's landscape: the plane, its grid, the training loss on it (len(betas), len(alphas)), every
+    run's path projected (R, C, 2), and how many training examples (of ``available``) the loss was measured on."""
+
+    plane: Plane
+    alphas: np.ndarray
+    betas: np.ndarray
+    losses: np.ndarray
+    coords: np.ndarray
+    examples: int
+    available: int
+
+
+def budget(n_params: int, available: int, size: int = 41) -> tuple:
+    """(grid size, examples) whose forward passes, size² · examples · 2n operations, fit LANDSCAPE_WORK: every
+    example if they fit; else fewer examples, down to FEW_EXAMPLES; then a coarser grid, down to MIN_SIZE; then
+    fewer examples again, down to MIN_EXAMPLES (the floor holds even past the budget)."""
+    def most_examples(size):
+        return int(LANDSCAPE_WORK // (size * size * 2.0 * n_params))
+
+    examples = min(available, max(most_examples(size), FEW_EXAMPLES))
+    while size > MIN_SIZE and size * size * examples * 2.0 * n_params > LANDSCAPE_WORK:
+        size -= 4
+    examples = min(examples, max(most_examples(size), MIN_EXAMPLES))
+    return size, min(examples, available)
+
+
+def of_network(arch, x, labels, paths, final_loss, kind: str = "pca", seed: int = 0) -> NetworkLandscape:
+    """The landscape of a network (``nets.network``, ``arch``) trained on (x, labels), through the final weights of
+    the run with the lowest ``final_loss`` (R,): the plane (``kind`` "pca" or "random"), a grid covering the paths
+    (R, C, n) and the loss there, on the first examples of (x, labels) that ``budget`` allows (the split is shuffled)."""
+    from . import network  # the generic part of this module needs no network
+
+    final_loss = np.where(np.isfinite(final_loss), final_loss, np.inf)
+    origin = paths[int(np.argmin(final_loss)), -1]
+    if kind == "pca":
+        plane = pca_plane(paths, origin)
+    else:
+        slices = network.layer_slices(arch)
+        shapes = dict(zip(arch.layer_names, (shape for pair in arch.shapes for shape in pair)))
+        plane = random_plane(origin, {name: (slices[name], shapes[name]) for name in arch.layer_names},
+                             np.random.default_rng(seed))
+    coords = project(paths, plane)
+    available = len(labels)
+    size, examples = budget(arch.n_params, available)
+    alphas, betas = grid(plane, coords, size=size)
+    x, labels = x[:examples], labels[:examples]
+    losses = surface(lambda theta: network.loss(arch, theta, x, labels), plane, alphas, betas,
+                     chunk=network.chunk_size(arch, examples))
+    return NetworkLandscape(plane, alphas, betas, losses, coords, examples, available)

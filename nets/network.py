@@ -72,6 +72,16 @@ def _check_range(field, value, valid):
         raise ValueError(f"{field} = {value} must be {low}–{high}")
 
 
+ACTIVATION_BYTES = 32e6  # what one batched call's activations may take (float64, every layer kept for backward)
+
+
+def chunk_size(arch: Architecture, examples: int) -> int:
+    """How many weight vectors one call may take for ``examples`` inputs so that its activations (examples × the
+    widest layer × the layers, float64) stay under ACTIVATION_BYTES: at least 1."""
+    per_vector = 8.0 * examples * max(arch.sizes[1:]) * (len(arch.sizes) - 1)
+    return max(1, int(ACTIVATION_BYTES // per_vector))
+
+
 # --- the flat layout ----------------------------------------------------------------------------
 
 
@@ -124,7 +134,7 @@ def init_params(arch: Architecture, rng, scale="he") -> np.ndarray:
 
     rng: a np.random.Generator or a seed.
     """
-    std_of = _init_std(scale)
+    std_of = init_std(scale)
     rng = np.random.default_rng(rng)
     theta = np.zeros(arch.n_params)
     for W, _ in unflatten(arch, theta):
@@ -132,7 +142,7 @@ def init_params(arch: Architecture, rng, scale="he") -> np.ndarray:
     return theta
 
 
-def _init_std(scale):
+def init_std(scale):
     """n_in → σ for an init scale, or ValueError naming ``scale``."""
     if isinstance(scale, str):
         if scale == "he":
@@ -228,6 +238,17 @@ def loss_and_grad(arch: Architecture, theta, x, labels):
 def predict_proba(arch: Architecture, theta, x) -> np.ndarray:
     """softmax(scores): class probabilities (..., B, K)."""
     return softmax(Network(arch, theta).predict(x))
+
+
+def predict_proba_chunked(arch: Architecture, weights, x) -> np.ndarray:
+    """``predict_proba`` of many weight vectors (..., n) on x (B, in), a few vectors a call (``chunk_size``: bounded
+    memory), as float32 (..., B, K)."""
+    weights = np.asarray(weights)
+    flat = weights.reshape(-1, weights.shape[-1])
+    step = chunk_size(arch, len(x))
+    parts = [predict_proba(arch, flat[lo:lo + step].astype(np.float64), x).astype(np.float32)
+             for lo in range(0, len(flat), step)]
+    return np.concatenate(parts).reshape(weights.shape[:-1] + parts[0].shape[-2:])
 
 
 def accuracy(arch: Architecture, theta, x, labels) -> np.ndarray:

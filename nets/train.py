@@ -31,10 +31,14 @@ DIVERGE_WEIGHT = 1e6
 MAX_ITERATIONS = 5000
 MAX_BATCH = 2000
 MAX_CHECKPOINTS = 100  # weights kept per run: enough frames for a smooth animation …
-WEIGHTS_BYTES = 64e6  # … and fewer when the kept weights (float32) would take more than this
+WEIGHTS_BYTES = 32e6  # … and fewer when the kept weights (float32) would take more than this
 # About 6 floating-point operations per weight and example (forward 2, backward 4): the work a page may ask for is
-# bounded at about 3× the book's Fig. 6-9 on the digits (4 runs × 1000 iterations × 128 × 37,810 weights).
-MAX_WORK = 3.5e11
+# bounded at about 1.25× the book's Fig. 6-9 on the digits (4 runs × 1000 iterations × 128 × 37,810 weights, and
+# measuring its checkpoints: 1.6e11), about ten seconds on a 2-core machine.  A rule that searches along its direction evaluates the whole training set
+# about SEARCH_EVALUATIONS times an iteration.
+MAX_WORK = 2e11
+SEARCH_EVALUATIONS = 4
+EVAL_EXAMPLES = 2000  # the kept weights' loss and accuracy are measured on at most this many examples of each split
 
 
 class Training(NamedTuple):
@@ -164,9 +168,13 @@ class _Run:
 
 
 def work(arch: Architecture, optimizers, iterations: int, batch_size: int, n_train: int) -> float:
-    """The floating-point operations of a training, about: 6 per weight and example seen."""
-    seen = sum(n_train if trains_full_batch(optimizer) else min(batch_size, n_train) for optimizer in optimizers)
-    return 6.0 * arch.n_params * iterations * seen
+    """The floating-point operations of a training, about: 6 per weight and example seen (a searching rule sees the
+    training set SEARCH_EVALUATIONS times an iteration), and 2 per weight and example measured at the checkpoints."""
+    seen = sum(SEARCH_EVALUATIONS * n_train if trains_full_batch(optimizer) else min(batch_size, n_train)
+               for optimizer in optimizers)
+    kept = len(optimizers) * min(iterations + 1, kept_checkpoints(arch, len(optimizers)) + 1)
+    measured = 2.0 * arch.n_params * kept * 2 * min(n_train, EVAL_EXAMPLES)  # evaluate: forward only, both splits
+    return 6.0 * arch.n_params * iterations * seen + measured
 
 
 def check_settings(arch: Architecture, optimizers, iterations: int, batch_size: int, n_train: int | None = None) -> None:
@@ -245,15 +253,18 @@ def _iteration(arch, data, runs, theta, batch, t, loss, diverged_at) -> None:
             theta[i] = new
 
 
-def evaluate(arch: Architecture, data, weights: np.ndarray, chunk: int = 16) -> tuple:
-    """(train_loss, train_accuracy, val_loss, val_accuracy), each (R, C), of the kept weights (R, C, n), in
-    chunks of ``chunk`` weight vectors (bounded memory)."""
+def evaluate(arch: Architecture, data, weights: np.ndarray) -> tuple:
+    """(train_loss, train_accuracy, val_loss, val_accuracy), each (R, C), of the kept weights (R, C, n), on the first
+    EVAL_EXAMPLES examples of each split (the splits are shuffled), a few weight vectors a call (bounded memory)."""
     flat = weights.reshape(-1, weights.shape[-1])
+    splits = ((data.x_train[:EVAL_EXAMPLES], data.y_train[:EVAL_EXAMPLES]),
+              (data.x_val[:EVAL_EXAMPLES], data.y_val[:EVAL_EXAMPLES]))
+    chunk = network.chunk_size(arch, max(len(labels) for _, labels in splits))
     results = np.empty((4, len(flat)))
     with np.errstate(all="ignore"):
         for lo in range(0, len(flat), chunk):
             theta = flat[lo:lo + chunk].astype(float)
-            for row, (x, labels) in enumerate(((data.x_train, data.y_train), (data.x_val, data.y_val))):
+            for row, (x, labels) in enumerate(splits):
                 probabilities = network.predict_proba(arch, theta, x)
                 picked = np.take_along_axis(probabilities, labels[None, :, None], axis=-1)[..., 0]
                 results[2 * row, lo:lo + chunk] = -np.mean(np.log(np.maximum(picked, 1e-300)), axis=-1)

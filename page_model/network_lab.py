@@ -23,7 +23,7 @@ from .url import _Reader
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 INITS = ("he", "xavier", "0.01", "0.1", "1")  # the book's weight_init_std values besides He and Xavier
-VIEWS = ("loss", "regions", "landscape", "gradcheck")
+VIEWS = ("loss", "regions", "landscape", "gradcheck", "init")
 PLANES = ("pca", "random")
 BATCH_OPTIONS = (1, 8, 16, 32, 64, 100, 128, 256, 512, 1000, 2000)
 ITERATION_OPTIONS = (50, 100, 200, 300, 500, 1000, 2000, 3000, 5000)

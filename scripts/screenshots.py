@@ -157,6 +157,7 @@ def shots(url: str):
         ("network_digits_projector_1920x1080", lab + "&net.data=digits&net.layers=4&net.batch=128&projector=1",
          {"viewport": PROJECTOR}, network("net_loss_chart")),
         ("network_landscape_zh_1400x1000", lab + "&net.view=landscape&lang=zh", desktop, network("net_landscape_chart")),
+        ("network_initial_weights_1400x1000", lab + "&net.view=init", desktop, network("net_init_chart")),
         ("network_phone_390x844", lab + "&net.view=regions", {"viewport": PHONE, "is_mobile": True, "has_touch": True,
                                                              "device_scale_factor": 2}, network("net_regions_chart")),
     ]

@@ -569,3 +569,24 @@ JS_CANONICAL_COLOUR = """(colour) => {
 def canonical_colour(page, colour: str) -> str:
     """Any CSS colour as the browser computes it ("#D55E00" -> "rgb(213, 94, 0)")."""
     return page.evaluate(JS_CANONICAL_COLOUR, colour)
+
+
+def playwright_or_skip():
+    """Playwright's ``sync_playwright``, or the calling test module skipped with the reason printed when Chromium or
+    Playwright is missing (a failure instead with REQUIRE_BROWSER=1, as in CI).  Call at a browser test module's top."""
+    import pytest
+
+    def unavailable(reason: str):
+        reason = f"browser test: {reason}"
+        print(reason, file=sys.stderr)
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            raise RuntimeError(reason + " (REQUIRE_BROWSER=1: a missing browser is a failure here, not a skip)")
+        pytest.skip(reason, allow_module_level=True)
+
+    if chromium_path() is None:
+        unavailable("Chromium not found (/usr/bin/chromium or `chromium` on PATH); apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    return sync_playwright

@@ -16,9 +16,7 @@ to assets/screenshot.png and assets/playback.png.
 from __future__ import annotations
 
 import math
-import os
 import re
-import sys
 import urllib.parse
 
 import numpy as np
@@ -31,49 +29,13 @@ from optim_core import analysis
 from viz import i18n
 from viz import stage as stage_view
 
-REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 pytestmark = pytest.mark.browser
-
-
-def _unavailable(reason: str) -> None:
-    reason = f"browser test: {reason}"
-    print(reason, file=sys.stderr)
-    if REQUIRED:
-        raise RuntimeError(reason + " (REQUIRE_BROWSER=1: a missing browser is a failure here, not a skip)")
-    pytest.skip(reason, allow_module_level=True)
-
-
-if bs.chromium_path() is None:
-    _unavailable("Chromium not found (/usr/bin/chromium or `chromium` on PATH); apt-get install chromium")
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover
-    _unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
+sync_playwright = bs.playwright_or_skip()  # skips the module (fails it with REQUIRE_BROWSER=1) without Chromium
 
 
 BOOK_STEPS = 30  # the default scene's step count: the stage's last step is 30
 BOOK_LABELS = ["SGD lr=0.95", "Momentum lr=0.1", "AdaGrad lr=1.5", "Adam lr=0.3"]
 GRADIENT_COLOUR, MOMENTUM_COLOUR = "#B00020", "#1F4ED8"  # the step arrows' parts (viz/stage.py PART_COLOURS)
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    server = bs.AppServer(bs.REPO / "app.py", cwd=bs.REPO)
-    try:
-        server.start(timeout=90)
-        yield server.url
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = bs.launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

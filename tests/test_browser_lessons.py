@@ -15,9 +15,7 @@ Skipped (reason printed) when Chromium or Playwright is missing, unless REQUIRE_
 from __future__ import annotations
 
 import http.server
-import os
 import re
-import sys
 import threading
 import urllib.parse
 
@@ -26,24 +24,8 @@ import pytest
 import browser_support as bs  # tests/browser_support.py (pytest puts tests/ on sys.path)
 import lessons
 
-REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 pytestmark = pytest.mark.browser
-
-
-def _unavailable(reason: str) -> None:
-    reason = f"browser test: {reason}"
-    print(reason, file=sys.stderr)
-    if REQUIRED:
-        raise RuntimeError(reason + " (REQUIRE_BROWSER=1: a missing browser is a failure here, not a skip)")
-    pytest.skip(reason, allow_module_level=True)
-
-
-if bs.chromium_path() is None:
-    _unavailable("Chromium not found (/usr/bin/chromium or `chromium` on PATH); apt-get install chromium")
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover
-    _unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
+sync_playwright = bs.playwright_or_skip()  # skips the module (fails it with REQUIRE_BROWSER=1) without Chromium
 
 HINT = {"en": "PageUp / PageDown (a clicker) move through the steps", "zh": "PageUp / PageDown（翻页笔）可切换步骤"}
 PANEL = ".st-key-lesson_panel"
@@ -65,26 +47,6 @@ JS_COUNT_LISTENERS = """(() => {
     };
     window.__clickerListeners = () => live.size;
 })();"""
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    server = bs.AppServer(bs.REPO / "app.py", cwd=bs.REPO)
-    try:
-        server.start(timeout=90)
-        yield server.url
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = bs.launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

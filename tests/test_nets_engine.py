@@ -541,3 +541,11 @@ def test_against_torch_autograd():
     torch_loss.backward()
     assert value == pytest.approx(torch_loss.item(), rel=1e-13)
     np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-11, atol=1e-15)
+
+
+def test_the_noise_floor_is_the_rounding_noise_over_the_good_bound():
+    # ε·|f|/(h·1e-7) with ε = 2.220446049250313e-16, f = 0.3, h = 1e-5: 6.661338e-5
+    assert gradcheck.noise_floor(0.3, 1e-5) == pytest.approx(2.220446049250313e-16 * 0.3 / 1e-12)
+    # a gradient of 1e-5 off by 5e-12 (rounding noise): compared on the floor, "good"; a 1 % error still stands out
+    assert gradcheck.relative_error(1e-5, 1e-5 + 5e-12, floor=6.66e-5) < 1e-7
+    assert gradcheck.relative_error(1e-2, 1.01e-2, floor=6.66e-5) == pytest.approx(0.01 / 1.01)

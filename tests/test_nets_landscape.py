@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 import pytest
 
-from nets import landscape
+import optim_core
+from nets import data, landscape, network, train
 from nets.landscape import Plane
 
 # --- hand-made constructions --------------------------------------------------------------------
@@ -294,3 +295,50 @@ def test_pipeline_on_a_tiny_network():
         assert z.shape == (9, 9) and np.isfinite(z).all()
         assert 0 < plane.explained <= 1 if plane.kind == "pca" else math.isnan(plane.explained)
         assert landscape.surface(loss, plane, [0.0], [0.0])[0, 0] == loss(origin)
+
+
+# --- a trained network's landscape (of_network), bounded -------------------------------------------------------
+
+def test_the_budget_keeps_every_example_when_it_fits_and_cuts_examples_before_the_grid():
+    ls = landscape
+    # the spiral's 2-100-3 (603 weights), 240 examples: 41² · 240 · 2 · 603 = 4.9e8 ≤ 2e10
+    assert ls.budget(603, 240) == (41, 240)
+    # the digits' 64-100-100-10 (17,710 weights): 1.5e10 / (41² · 2 · 17,710) = 251.9 examples of 1438: at least
+    # FEW_EXAMPLES (300) are kept, so the grid shrinks to 37 (37² · 300 · 35,420 = 1.45e10)
+    assert ls.budget(17_710, 1438) == (37, 300)
+    # 5 × 200 units on the digits (175,810): 300 examples need 41² · 300 · 2 · 175,810 = 1.8e11: the grid shrinks to
+    # 21 (441 · 300 · 351,620 = 4.7e10 still too much), then the examples: 1.5e10 / (441 · 351,620) = 96.7 → the
+    # floor, 100
+    assert ls.budget(175_810, 1438) == (21, 100)
+    # past even that, MIN_EXAMPLES holds
+    assert ls.budget(10_000_000, 1438) == (21, 100)
+
+
+def test_a_networks_landscape_measures_the_loss_of_the_examples_it_says():
+    ls = landscape
+    spiral = data.load("spiral", points_per_class=40)
+    arch = network.Architecture((2, 8, 3))
+    trained = train.train(arch, spiral, [optim_core.make("sgd", lr=0.5), optim_core.make("adam", lr=0.05)],
+                          iterations=30, batch_size=16)
+    view = ls.of_network(arch, spiral.x_train, spiral.y_train, trained.weights.astype(float),
+                         trained.train_loss[:, -1], "pca")
+    assert view.examples == view.available == len(spiral.y_train)
+    best = int(np.argmin(trained.train_loss[:, -1]))
+    centre = np.argmin(np.abs(view.alphas)), np.argmin(np.abs(view.betas))
+    origin = trained.weights[best, -1].astype(float)
+    point = origin + view.alphas[centre[0]] * view.plane.directions[0] + view.betas[centre[1]] * view.plane.directions[1]
+    expected = network.loss(arch, point, spiral.x_train, spiral.y_train)
+    assert view.losses[centre[1], centre[0]] == pytest.approx(expected, rel=1e-10)
+    np.testing.assert_allclose(view.plane.origin, origin)
+
+
+def test_chunked_prediction_equals_one_call():
+    arch = network.Architecture((2, 30, 3))
+    weights = np.random.default_rng(0).normal(size=(3, 7, arch.n_params)) * 0.3
+    x = np.random.default_rng(1).normal(size=(50, 2))
+    np.testing.assert_allclose(network.predict_proba_chunked(arch, weights, x), network.predict_proba(arch, weights, x),
+                               rtol=1e-6)
+    # the bound: one call's activations within ACTIVATION_BYTES
+    big = network.Architecture((64, 200, 200, 200, 200, 200, 10))
+    per_vector = 8.0 * 4096 * 200 * 6
+    assert network.chunk_size(big, 4096) == max(1, int(network.ACTIVATION_BYTES // per_vector)) == 1

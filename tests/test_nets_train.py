@@ -210,16 +210,25 @@ def test_settings_out_of_range_name_the_field():
 
 def test_the_work_a_page_may_ask_for_is_bounded():
     digits = data.load("digits")
-    big = network.Architecture((64, 200, 200, 200, 200, 200, 10))
-    runs = [optim_core.make("adam")] * 8
-    expected = 6.0 * big.n_params * 5000 * 8 * 2000  # 8 runs, each seeing 2000 examples an iteration
-    assert train.work(big, runs, 5000, 2000, len(digits.y_train)) == pytest.approx(6.0 * big.n_params * 5000 * 8 *
-                                                                                  len(digits.y_train))
-    assert expected > train.MAX_WORK
-    with pytest.raises(ValueError, match="too large.*lower the iterations"):
-        train.check_settings(big, runs, 5000, 2000, len(digits.y_train))
+    n_train = len(digits.y_train)  # 1438
     book = network.Architecture((64, 100, 100, 100, 100, 10))  # the book's Fig. 6-9 on the digits: allowed
-    train.check_settings(book, [optim_core.make("adam")] * 4, 1000, 128, len(digits.y_train))
+    n = book.n_params  # 64·100+100 + 3·(100·100+100) + 100·10+10 = 37,810
+    assert n == 37_810
+    four = [optim_core.make(name) for name in ("sgd", "momentum", "adagrad", "adam")]
+    kept = train.kept_checkpoints(book, 4)  # 32e6 / (4 · 37,810 · 4) = 52.9 → 52
+    assert kept == 52
+    # 6 per weight and example seen (4 runs × 1000 × 128) + 2 per weight and example measured (4 runs × 53
+    # checkpoints × both splits, each within EVAL_EXAMPLES)
+    by_hand = 6.0 * n * 1000 * 4 * 128 + 2.0 * n * 4 * 53 * 2 * n_train
+    assert train.work(book, four, 1000, 128, n_train) == pytest.approx(by_hand)
+    train.check_settings(book, four, 1000, 128, n_train)
+    # a line search sees the whole training set SEARCH_EVALUATIONS (4) times an iteration
+    lbfgs = [optim_core.make("lbfgs")]
+    assert train.work(book, lbfgs, 10, 128, n_train) == pytest.approx(
+        6.0 * n * 10 * 4 * n_train + 2.0 * n * 11 * 2 * n_train)
+    big = network.Architecture((64, 200, 200, 200, 200, 200, 10))
+    with pytest.raises(ValueError, match="too large.*lower the iterations"):
+        train.check_settings(big, [optim_core.make("adam")] * 8, 5000, 2000, n_train)
 
 
 def test_a_big_network_keeps_fewer_checkpoints_so_its_weights_stay_bounded():
@@ -227,4 +236,26 @@ def test_a_big_network_keeps_fewer_checkpoints_so_its_weights_stay_bounded():
     kept = train.kept_checkpoints(big, 8)
     assert kept < train.MAX_CHECKPOINTS and 4 * big.n_params * 8 * kept <= train.WEIGHTS_BYTES
     assert train.kept_checkpoints(ARCH, 5) == train.MAX_CHECKPOINTS
-    assert math.isclose(train.WEIGHTS_BYTES, 64e6)
+    assert math.isclose(train.WEIGHTS_BYTES, 32e6)
+
+
+ELEMENTWISE = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam", "amsgrad", "adamw", "adadelta")
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_a_rule_on_n_coordinates_gives_per_coordinate_what_it_gives_on_pairs(name):
+    """The same rule, the same gradients: one (..., 6) array against three (..., 2) ones, ten updates."""
+    rng = np.random.default_rng(1)
+    optimizer = optim_core.make(name)
+    rule, hp = optimizer.rule, dict(optimizer.hyperparams)
+    x_wide = rng.normal(size=(4, 6))
+    x_pairs = x_wide.reshape(4, 3, 2).copy()
+    state_wide, state_pairs = rule.init(x_wide), rule.init(x_pairs)
+    for t in range(1, 11):
+        g_wide = rng.normal(size=(4, 6))
+        point = rule.grad_point
+        delta_wide, state_wide, _ = rule.update(g_wide, state_wide, x_wide, t, hp)
+        delta_pairs, state_pairs, _ = rule.update(g_wide.reshape(4, 3, 2), state_pairs, x_pairs, t, hp)
+        x_wide, x_pairs = x_wide + delta_wide, x_pairs + delta_pairs
+        assert point is None or point(x_wide, state_wide, hp).shape == x_wide.shape
+        np.testing.assert_array_equal(x_wide.reshape(4, 3, 2), x_pairs)

@@ -118,3 +118,12 @@ def test_the_player_starts_at_the_last_frame_and_names_every_frame():
     assert slider["active"] == 2 and [step["label"] for step in slider["steps"]] == ["0", "10", "20"]
     assert slider["currentvalue"]["prefix"] == "iteration "
     assert pictures.player([0, 10], "zh", 14, redraw=False)["sliders"][0]["currentvalue"]["prefix"] == "第 "
+
+
+def test_the_initial_weights_figure_is_valid_and_labels_every_row_and_layer():
+    from nets import init_study
+    figure = pictures.init_figure({scale: init_study.histograms(scale, "tanh") for scale in init_study.SCALES})
+    go.Figure(figure)
+    texts = [note["text"] for note in figure["layout"]["annotations"]]
+    assert [f"layer {k}" for k in range(1, 6)] == texts[:5]
+    assert {"σ = 1", "σ = 0.01", "Xavier: √(1/n)", "He: √(2/n)"} <= set(texts)

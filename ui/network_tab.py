@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from nets import data as datasets
-from nets import gradcheck, landscape, network, train
+from nets import gradcheck, init_study, landscape, network, train
 import page_model
 from page_model import Scene, network_lab
 from viz import i18n
@@ -27,12 +27,11 @@ from . import state as page_state
 from .state import LAB_KEYS, lab_from_state, net_lr_key, option_labels, run_looks, tr
 
 VIEW_TITLES = {"loss": "Loss curves", "regions": "Decision regions", "landscape": "Landscape",
-               "gradcheck": "Gradient check"}
+               "gradcheck": "Gradient check", "init": "Initial weights"}
 INIT_TITLES = {"he": "He: √(2/n)", "xavier": "Xavier: √(1/n)", "0.01": "σ = 0.01", "0.1": "σ = 0.1", "1": "σ = 1"}
 PRESET_TITLES = {"spiral": "cs231n's spiral, 2-100-3",
                  "book_digits": "The book's Fig. 6-9 on the digits: SGD, Momentum, AdaGrad, Adam"}
 PLANE_TITLES = {"pca": "principal directions of the paths", "random": "filter-normalised random directions"}
-LANDSCAPE_SIZE = 41
 REGION_SIZE = 64
 REGION_FRAMES = 51
 GRADCHECK_EXAMPLES = 16
@@ -52,6 +51,10 @@ def render(scene: Scene) -> None:
     except ValueError as error:
         st.error(widgets.literal(i18n.render(i18n.Message.of(error), scene.lang)))
         return
+    view = view_picker(data)
+    if view == "init":  # the book's experiment on the initial weights: no training
+        initial_weights(scene.lang)
+        return
     for message in refused:
         st.info(widgets.literal(i18n.render(message, scene.lang)))
     if not runs:
@@ -65,7 +68,7 @@ def render(scene: Scene) -> None:
         return
     training = trained(lab, data, arch, runs, titles)
     looks = [look for look, title in zip(run_looks(), all_titles(scene)) if title in titles]
-    show(lab, data, arch, training, titles, [look.colour for look in looks], scene.lang)
+    show(view, lab, data, arch, training, titles, [look.colour for look in looks], scene.lang)
 
 
 def preset_buttons() -> None:
@@ -214,19 +217,28 @@ def once(key: tuple, build):
     return figures[key]
 
 
-def show(lab, data, arch, training, titles, colours, lang) -> None:
+def view_picker(data) -> str:
+    """The view (the decision regions only for a 2-D data set)."""
+    views = tuple(VIEW_TITLES) if data.is_2d else tuple(v for v in VIEW_TITLES if v != "regions")
+    labels = option_labels()
+    return widgets.choice(st.segmented_control, tr("Network view"), views, key="net.view",
+                          format_func=lambda v: labels(VIEW_TITLES[v]), label_visibility="collapsed")
+
+
+def font_size() -> int:
+    return 20 if st.session_state.get("projector") else 14
+
+
+def show(view, lab, data, arch, training, titles, colours, lang) -> None:
     diverged = [f"{title} ({tr('diverged at iteration {k}', k=int(k))})"
                 for title, k in zip(titles, training.diverged_at) if k >= 0]
     if diverged:
         st.warning(widgets.literal(", ".join(diverged)))
-    views = tuple(VIEW_TITLES) if data.is_2d else tuple(v for v in VIEW_TITLES if v != "regions")
-    labels = option_labels()
-    view = widgets.choice(st.segmented_control, tr("Network view"), views, key="net.view",
-                          format_func=lambda v: labels(VIEW_TITLES[v]), label_visibility="collapsed")
-    font = 20 if st.session_state.get("projector") else 14
+    font = font_size()
     if view == "loss":
-        figure = once(("loss", lang, font), lambda: pictures.loss_figure(training, titles, colours, lang=lang,
-                                                                         font_size=font))
+        narrow = viewport.is_narrow()
+        figure = once(("loss", lang, font, narrow), lambda: pictures.loss_figure(training, titles, colours, lang=lang,
+                                                                                 font_size=font, narrow=narrow))
         st.plotly_chart(CheckedFigure(figure), key="net_loss_chart")
     elif view == "regions":
         regions(data, arch, training, titles, lang, font)
@@ -247,8 +259,7 @@ def regions(data, arch, training, titles, lang, font) -> None:
     if "regions" not in kept:
         xs, ys, points = pictures.region_grid(data.bounds, REGION_SIZE)
         frames = frames_of(training)
-        weights = training.weights[:, frames].astype(float)  # (R, F, n)
-        kept["regions"] = (xs, ys, frames, network.predict_proba(arch, weights, points))
+        kept["regions"] = (xs, ys, frames, network.predict_proba_chunked(arch, training.weights[:, frames], points))
     xs, ys, frames, probabilities = kept["regions"]
     narrow = viewport.is_narrow()
     figure = once(("regions", lang, font, narrow), lambda: pictures.regions_figure(
@@ -264,8 +275,13 @@ def landscape_view(lab, data, arch, training, titles, colours, lang, font) -> No
     kept = extras()
     if plane_kind not in kept:
         with st.spinner(tr("Computing the landscape…")):
-            kept[plane_kind] = compute_landscape(arch, data, training, plane_kind, lab.seed)
-    plane, alphas, betas, losses, coords = kept[plane_kind]
+            kept[plane_kind] = landscape.of_network(arch, data.x_train, data.y_train, training.weights.astype(float),
+                                                    training.train_loss[:, -1], plane_kind, lab.seed)
+    view = kept[plane_kind]
+    plane, alphas, betas, losses, coords = view.plane, view.alphas, view.betas, view.losses, view.coords
+    if view.examples < view.available:
+        st.caption(tr("The loss on the plane is measured on {k} of the {n} training examples (a fixed random subset), "
+                      "so that it answers in about a second.", k=view.examples, n=view.available))
     if plane.kind == "pca":
         st.caption(tr("The plane through the best run's final weights spanned by the first two principal directions "
                       "of all the runs' weight paths: it holds {share:.1%} of their variance.", share=plane.explained))
@@ -277,29 +293,6 @@ def landscape_view(lab, data, arch, training, titles, colours, lang, font) -> No
         alphas, betas, losses, coords, training.checkpoints, titles, colours, lang=lang, hide_future=hide,
         font_size=font, narrow=narrow))
     st.plotly_chart(CheckedFigure(figure), key="net_landscape_chart")
-
-
-def compute_landscape(arch, data, training, plane_kind, seed):
-    """The plane, its grid, the training loss on it and every run's projected path."""
-    paths = training.weights.astype(float)
-    final_loss = np.where(np.isfinite(training.train_loss[:, -1]), training.train_loss[:, -1], np.inf)
-    origin = paths[int(np.argmin(final_loss)), -1]
-    if plane_kind == "pca":
-        plane = landscape.pca_plane(paths, origin)
-    else:
-        plane = landscape.random_plane(origin, _slices_and_shapes(arch), np.random.default_rng(seed))
-    coords = landscape.project(paths, plane)
-    alphas, betas = landscape.grid(plane, coords, size=LANDSCAPE_SIZE)
-    chunk = max(1, int(32e6 // (8 * len(data.y_train) * max(arch.sizes[1:]))))  # ≈ 32 MB of activations a call
-    losses = landscape.surface(lambda theta: network.loss(arch, theta, data.x_train, data.y_train), plane, alphas,
-                               betas, chunk=chunk)
-    return plane, alphas, betas, losses, coords
-
-
-def _slices_and_shapes(arch) -> dict:
-    slices = network.layer_slices(arch)
-    shapes = dict(zip(arch.layer_names, (shape for pair in arch.shapes for shape in pair)))
-    return {name: (slices[name], shapes[name]) for name in arch.layer_names}
 
 
 def gradient_check(data, arch, training, titles, lang) -> None:
@@ -319,3 +312,23 @@ def gradient_check(data, arch, training, titles, lang) -> None:
                   "cs231n's rule: above 1e-2 the gradient is probably wrong; 1e-2 to 1e-4 is uncomfortable; 1e-4 to "
                   "1e-7 is fine for ReLU (its kinks) but too high for tanh or sigmoid; below 1e-7 is good.",
                   n=GRADCHECK_EXAMPLES))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def init_histograms(activation: str) -> dict:
+    return {scale: init_study.histograms(scale, activation) for scale in init_study.SCALES}
+
+
+def initial_weights(lang: str) -> None:
+    """The book's experiment (ch. 6.2): 1000 inputs through 5 layers of 100 units, a histogram of each layer's
+    activations for four weight scales; the activation is the class's choice."""
+    labels = option_labels()
+    activation = widgets.choice(st.radio, tr("activation"), ("sigmoid", "tanh", "relu"), key="net.init_activation",
+                                horizontal=True, format_func=labels)
+    st.caption(tr("The book's experiment (ch. 6.2): 1000 random inputs through 5 layers of 100 units, no bias; each "
+                  "histogram counts one layer's activations in 30 bins over 0 … 1. The book shows, for the sigmoid, "
+                  "σ = 1 piling them at 0 and 1 (the gradient vanishes there, Fig. 6-10), σ = 0.01 collapsing them "
+                  "near 0.5 (every unit says the same, Fig. 6-11) and Xavier keeping them spread (Fig. 6-13); with "
+                  "ReLU, He's σ = √(2/n) keeps every layer alive where Xavier's shrinks layer by layer (Fig. 6-14)."))
+    figure = pictures.init_figure(init_histograms(activation), lang=lang, font_size=font_size())
+    st.plotly_chart(CheckedFigure(figure), key="net_init_chart")

@@ -749,6 +749,17 @@ ZH = MappingProxyType({
     "Decision regions": "决策区域",
     "Landscape": "损失地形",
     "Gradient check": "梯度检查",
+    "Initial weights": "权重初始值",
+    "layer {k}": "第 {k} 层",
+    "The book's experiment (ch. 6.2): 1000 random inputs through 5 layers of 100 units, no bias; each histogram "
+    "counts one layer's activations in 30 bins over 0 … 1. The book shows, for the sigmoid, σ = 1 piling them at 0 "
+    "and 1 (the gradient vanishes there, Fig. 6-10), σ = 0.01 collapsing them near 0.5 (every unit says the same, "
+    "Fig. 6-11) and Xavier keeping them spread (Fig. 6-13); with ReLU, He's σ = √(2/n) keeps every layer alive where "
+    "Xavier's shrinks layer by layer (Fig. 6-14).":
+        "书中的实验（6.2 节）：1000 个随机输入经过 5 层、每层 100 个单元、无偏置的网络；每个直方图把一层的激活值在 0 … 1 "
+        "上分成 30 个区间计数。书中显示：对 sigmoid，σ = 1 时激活值集中在 0 和 1（那里梯度消失，图 6-10），σ = 0.01 时集中在 "
+        "0.5 附近（所有单元输出相同，图 6-11），Xavier 初始值保持分散（图 6-13）；对 ReLU，He 初始值 σ = √(2/n) 让每一层都"
+        "保持活跃，而 Xavier 初始值则逐层收缩（图 6-14）。",
     "at iteration": "在第几次迭代",
     "iteration {k}": "第 {k} 次迭代",
     "iteration": "迭代",
@@ -759,6 +770,8 @@ ZH = MappingProxyType({
     "principal directions of the paths": "路径的主方向",
     "filter-normalised random directions": "按滤波器归一化的随机方向",
     "Computing the landscape…": "正在计算损失地形……",
+    "The loss on the plane is measured on {k} of the {n} training examples (a fixed random subset), so that it "
+    "answers in about a second.": "平面上的损失只在 {n} 个训练样本中的 {k} 个上计算（固定的随机子集），以便约一秒内给出结果。",
     "The plane through the best run's final weights spanned by the first two principal directions of all the runs' "
     "weight paths: it holds {share:.1%} of their variance.":
         "该平面经过最佳运行的最终权重，由所有运行权重路径的前两个主方向张成：它包含了路径方差的 {share:.1%}。",

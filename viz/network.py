@@ -41,7 +41,7 @@ def _layout(font_size: int, lang: str, **extra) -> dict:
                 legend=dict(orientation="h", y=-0.18), template="plotly_white", **extra)
 
 
-def loss_figure(training, names, colours, *, lang="en", font_size=14) -> dict:
+def loss_figure(training, names, colours, *, lang="en", font_size=14, narrow=False) -> dict:
     """Left: every run's minibatch loss per iteration, raw (faint) and smoothed (the book's Fig. 6-9), on a log
     axis; right: its validation accuracy at the kept iterations."""
     iterations = np.arange(training.iterations)
@@ -62,12 +62,16 @@ def loss_figure(training, names, colours, *, lang="en", font_size=14) -> dict:
                                        f"{t('validation accuracy', lang)} %{{y:.1%}}<extra></extra>"))
     finite = training.loss[np.isfinite(training.loss) & (training.loss > 0)]
     ticks = log_ticks(float(finite.min()), float(finite.max()), 5) if finite.size else {}
+    # side by side; on a phone one above the other
+    left, right = ([0, 1], [0, 1]) if narrow else ([0, 0.47], [0.55, 1])
+    lower, upper = ([0, 0.42], [0.58, 1]) if narrow else ([0, 1], [0, 1])
     return dict(data=data, layout=_layout(
         font_size, lang,
-        height=460, xaxis=dict(title=_title(t("iteration", lang)), domain=[0, 0.47]),
-        yaxis=dict(title=_title(t("training loss (minibatch)", lang)), type="log", **ticks),
-        xaxis2=dict(title=_title(t("iteration", lang)), domain=[0.55, 1], anchor="y2"),
-        yaxis2=dict(title=_title(t("validation accuracy", lang)), anchor="x2", range=[0, 1.02], tickformat=".0%")))
+        height=720 if narrow else 460, xaxis=dict(title=_title(t("iteration", lang)), domain=left),
+        yaxis=dict(title=_title(t("training loss (minibatch)", lang)), type="log", domain=upper, **ticks),
+        xaxis2=dict(title=_title(t("iteration", lang)), domain=right, anchor="y2"),
+        yaxis2=dict(title=_title(t("validation accuracy", lang)), anchor="x2", range=[0, 1.02], tickformat=".0%",
+                    domain=lower)))
 
 
 def region_grid(bounds, size: int = 64) -> tuple:
@@ -220,14 +224,14 @@ def landscape_figure(alphas, betas, losses, coords, iterations, names, colours, 
     for index, values in zip(moving, paths_to(len(iterations) - 1)):
         data[index].update(values)
     frames = [dict(name=str(int(k)), data=paths_to(f), traces=moving) for f, k in enumerate(iterations)]
-    layout = _layout(font_size, lang, height=520 if narrow else 640, images=[image],
+    layout = _layout(font_size, lang, height=520 if narrow else (820 if font_size >= 20 else 640), images=[image],
                      xaxis=dict(title=_title(t("direction 1", lang)), showgrid=False, constrain="domain", zeroline=False,
                                 range=x_range),
                      yaxis=dict(title=_title(t("direction 2", lang)), showgrid=False, scaleanchor="x",
                                 constrain="domain", zeroline=False, range=y_range),
                      **player(iterations, lang, font_size, redraw=False, y=-0.12, narrow=narrow))
-    layout["margin"]["b"] = 230 if narrow else 170
-    layout["legend"]["y"] = -0.6 if narrow else -0.36
+    layout["margin"].update(b=200 if narrow else 140, t=50 + (2 * font_size if narrow else font_size))
+    layout["legend"].update(y=1.0, yanchor="bottom")  # above the plot: the player below grows with the type
     if narrow:
         layout["margin"].update(l=40, r=10)
     layout["meta"] = dict(levels=[float(v) for v in levels])
@@ -240,3 +244,37 @@ def gradcheck_rows(checks, lang="en") -> list:
              t(GRADCHECK_HEADERS[2], lang): f"{check.max_relative_error:.2e}",
              t(GRADCHECK_HEADERS[3], lang): t(check.verdict, lang),
              t(GRADCHECK_HEADERS[4], lang): int(check.kinks_crossed)} for check in checks]
+
+
+INIT_NAMES = {"1": "σ = 1", "0.01": "σ = 0.01", "xavier": "Xavier: √(1/n)", "he": "He: √(2/n)"}
+
+
+def init_figure(histograms: dict, *, lang="en", font_size=14) -> dict:
+    """The book's Figs. 6-10, 6-11, 6-13 and 6-14 side by side: a row per weight scale, a column per layer, each
+    the histogram of that layer's activations (30 bins over 0 … 1, as the book draws them).
+    histograms: scale → ``nets.init_study.Histograms``."""
+    rows, columns = len(histograms), len(next(iter(histograms.values())).counts)
+    data, layout = [], _layout(font_size, lang, height=170 * rows + 90, showlegend=False, bargap=0.05)
+    layout["margin"].update(l=110, t=40)
+    for row, (scale, h) in enumerate(histograms.items()):
+        centres = (h.edges[:-1] + h.edges[1:]) / 2
+        for column, counts in enumerate(h.counts):
+            index = row * columns + column + 1
+            axis = "" if index == 1 else str(index)
+            data.append(dict(type="bar", x=_f32(centres), y=counts.tolist(), xaxis="x" + axis, yaxis="y" + axis,
+                             marker=dict(color="#0072B2"), hovertemplate="%{x:.2f}: %{y}<extra></extra>"))
+            gap = 0.025
+            layout[f"xaxis{axis}"] = dict(domain=[column / columns + gap, (column + 1) / columns - gap],
+                                          anchor="y" + axis, range=[0, 1], tickvals=[0, 0.5, 1],
+                                          showticklabels=row == rows - 1)
+            layout[f"yaxis{axis}"] = dict(domain=[1 - (row + 1) / rows + 0.06, 1 - row / rows - 0.03],
+                                          anchor="x" + axis, showticklabels=False)
+            if row == 0:
+                layout.setdefault("annotations", []).append(dict(
+                    text=t("layer {k}", lang, k=column + 1), showarrow=False, xref=f"x{axis} domain",
+                    yref=f"y{axis} domain", x=0.5, y=1.0, yanchor="bottom", font=dict(size=font_size)))
+        first = "" if row == 0 else str(row * columns + 1)  # the row's first axes
+        layout.setdefault("annotations", []).append(dict(
+            text=t(INIT_NAMES.get(scale, scale), lang), showarrow=False, xref="paper", yref=f"y{first} domain",
+            x=-0.01, xanchor="right", y=0.5, font=dict(size=font_size)))
+    return dict(data=data, layout=layout)
