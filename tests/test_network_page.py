@@ -20,7 +20,7 @@ from test_app import choice_key, no_exception, open_app, shown  # tests/test_app
 BOOK_RUNS = ["1 SGD", "2 Momentum", "3 AdaGrad", "4 Adam"]
 BOOK_NET_LRS = [0.01, 0.01, 0.01, 0.001]  # the book's Fig. 6-9
 VIEW_LABELS = {"loss": "Loss curves", "regions": "Decision regions", "landscape": "Landscape",
-               "gradcheck": "Gradient check"}
+               "gradcheck": "Gradient check", "init": "Initial weights"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -121,7 +121,7 @@ def test_the_default_network_learning_rates_are_the_books():
     assert not any(key == "net.lr" for key in at.query_params)  # the defaults need no word in the link
 
 
-def test_the_view_control_offers_the_four_views():
+def test_the_view_control_offers_the_five_views():
     at = open_network()
     assert view_options(at) == list(VIEW_LABELS.values())
 
@@ -294,7 +294,7 @@ def test_the_digits_have_no_decision_regions_and_the_tab_still_works():
     at = show_view(open_network({"net.iters": "200"}), "regions")
     at.selectbox(key=choice_key(at, "net.data")).set_value("digits").run()
     no_exception(at)
-    assert view_options(at) == ["Loss curves", "Landscape", "Gradient check"]
+    assert view_options(at) == ["Loss curves", "Landscape", "Gradient check", "Initial weights"]
     assert at.session_state["net.view"] == "loss"
     fig = figure(at)
     assert legend_names(fig) == BOOK_RUNS and "frames" not in fig
