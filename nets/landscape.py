@@ -209,14 +209,14 @@ def project(paths, plane: Plane) -> np.ndarray:
     NaN and are never computed with.  One run (leading index) at a time, so the temporaries stay
     the size of one run.
     """
-    paths = np.asarray(paths, dtype=np.float64)
+    paths = np.asarray(paths)  # float32 paths stay float32: each run is made float64 on its own
     n = plane.origin.size
     shape = (1,) * (3 - paths.ndim) + paths.shape if paths.ndim < 3 else paths.shape
     rows = paths.reshape(int(np.prod(shape[:-2])), shape[-2], n)
     finite = np.isfinite(rows).all(axis=-1)
     out = np.full(rows.shape[:2] + (2,), np.nan)
     for r, run in enumerate(rows):
-        out[r, finite[r]] = (run[finite[r]] - plane.origin) @ plane.directions.T
+        out[r, finite[r]] = (run[finite[r]].astype(np.float64) - plane.origin) @ plane.directions.T
     if not plane.orthonormal:
         gram = plane.directions @ plane.directions.T
         out[finite] = np.linalg.solve(gram, out[finite].T).T
@@ -335,12 +335,13 @@ def budget(n_params: int, available: int, size: int = 41) -> tuple:
 
 def of_network(arch, x, labels, paths, final_loss, kind: str = "pca", seed: int = 0) -> NetworkLandscape:
     """The landscape of a network (``nets.network``, ``arch``) trained on (x, labels), through the final weights of
-    the run with the lowest ``final_loss`` (R,): the plane (``kind`` "pca" or "random"), a grid covering the paths
+    the run with the lowest ``final_loss`` (R,) (``paths`` may stay float32: no whole float64 copy is made but the
+    principal directions' one): the plane (``kind`` "pca" or "random"), a grid covering the paths
     (R, C, n) and the loss there, on the first examples of (x, labels) that ``budget`` allows (the split is shuffled)."""
     from . import network  # the generic part of this module needs no network
 
     final_loss = np.where(np.isfinite(final_loss), final_loss, np.inf)
-    origin = paths[int(np.argmin(final_loss)), -1]
+    origin = np.asarray(paths[int(np.argmin(final_loss)), -1], dtype=np.float64)
     if kind == "pca":
         plane = pca_plane(paths, origin)
     else:

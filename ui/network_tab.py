@@ -275,7 +275,7 @@ def landscape_view(lab, data, arch, training, titles, colours, lang, font) -> No
     kept = extras()
     if plane_kind not in kept:
         with st.spinner(tr("Computing the landscape…")):
-            kept[plane_kind] = landscape.of_network(arch, data.x_train, data.y_train, training.weights.astype(float),
+            kept[plane_kind] = landscape.of_network(arch, data.x_train, data.y_train, training.weights,
                                                     training.train_loss[:, -1], plane_kind, lab.seed)
     view = kept[plane_kind]
     plane, alphas, betas, losses, coords = view.plane, view.alphas, view.betas, view.losses, view.coords

@@ -294,7 +294,7 @@ def training_speed(item, label, name, arch, rules, batch_size, iterations, repea
 
 def of_training(arch, data, training, kind):
     """The landscape as the Network tab computes it."""
-    return landscape.of_network(arch, data.x_train, data.y_train, training.weights.astype(float),
+    return landscape.of_network(arch, data.x_train, data.y_train, training.weights,
                                 training.train_loss[:, -1], kind, 0)
 
 
@@ -392,10 +392,15 @@ def largest(name, params, rule, runs):
 
 
 def lbfgs_runs(name):
+    """(hidden layers, runs): the widest 5-layer network (of the controls' unit options) on which L-BFGS (full
+    batch, its line search counted) fits under train.MAX_WORK at the fewest iterations, and how many runs fit."""
     data = datasets.load(name)
-    arch = network.Architecture((data.input_dim, *WIDE, data.classes))
-    one = train.work(arch, optimizers(["lbfgs"]), network_lab.ITERATION_OPTIONS[0], 1, len(data.y_train))
-    return min(8, int(train.MAX_WORK // one))
+    for units in sorted(network_lab.UNIT_OPTIONS, reverse=True):
+        arch = network.Architecture((data.input_dim, *(units,) * 5, data.classes))
+        one = train.work(arch, optimizers(["lbfgs"]), network_lab.ITERATION_OPTIONS[0], 1, len(data.y_train))
+        if one <= train.MAX_WORK:
+            return (units,) * 5, min(8, int(train.MAX_WORK // one))
+    return (2,) * 5, 1
 
 
 def memory_cases(quick):
@@ -405,8 +410,8 @@ def memory_cases(quick):
     cases["digits, largest"] = dict(data="digits", params={}, hidden=WIDE, rules=("adam",) * 8, batch=batch,
                                     iterations=iterations)
     if not quick:
-        runs = lbfgs_runs("digits")
-        cases["digits, L-BFGS"] = dict(data="digits", params={}, hidden=WIDE, rules=("lbfgs",) * runs, batch=2000,
+        hidden, runs = lbfgs_runs("digits")
+        cases["digits, L-BFGS"] = dict(data="digits", params={}, hidden=hidden, rules=("lbfgs",) * runs, batch=2000,
                                        iterations=network_lab.ITERATION_OPTIONS[0])
         big = {"points_per_class": 2000, "classes": 10}
         batch, iterations = largest("spiral", big, "adam", 8)
@@ -448,7 +453,8 @@ def child(spec_json: str) -> None:
             xs, ys, frames, probs = extras["regions"]
             sizes["regions"] = len(serialise(pictures.regions_figure(
                 xs, ys, probs, data, titles, training.val_accuracy[:, frames], training.checkpoints[frames])))
-        plane, alphas, betas, losses, coords = extras["pca"]
+        found = extras["pca"]
+        alphas, betas, losses, coords = found.alphas, found.betas, found.losses, found.coords
         sizes["landscape"] = len(serialise(pictures.landscape_figure(alphas, betas, losses, coords,
                                                                      training.checkpoints, titles, colours)))
         mark("figures + JSON")
