@@ -786,7 +786,6 @@ ZH = MappingProxyType({
     "weights checked": "检查的权重数",
     "largest relative error": "最大相对误差",
     "verdict": "结论",
-    "good": "良好",
     "ok with kinks": "有折点时可以接受",
     "uncomfortable": "令人不安",
     "bug": "有错误",
