@@ -590,3 +590,21 @@ def playwright_or_skip():
     except ImportError:  # pragma: no cover
         unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
     return sync_playwright
+
+
+BROKEN = ("Traceback", "ValueError", "TypeError", "KeyError", "unknown surface id", "Something went wrong",
+          "This setting cannot be run")
+
+
+def not_broken(page, where: str, *, errors: bool = False) -> None:
+    """No Streamlit exception box and no traceback or failure words (BROKEN) anywhere on the page (a chart's hover
+    texts are not in innerText); with ``errors``, no error box either."""
+    boxes = page.locator("[data-testid=stException]")
+    assert boxes.count() == 0, f"{where}: the page shows an exception:\n{boxes.first.inner_text()[:800]}"
+    if errors:
+        shown = page.locator("[data-testid=stAlertContentError]")
+        assert shown.count() == 0, f"{where}: the page shows an error: {shown.first.inner_text()[:400]}"
+    text = page.locator("body").inner_text()
+    for word in BROKEN:
+        at = text.find(word)
+        assert at < 0, f"{where}: the page shows {word!r}: …{text[max(0, at - 200):at + 300]}…"

@@ -28,3 +28,11 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def context(browser):
+    """A browser context (1600 × 1000, generous timeouts) shared by the module's tests."""
+    context = bs.new_context(browser)
+    yield context
+    context.close()

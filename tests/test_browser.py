@@ -38,13 +38,6 @@ BOOK_LABELS = ["SGD lr=0.95", "Momentum lr=0.1", "AdaGrad lr=1.5", "Adam lr=0.3"
 GRADIENT_COLOUR, MOMENTUM_COLOUR = "#B00020", "#1F4ED8"  # the step arrows' parts (viz/stage.py PART_COLOURS)
 
 
-@pytest.fixture(scope="module")
-def context(browser):
-    context = bs.new_context(browser)
-    yield context
-    context.close()
-
-
 @pytest.fixture
 def page_at(context):
     """page_at(url) -> a fresh page (a new Streamlit session) there, the stage drawn; closed after the test."""
@@ -351,7 +344,7 @@ def test_play_after_pause_resumes(page_at, app_url):
     heads = _recorded(page, 500)
     assert min(h for h, _ in heads) < 1, f"↺ Restart did not go back to step 0 (heads {heads[:10]} …)"
     assert heads[-1][1] and heads[-1][0] > 0, f"↺ Restart does not play from step 0 ({heads[-5:]})"
-    _not_broken(page, "after Play, Pause, Play, Restart")
+    bs.not_broken(page, "after Play, Pause, Play, Restart")
 
 
 def test_step_buttons_move_one_whole_step_and_pause(page_at, app_url):
@@ -383,7 +376,7 @@ def test_step_buttons_move_one_whole_step_and_pause(page_at, app_url):
     bs.wait_for_head(page, "Math.abs(h - arg) < 1e-9 && !p", stopped - 1, timeout=5_000)
     page.wait_for_timeout(300)
     assert bs.head(page) == stopped - 1 and not bs.playing(page)
-    _not_broken(page, "after stepping")
+    bs.not_broken(page, "after stepping")
 
 
 def test_step_slider_scrubs(page_at, app_url):
@@ -438,7 +431,7 @@ def test_keyboard_on_the_chart(page_at, app_url):
     heads = _recorded(page, 400)
     assert min(h for h, _ in heads) < 1 and heads[-1][1], \
         f"Home did not restart and play ({heads[:5]} … {heads[-3:]})"
-    _not_broken(page, "after the keyboard")
+    bs.not_broken(page, "after the keyboard")
 
 
 def _near_segment(point, a, b) -> float:
@@ -511,7 +504,7 @@ def test_hide_the_future_while_paused_and_reveal(page_at, app_url, book_paths):
         changed += difference > 30
     assert changed >= 0.5 * len(ahead), f"Reveal drew SGD's path at only {changed} of {len(ahead)} points ahead"
     _save(shown_png, "revealed_plot.png")
-    _not_broken(page, "after Reveal")
+    bs.not_broken(page, "after Reveal")
 
 
 def test_step_arrows_show_the_parts_of_the_update(page_at, app_url, book_paths):
@@ -566,27 +559,15 @@ def test_step_arrows_show_the_parts_of_the_update(page_at, app_url, book_paths):
     assert "arrows=1" not in page.url, page.url
     bs.set_head(page, k)
     assert bs.canvas_counts(page, [None], colours, tol=10, alpha=200)[0] == [0, 0], "arrows still drawn when off"
-    _not_broken(page, "after the step arrows")
+    bs.not_broken(page, "after the step arrows")
 
 
 # --- issue 8: what only a browser sees ------------------------------------------------------------------------
 
 # Never on the page, whatever a user does: Python's words for a failure, or the app's last-line fallback.
-BROKEN = ("Traceback", "ValueError", "TypeError", "KeyError", "unknown surface id", "This setting cannot be run")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PHONE = {"width": 390, "height": 844}
 PROJECTOR = {"width": 1920, "height": 1080}
-
-
-def _not_broken(page, where: str) -> None:
-    """No Streamlit exception box and no traceback or error words anywhere on the page (the chart's
-    hover texts are not in innerText)."""
-    boxes = page.locator("[data-testid=stException]")
-    assert boxes.count() == 0, f"{where}: the page shows an exception:\n{boxes.first.inner_text()[:800]}"
-    text = page.locator("body").inner_text()
-    for word in BROKEN:
-        at = text.find(word)
-        assert at < 0, f"{where}: the page shows {word!r}: …{text[max(0, at - 200):at + 300]}…"
 
 
 def _surface_label(surface_id: str, lang: str) -> str:
@@ -606,7 +587,7 @@ def test_switching_the_language_mid_session_never_breaks(page_at, app_url):
     stale = []  # select boxes still showing the other language's label (the crash's cause): reported last
 
     def check(where: str, lang: str) -> None:
-        _not_broken(page, where)
+        bs.not_broken(page, where)
         labels = tabs.all_inner_texts()
         assert len(labels) >= 4 and all(bool(CJK.search(t)) == (lang == "zh") for t in labels), (where, labels)
         for key in ("surface", "preset"):  # a box shows the label of the id it holds, in the page's language
@@ -674,7 +655,7 @@ def test_projector_mode_survives_a_preset_and_a_surface_change(page_at, app_url)
     bs.open_sidebar(page)
 
     def still_on(where: str) -> None:
-        _not_broken(page, where)
+        bs.not_broken(page, where)
         assert bs.widget(page, "projector").locator("input[type=checkbox]").is_checked(), \
             f"{where}: the Projector toggle went off"
         query = page.evaluate("() => location.search")
@@ -735,7 +716,7 @@ def test_projector_mode_folds_the_sidebar_and_leaves_no_strip(browser, app_url):
         assert collapsed["root"]["width"] > opened["root"]["width"] + 50, (opened, collapsed)
         assert collapsed["chart"]["width"] >= opened["chart"]["width"] - 1, \
             f"the chart shrank when the sidebar folded: {opened['chart']} -> {collapsed['chart']}"
-        _not_broken(page, "projector mode, sidebar collapsed")
+        bs.not_broken(page, "projector mode, sidebar collapsed")
         _save(page.screenshot(), "projector_collapsed.png")
     finally:
         context.close()
@@ -850,7 +831,7 @@ def _phone_layout(page) -> None:
     bs.scroll_stage_into_view(page)
     page.wait_for_timeout(300)
     _save(page.screenshot(), "phone.png")
-    _not_broken(page, "phone")
+    bs.not_broken(page, "phone")
     plot, state = bs.plot_box(page), bs.stage_state(page)
     layout = page.evaluate(JS_PHONE_LAYOUT)
     assert plot["width"] >= 300, f"the contour plot is {plot['width']:.0f} × {plot['height']:.0f} px on a phone"
@@ -942,7 +923,7 @@ def test_run_colours_are_exact_and_stable(page_at, app_url):
     for badge in badges[2:4]:
         assert now[badge["id"]] == before[badge["id"]], \
             f"run {badge['id']} changed colour when run 2 was removed: {before[badge['id']]} -> {now[badge['id']]}"
-    _not_broken(page, "after removing run 2")
+    bs.not_broken(page, "after removing run 2")
 
 
 def _has_markup(locator) -> int:
@@ -982,7 +963,7 @@ def test_user_text_is_shown_literally(page_at, app_url):
     error = errors.first
     assert "*" in error.inner_text() and _has_markup(error) == 0, \
         f"the hint lost its '*' or is rendered as Markdown: {error.inner_text()!r}"
-    _not_broken(page, "after typing formulas")
+    bs.not_broken(page, "after typing formulas")
 
     value = "[x](http://example.com)"
     page = page_at(app_url + "?surface=bowl&steps=" + urllib.parse.quote(value))
@@ -1054,4 +1035,4 @@ def test_clicking_a_1d_sweep_point_adds_a_run(page_at, app_url):
     bs.wait_for_script_done(page)
     now = page.evaluate(JS_RUN_COUNT)
     assert now == runs + 1, f"clicking point {index} of the 1-D sweep ({name!r}) added no run ({now} runs)"
-    _not_broken(page, "after clicking the 1-D sweep")
+    bs.not_broken(page, "after clicking the 1-D sweep")

@@ -49,13 +49,6 @@ JS_COUNT_LISTENERS = """(() => {
 })();"""
 
 
-@pytest.fixture(scope="module")
-def context(browser):
-    context = bs.new_context(browser)
-    yield context
-    context.close()
-
-
 @pytest.fixture
 def lesson_page(context):
     """lesson_page(url, viewport=None) -> a fresh page (a new session) with the lesson panel drawn and the clicker

@@ -37,7 +37,6 @@ SETUPS = {
     "projector": ("&projector=1", {"width": 1920, "height": 1080}, {}),
     "phone": ("", {"width": 390, "height": 844}, {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}),
 }
-BROKEN = ("Traceback", "ValueError", "TypeError", "KeyError", "Something went wrong", "This setting cannot be run")
 
 # The Network tab's chart: its frames, its layout images (as drawn), the slider's current value, Plotly's animation,
 # and the boxes (viewport CSS pixels) of what must not overlap.
@@ -203,17 +202,6 @@ def inside(inner: dict, outer: dict, slack: float = 1.0) -> bool:
         inner["top"] >= outer["top"] - slack and inner["bottom"] <= outer["bottom"] + slack
 
 
-def not_broken(page, where: str) -> None:
-    boxes = page.locator("[data-testid=stException]")
-    assert boxes.count() == 0, f"{where}: the page shows an exception:\n{boxes.first.inner_text()[:800]}"
-    errors = page.locator("[data-testid=stAlertContentError]")
-    assert errors.count() == 0, f"{where}: the page shows an error: {errors.first.inner_text()[:400]}"
-    text = page.locator("body").inner_text()
-    for word in BROKEN:
-        at = text.find(word)
-        assert at < 0, f"{where}: the page shows {word!r}: …{text[max(0, at - 200):at + 300]}…"
-
-
 def no_sideways_scroll(page, where: str) -> None:
     sizes = page.evaluate(JS_OVERFLOW)
     assert sizes["body"] <= sizes["viewport"] + 1 and sizes["main"] <= sizes["mainClient"] + 1, \
@@ -268,7 +256,7 @@ def layout_is_clean(state: dict, where: str) -> None:
 def test_decision_regions_play_and_pause(browser, app_url, setup):
     context, page = open_network(browser, app_url, setup)
     try:
-        not_broken(page, f"{setup}: on load")
+        bs.not_broken(page, f"{setup}: on load", errors=True)
         choose_view(page, "Decision regions")
         state = wait_for_chart(page, images=4, frames=True)
         assert state["frames"] == 51, state["frames"]
@@ -309,7 +297,7 @@ def test_decision_regions_play_and_pause(browser, app_url, setup):
         assert not later["running"], f"{setup}: Pause did not stop the animation"
         assert iteration(paused) == iteration(later) < 1000, (iteration(paused), iteration(later))
         assert [i["href"] for i in paused["images"]] == [i["href"] for i in later["images"]]
-        not_broken(page, f"{setup}: after Play and Pause")
+        bs.not_broken(page, f"{setup}: after Play and Pause", errors=True)
     finally:
         context.close()
 
@@ -352,7 +340,7 @@ def test_the_landscape_stays_drawn_while_playing(browser, app_url, setup):
         press(page, "Pause")
         page.wait_for_timeout(300)
         assert not chart(page)["running"]
-        not_broken(page, f"{setup}: landscape after Play and Pause")
+        bs.not_broken(page, f"{setup}: landscape after Play and Pause", errors=True)
     finally:
         context.close()
 
@@ -387,7 +375,7 @@ def test_the_loss_curves_layout_is_clean(browser, app_url, setup):
         assert len(state["xtitles"]) == 2  # the loss and the validation accuracy, each over the iterations
         legend_is_clear(state, f"{setup}, loss curves")
         no_sideways_scroll(page, f"{setup}, loss curves")
-        not_broken(page, f"{setup}, loss curves")
+        bs.not_broken(page, f"{setup}, loss curves", errors=True)
         assert any(t["text"] == "validation accuracy" for t in state["right"]), state["right"]
         for text in state["right"]:  # the right panel's words stay off the left panel's curves
             assert not overlap(glyphs(text["box"]), state["plotBox"]), \

@@ -293,16 +293,19 @@ def test_bounds_cover_every_point_with_a_margin(name):
 # The split
 
 
+# held out per class of sizes 2, 7, 40, 151: validation · n rounded half up, then kept within 1 … n − 1 (by hand:
+# 0.05 · 7 = 0.35 → 0 → 1; 0.05 · 151 = 7.55 → 8; 0.33 · 7 = 2.31 → 2; 0.5 · 2 = 1; 0.5 · 151 = 75.5 → 76)
+HELD_OUT = {0.05: [1, 1, 2, 8], 0.2: [1, 1, 8, 30], 0.33: [1, 2, 13, 50], 0.5: [1, 4, 20, 76]}
+
+
 @pytest.mark.parametrize("validation", [0.05, 0.2, 0.33, 0.5])
 def test_split_is_stratified_disjoint_covering_and_reproducible(validation):
     y = np.repeat(np.arange(4), [2, 7, 40, 151])
     train, val = data.stratified_split(y, validation, seed=3)
     assert len(np.intersect1d(train, val)) == 0
     np.testing.assert_array_equal(np.sort(np.r_[train, val]), np.arange(len(y)))
-    for label, n in enumerate([2, 7, 40, 151]):
-        n_val = int(np.sum(y[val] == label))
-        assert 1 <= n_val <= n - 1  # every class in both parts
-        assert n_val == min(max(math.floor(validation * n + 0.5), 1), n - 1)
+    held_out = [int(np.sum(y[val] == label)) for label in range(4)]
+    assert held_out == HELD_OUT[validation]  # every class in both parts, in its share
     again = data.stratified_split(y, validation, seed=3)
     np.testing.assert_array_equal(train, again[0])
     np.testing.assert_array_equal(val, again[1])
