@@ -65,6 +65,7 @@ __all__ = [
     "blobs",
     "circles",
     "digits",
+    "head",
     "load",
     "moons",
     "spiral",
@@ -461,3 +462,9 @@ def load(name: str, *, seed: int = 0, validation: float = 0.2, **params) -> Data
         np.ascontiguousarray(y[val], dtype=np.int64),
         int(classes),
     )
+
+
+def head(data: Dataset, n_train: int) -> Dataset:
+    """The same data set with only its first ``n_train`` training examples (a random subset: the split is in a
+    seeded random order); the validation split unchanged."""
+    return data._replace(x_train=data.x_train[:n_train], y_train=data.y_train[:n_train])

@@ -346,8 +346,7 @@ def of_network(arch, x, labels, paths, final_loss, kind: str = "pca", seed: int 
         plane = pca_plane(paths, origin)
     else:
         slices = network.layer_slices(arch)
-        shapes = dict(zip(arch.layer_names, (shape for pair in arch.shapes for shape in pair)))
-        plane = random_plane(origin, {name: (slices[name], shapes[name]) for name in arch.layer_names},
+        plane = random_plane(origin, {name: (slices[name], shape) for name, shape in arch.param_shapes.items()},
                              np.random.default_rng(seed))
     coords = project(paths, plane)
     available = len(labels)

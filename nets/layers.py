@@ -118,6 +118,104 @@ class Tanh:
         return dout * (1.0 - self.out * self.out)
 
 
+class BatchNormalization:
+    """Batch Normalization (Ioffe & Szegedy 2015; the book's ``BatchNormalization``, ch. 6.3), over the B examples
+    of each unit, x (..., B, D), γ and β (..., D):
+
+        training:    μ = mean_B x,   σ² = mean_B (x − μ)²,   x̂ = (x − μ) / √(σ² + ε),   y = γ x̂ + β
+                     running_mean ← m·running_mean + (1 − m)·μ,   running_var ← m·running_var + (1 − m)·σ²
+        evaluation:  x̂ = (x − running_mean) / √(running_var + ε),   y = γ x̂ + β
+
+    with ε = 1e-6 and m = 0.9, as the book.  Backward (training mode), as the book writes it out step by step:
+
+        ∂L/∂β = Σ_B ∂L/∂y,   ∂L/∂γ = Σ_B x̂ ∂L/∂y,   ∂L/∂x̂ = γ ∂L/∂y
+        ∂L/∂x_c = ∂L/∂x̂ / σ̂ + (2/B) x_c ∂L/∂σ²,   ∂L/∂σ² = −½ Σ_B ∂L/∂x̂ x_c / σ̂³      (x_c = x − μ, σ̂ = √(σ² + ε))
+        ∂L/∂x = ∂L/∂x_c − (1/B) Σ_B ∂L/∂x_c
+
+    ``running`` = (running_mean, running_var), arrays (..., D) or None.  In training mode they are updated in place
+    when ``update_running`` (a trainer's step), else left alone (a landscape or a line search probes the loss with
+    the batch's own statistics); evaluation mode needs them.
+    """
+
+    EPS = 1e-6
+    MOMENTUM = 0.9
+
+    def __init__(self, gamma, beta, running=None, training=True, update_running=False):
+        self.gamma, self.beta = gamma, beta
+        self.running = running
+        self.training = training
+        self.update_running = update_running
+        self.xc = self.xn = self.std = None
+        self.dgamma = self.dbeta = None
+
+    def forward(self, x):
+        if not self.training:
+            if self.running is None:
+                raise ValueError("BatchNormalization in evaluation mode needs the running mean and variance")
+            mean, var = self.running
+            scale = self.gamma / np.sqrt(var + self.EPS)  # γ x̂ + β = x·scale + (β − mean·scale)
+            out = np.multiply(x, scale[..., None, :])
+            out += (self.beta - mean * scale)[..., None, :]
+            return out
+        mu = x.mean(axis=-2, keepdims=True)
+        self.xc = x - mu
+        out = np.square(self.xc)  # the in-place steps below save memory traffic, not arithmetic
+        var = out.mean(axis=-2, keepdims=True)
+        self.std = np.sqrt(var + self.EPS)
+        self.xn = self.xc / self.std
+        if self.update_running and self.running is not None:
+            for kept, batch in zip(self.running, (mu, var)):
+                kept *= self.MOMENTUM
+                kept += (1.0 - self.MOMENTUM) * batch[..., 0, :]
+        np.multiply(self.xn, self.gamma[..., None, :], out=out)
+        out += self.beta[..., None, :]
+        return out
+
+    def backward(self, dout):
+        batch_size = dout.shape[-2]
+        self.dbeta = _sum_to_shape(dout.sum(axis=-2), self.beta.shape)
+        work = self.xn * dout
+        self.dgamma = _sum_to_shape(work.sum(axis=-2), self.gamma.shape)
+        dxn = np.multiply(dout, self.gamma[..., None, :], out=work)
+        dxc = dxn / self.std
+        dstd = -np.sum(np.multiply(dxn, self.xc, out=work), axis=-2, keepdims=True) / (self.std * self.std)
+        dvar = 0.5 * dstd / self.std
+        dxc += np.multiply(self.xc, (2.0 / batch_size) * dvar, out=work)
+        dmu = np.sum(dxc, axis=-2, keepdims=True)
+        dxc -= dmu / batch_size
+        return dxc
+
+
+class Dropout:
+    """Dropout (Srivastava et al. 2014; the book's ``Dropout``, ch. 6.4.3): in training, each unit of each example
+    is dropped with probability r (the dropout ratio), mask ~ Bernoulli(1 − r), and the gradient flows only
+    through the kept units:
+
+        inverted (cs231n's recommendation, this page's default):   training y = x·mask / (1 − r),   test y = x
+        the book's:                                                training y = x·mask,             test y = x·(1 − r)
+
+    Both make the expected training output equal the test output.  ``rng``: a numpy Generator for the masks.
+    """
+
+    def __init__(self, ratio, rng=None, training=True, inverted=True):
+        if not 0.0 <= ratio < 1.0:
+            raise ValueError(f"dropout ratio = {ratio} must be 0 ≤ r < 1")
+        if training and ratio > 0 and rng is None:
+            raise ValueError("Dropout in training needs rng, a numpy Generator for its masks")
+        self.ratio, self.rng, self.training, self.inverted = float(ratio), rng, training, inverted
+        self.scaled_mask = None
+
+    def forward(self, x):
+        keep = 1.0 - self.ratio
+        if not self.training:
+            return x if self.inverted else x * keep
+        self.scaled_mask = (self.rng.random(x.shape) >= self.ratio) / (keep if self.inverted else 1.0)
+        return x * self.scaled_mask
+
+    def backward(self, dout):
+        return dout * self.scaled_mask
+
+
 def log_softmax(scores):
     """log p_k = s_k − log Σ_j e^(s_j) = (s_k − m) − log Σ_j e^(s_j − m),  m = max_j s_j.
 

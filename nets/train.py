@@ -38,6 +38,8 @@ WEIGHTS_BYTES = 32e6  # … and fewer when the kept weights (float32) would take
 # about SEARCH_EVALUATIONS times an iteration.
 MAX_WORK = 2e11
 SEARCH_EVALUATIONS = 4
+MAX_WEIGHT_DECAY = 10.0
+MAX_DROPOUT = 0.9
 EVAL_EXAMPLES = 2000  # the kept weights' loss and accuracy are measured on at most this many examples of each split
 
 
@@ -51,6 +53,9 @@ class Training(NamedTuple):
     train_loss, train_accuracy, val_loss, val_accuracy   (R, C): on the whole training / validation split
     diverged_at     (R,)    the iteration a run diverged at, −1 if it did not
     full_batch      (R,)    the run trained on the whole training set every iteration
+    buffers         (R, C, s) float32: a Batch-Norm network's running statistics at the kept iterations (s = 0
+                            without Batch Norm)
+    regulariser     the ``Regulariser`` the runs trained with (weight decay λ per run, dropout)
     """
 
     arch: Architecture
@@ -67,6 +72,46 @@ class Training(NamedTuple):
     val_accuracy: np.ndarray
     diverged_at: np.ndarray
     full_batch: np.ndarray
+    buffers: np.ndarray
+    regulariser: "Regulariser"
+
+    def epochs(self, n_train: int) -> np.ndarray:
+        """The kept iterations in epochs (passes over the ``n_train`` training examples)."""
+        return self.checkpoints * self.batch_size / n_train
+
+    def curves_only(self) -> "Training":
+        """This training without its kept weights and statistics (what a figure needs; small to cache)."""
+        empty = np.empty(self.weights.shape[:2] + (0,), dtype=np.float32)
+        return self._replace(weights=empty, buffers=empty)
+
+    def evaluation(self) -> dict:
+        """Dropout's options to predict with the kept weights (``network.predict_proba_chunked``'s, with the kept
+        ``buffers``: evaluation mode and dropout's test-time scaling)."""
+        return dict(dropout=self.regulariser.dropout, inverted=self.regulariser.inverted)
+
+
+class Regulariser(NamedTuple):
+    """What a training adds to the plain loss.  ``weight_decay``: λ of the book's ½·λ·Σ‖W‖², one per run (R,) or
+    one for all; ``dropout``: the ratio r of hidden units dropped in training; ``inverted``: dropout's convention
+    (True: scale by 1/(1 − r) in training, cs231n's; False: by (1 − r) at test time, the book's)."""
+
+    weight_decay: object = 0.0
+    dropout: float = 0.0
+    inverted: bool = True
+
+    def per_run(self, runs: int) -> np.ndarray:
+        """λ for each of ``runs`` runs, (R,)."""
+        return np.broadcast_to(np.asarray(self.weight_decay, dtype=float), (runs,)).copy()
+
+    def check(self, runs: int) -> "Regulariser":
+        decay = np.asarray(self.weight_decay, dtype=float)
+        if decay.ndim > 1 or (decay.ndim == 1 and len(decay) != runs):
+            raise ValueError(f"weight_decay must be one number or one per run ({runs}), got shape {decay.shape}")
+        if not np.all(np.isfinite(decay)) or np.any(decay < 0) or np.any(decay > MAX_WEIGHT_DECAY):
+            raise ValueError(f"weight_decay λ must be 0 to {MAX_WEIGHT_DECAY:g}")
+        if not 0.0 <= self.dropout <= MAX_DROPOUT:
+            raise ValueError(f"dropout ratio = {self.dropout} must be 0 to {MAX_DROPOUT:g}")
+        return self
 
 
 # Why a rule cannot train a network, in the notes' terms (a page shows them in its own language: the templates
@@ -124,16 +169,17 @@ def kept_checkpoints(arch: Architecture, runs: int) -> int:
 
 class FullBatch:
     """The training loss on the whole training set as a surface-like objective (``f``, ``grad`` on (..., n)):
-    what a line search probes."""
+    what a line search probes.  Deterministic: no dropout, a Batch-Norm network normalises with the whole set's
+    statistics; the weight decay λ of the run is in it."""
 
-    def __init__(self, arch, x, labels):
-        self.arch, self.x, self.labels = arch, x, labels
+    def __init__(self, arch, x, labels, weight_decay=0.0):
+        self.arch, self.x, self.labels, self.weight_decay = arch, x, labels, weight_decay
 
     def f(self, theta):
-        return network.loss(self.arch, theta, self.x, self.labels)
+        return network.loss(self.arch, theta, self.x, self.labels, weight_decay=self.weight_decay)
 
     def grad(self, theta):
-        return network.loss_and_grad(self.arch, theta, self.x, self.labels)[1]
+        return network.loss_and_grad(self.arch, theta, self.x, self.labels, weight_decay=self.weight_decay)[1]
 
 
 class _Run:
@@ -197,66 +243,93 @@ def check_settings(arch: Architecture, optimizers, iterations: int, batch_size: 
 
 
 def train(arch: Architecture, data, optimizers, *, iterations: int = 1000, batch_size: int = 100, seed: int = 0,
-          init="he", progress: Callable[[float], None] | None = None) -> Training:
+          init="he", theta0=None, regulariser: Regulariser = Regulariser(), keep: int | None = None,
+          progress: Callable[[float], None] | None = None) -> Training:
     """Train one network per optimizer from the same θ₀ on the same minibatches (``data``: a ``nets.data.Dataset``).
 
-    ``init``: the weight scale of ``network.init_params`` ("he", "xavier" or a standard deviation).
+    ``init``: the weight scale of ``network.init_params`` ("he", "xavier" or a standard deviation); ``theta0``
+    (n,) or one per run (R, n) replaces it.  ``regulariser``: weight decay and dropout (the dropout masks come from
+    the seed too; a run that trains full-batch trains without dropout: its loss must stay deterministic).
+    ``keep``: how many iterations' weights to keep and measure besides θ₀ (at most ``kept_checkpoints``).
     ``progress(fraction)`` is called now and then while training (a page's progress bar).
     Raises ValueError naming the field and its valid range."""
     optimizers = tuple(optimizers)
     check_settings(arch, optimizers, iterations, batch_size, len(data.y_train))
+    regulariser = regulariser.check(len(optimizers))
     rng = np.random.default_rng(seed)
-    theta0 = network.init_params(arch, rng, init)
+    drawn = network.init_params(arch, rng, init)
     batches = minibatches(rng, len(data.y_train), batch_size, iterations)
-    objective = FullBatch(arch, data.x_train, data.y_train)
-    runs = [_Run(optimizer, theta0, iterations, objective) for optimizer in optimizers]
-    theta = np.tile(theta0, (len(runs), 1))
-    checkpoints = checkpoint_iterations(iterations, kept_checkpoints(arch, len(runs)))
+    theta = np.array(np.broadcast_to(drawn if theta0 is None else np.asarray(theta0, dtype=float),
+                                     (len(optimizers), arch.n_params)))
+    decay = regulariser.per_run(len(optimizers))
+    runs = [_Run(optimizer, theta[i], iterations, FullBatch(arch, data.x_train, data.y_train, decay[i]))
+            for i, optimizer in enumerate(optimizers)]
+    going = _Going(arch, runs, theta, regulariser, decay, np.random.default_rng([seed, 1]))
+    most = kept_checkpoints(arch, len(runs))
+    checkpoints = checkpoint_iterations(iterations, most if keep is None else max(1, min(int(keep), most)))
     weights = np.empty((len(runs), len(checkpoints), arch.n_params), dtype=np.float32)
+    buffers = np.empty((len(runs), len(checkpoints), arch.n_buffers), dtype=np.float32)
     loss = np.full((len(runs), iterations), np.nan)
     diverged_at = np.full(len(runs), -1)
     next_checkpoint = 0
     with np.errstate(all="ignore"):
         for t in range(iterations):
             if t == checkpoints[next_checkpoint]:
-                weights[:, next_checkpoint] = theta
+                weights[:, next_checkpoint], buffers[:, next_checkpoint] = theta, going.buffers
                 next_checkpoint += 1
-            _iteration(arch, data, runs, theta, batches[t], t, loss, diverged_at)
+            going.iteration(data, batches[t], t, loss, diverged_at)
             if progress is not None and t % max(1, iterations // 50) == 0:
                 progress(t / iterations)
-        weights[:, next_checkpoint] = theta
-    metrics = evaluate(arch, data, weights)
+        weights[:, next_checkpoint], buffers[:, next_checkpoint] = theta, going.buffers
+    metrics = evaluate(arch, data, weights, buffers, regulariser)
     return Training(arch, tuple(optimizer.title for optimizer in optimizers), iterations, batch_size, seed, loss,
-                    checkpoints, weights, *metrics, diverged_at, np.array([run.full_batch for run in runs]))
+                    checkpoints, weights, *metrics, diverged_at, np.array([run.full_batch for run in runs]), buffers,
+                    regulariser)
 
 
-def _iteration(arch, data, runs, theta, batch, t, loss, diverged_at) -> None:
-    """One update of every run still going, in place: the gradients of the runs that share a batch in one call."""
-    going = diverged_at < 0
-    for full in (False, True):
-        members = [i for i, run in enumerate(runs) if run.full_batch == full and going[i]]
-        if not members:
-            continue
-        x, labels = (data.x_train, data.y_train) if full else (data.x_train[batch], data.y_train[batch])
-        points = np.stack([runs[i].grad_point(theta[i], t) for i in members])
-        batch_loss, grads = network.loss_and_grad(arch, points, x, labels)
-        looked_ahead = [k for k, i in enumerate(members) if runs[i].rule.grad_point is not None]
-        if looked_ahead:  # the curve shows the loss at θ_t, not at the look-ahead point
-            here = [members[k] for k in looked_ahead]
-            batch_loss[looked_ahead] = network.loss(arch, theta[here], x, labels)
-        for k, i in enumerate(members):
-            loss[i, t] = batch_loss[k]
-            new = theta[i] + runs[i].step(grads[k], theta[i], t)
-            if not (np.isfinite(batch_loss[k]) and np.all(np.isfinite(new))) or np.max(np.abs(new)) > DIVERGE_WEIGHT:
-                diverged_at[i] = t
+class _Going:
+    """The runs in training: their weights theta (R, n) (updated in place), running statistics (R, s), weight decay
+    λ (R,), dropout and its masks' generator."""
+
+    def __init__(self, arch, runs, theta, regulariser, decay, mask_rng):
+        self.arch, self.runs, self.theta, self.decay = arch, runs, theta, decay
+        self.buffers = network.init_buffers(arch, (len(runs),))
+        self.dropout = dict(dropout=regulariser.dropout, inverted=regulariser.inverted, rng=mask_rng)
+
+    def iteration(self, data, batch, t, loss, diverged_at) -> None:
+        """One update of every run still going: the gradients of the runs that share a batch in one call."""
+        going, arch, theta = diverged_at < 0, self.arch, self.theta
+        for full in (False, True):
+            members = [i for i, run in enumerate(self.runs) if run.full_batch == full and going[i]]
+            if not members:
                 continue
-            theta[i] = new
+            x, labels = (data.x_train, data.y_train) if full else (data.x_train[batch], data.y_train[batch])
+            options = dict(weight_decay=self.decay[members], **({} if full else self.dropout))
+            points = np.stack([self.runs[i].grad_point(theta[i], t) for i in members])
+            stats = self.buffers[members]
+            batch_loss, grads = network.loss_and_grad(arch, points, x, labels, buffers=stats, **options)
+            self.buffers[members] = stats
+            looked_ahead = [k for k, i in enumerate(members) if self.runs[i].rule.grad_point is not None]
+            if looked_ahead:  # the curve shows the loss at θ_t, not at the look-ahead point
+                here = [members[k] for k in looked_ahead]
+                batch_loss[looked_ahead] = network.loss(arch, theta[here], x, labels,
+                                                        **{**options, "weight_decay": self.decay[here]})
+            for k, i in enumerate(members):
+                loss[i, t] = batch_loss[k]
+                new = theta[i] + self.runs[i].step(grads[k], theta[i], t)
+                if not (np.isfinite(batch_loss[k]) and np.all(np.isfinite(new))) or np.max(np.abs(new)) > DIVERGE_WEIGHT:
+                    diverged_at[i] = t
+                    continue
+                theta[i] = new
 
 
-def evaluate(arch: Architecture, data, weights: np.ndarray) -> tuple:
-    """(train_loss, train_accuracy, val_loss, val_accuracy), each (R, C), of the kept weights (R, C, n), on the first
-    EVAL_EXAMPLES examples of each split (the splits are shuffled), a few weight vectors a call (bounded memory)."""
+def evaluate(arch: Architecture, data, weights: np.ndarray, buffers=None, regulariser: Regulariser = Regulariser()) -> tuple:
+    """(train_loss, train_accuracy, val_loss, val_accuracy), each (R, C), of the kept weights (R, C, n) (with Batch
+    Norm, their running statistics ``buffers`` (R, C, s)), in evaluation mode, on the first EVAL_EXAMPLES examples
+    of each split (the splits are shuffled), a few weight vectors a call (bounded memory).  The loss is the data's
+    cross-entropy, without the weight decay term."""
     flat = weights.reshape(-1, weights.shape[-1])
+    stats = None if buffers is None else np.asarray(buffers).reshape(len(flat), -1)
     splits = ((data.x_train[:EVAL_EXAMPLES], data.y_train[:EVAL_EXAMPLES]),
               (data.x_val[:EVAL_EXAMPLES], data.y_val[:EVAL_EXAMPLES]))
     chunk = network.chunk_size(arch, max(len(labels) for _, labels in splits))
@@ -264,8 +337,10 @@ def evaluate(arch: Architecture, data, weights: np.ndarray) -> tuple:
     with np.errstate(all="ignore"):
         for lo in range(0, len(flat), chunk):
             theta = flat[lo:lo + chunk].astype(float)
+            options = network.evaluation(None if stats is None else stats[lo:lo + chunk].astype(float),
+                                         regulariser.dropout, regulariser.inverted)
             for row, (x, labels) in enumerate(splits):
-                probabilities = network.predict_proba(arch, theta, x)
+                probabilities = network.predict_proba(arch, theta, x, **options)
                 picked = np.take_along_axis(probabilities, labels[None, :, None], axis=-1)[..., 0]
                 results[2 * row, lo:lo + chunk] = -np.mean(np.log(np.maximum(picked, 1e-300)), axis=-1)
                 results[2 * row + 1, lo:lo + chunk] = np.mean(np.argmax(probabilities, axis=-1) == labels, axis=-1)

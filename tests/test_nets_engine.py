@@ -350,8 +350,8 @@ def test_architecture_counts():
 
 
 @pytest.mark.parametrize("arch, words", [
-    (Architecture((2, 3)), ("hidden layers", "1–5")),
-    (Architecture((2, 10, 10, 10, 10, 10, 10, 3)), ("hidden layers", "1–5")),
+    (Architecture((2, 3)), ("hidden layers", "1–6")),
+    (Architecture((2, 10, 10, 10, 10, 10, 10, 10, 3)), ("hidden layers", "1–6")),
     (Architecture((2, 1, 3)), ("hidden layer 1", "2–200")),
     (Architecture((2, 10, 201, 3)), ("hidden layer 2", "2–200")),
     (Architecture((0, 10, 3)), ("inputs", "1–4096")),

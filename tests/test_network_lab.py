@@ -8,7 +8,7 @@ Golden values come from outside the code under test:
   AdaGrad(lr=0.01), Adam(lr=0.001, ...); it trains MultiLayerNet(input_size=784, hidden_size_list=[100, 100, 100,
   100], output_size=10) at batch_size = 128;
 * the spiral is 2-D with 3 arms by default (cs231n's case study), the digits are 8 × 8 = 64 pixels, 10 classes;
-* the valid ranges are the ones the lab documents (1–5 hidden layers, 2–200 units, batch ≤ 2000, iterations ≤ 5000,
+* the valid ranges are the ones the lab documents (1–6 hidden layers, 2–200 units, batch ≤ 2000, iterations ≤ 5000,
   seed 0 … 1,000,000, learning rates 1e-5 … 10, at most 8 runs).
 """
 
@@ -101,7 +101,7 @@ def test_a_repeated_key_reads_its_last_value(lab):
 # --- bad values: a warning naming the key and its range, and the default -------------------------------------
 
 RANGES = {  # key: (the range as a warning must give it, the field of Lab, its default)
-    "net.layers": ("1 to 5", "layers", 1),
+    "net.layers": ("1 to 6", "layers", 1),
     "net.units": ("2 to 200", "units", 100),
     "net.batch": ("1 to 2000", "batch", 100),
     "net.iters": ("1 to 5000", "iterations", 1000),
