@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from nets import data as datasets
-from nets import network
+from nets import ensembles, network, search
 from viz.i18n import Message
 
 from .scene import MAX_RUNS
@@ -23,7 +23,13 @@ from .url import _Reader
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 INITS = ("he", "xavier", "0.01", "0.1", "1")  # the book's weight_init_std values besides He and Xavier
-VIEWS = ("loss", "regions", "landscape", "gradcheck", "init")
+VIEWS = ("loss", "regions", "landscape", "gradcheck", "init", "batchnorm", "overfit", "search", "ensembles")
+STUDY_VIEWS = ("init", "batchnorm", "overfit", "search", "ensembles")  # the book's ch. 6 experiments: settings of their own
+INIT_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+OVERFIT_EXAMPLES = (100, 300, 500)
+WEIGHT_DECAYS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+DROPOUT_RANGE = (0.0, 0.5)
+DROPOUT_CONVENTIONS = ("inverted", "book")
 PLANES = ("pca", "random")
 BATCH_OPTIONS = (1, 8, 16, 32, 64, 100, 128, 256, 512, 1000, 2000)
 ITERATION_OPTIONS = (50, 100, 200, 300, 500, 1000, 2000, 3000, 5000)
@@ -61,12 +67,25 @@ class Lab:
     lrs: tuple = ()  # the network learning rate of run 1, 2, …; missing ones take default_lr
     view: str = "loss"
     plane: str = "pca"
+    batchnorm: bool = False
+    # the ch. 6 views (each the book's own setting; these are what the class changes)
+    init_activation: str = "sigmoid"
+    overfit_examples: int = 300
+    weight_decay: float = 0.1  # the book's Fig. 6-21
+    dropout: float = 0.0
+    dropout_convention: str = "inverted"
+    trials: int = 20
+    lr_range: tuple = search.BOOK_LR_RANGE
+    decay_range: tuple = search.BOOK_DECAY_RANGE
+    members: int = 5
 
     def __post_init__(self):
         given = dict(self.data_params)
         full = tuple((param.name, given.get(param.name, param.default)) for param in datasets.DATASETS[self.data].params)
         object.__setattr__(self, "data_params", full)
         object.__setattr__(self, "lrs", tuple(float(lr) for lr in self.lrs))
+        for name in ("lr_range", "decay_range"):
+            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
 
     def lr(self, index: int, optimizer: str) -> float:
         return self.lrs[index] if index < len(self.lrs) else default_lr(optimizer)
@@ -80,7 +99,7 @@ class Lab:
         return (self.units,) * self.layers
 
     def architecture(self, data) -> network.Architecture:
-        return network.Architecture((data.input_dim, *self.hidden, data.classes), self.activation)
+        return network.Architecture((data.input_dim, *self.hidden, data.classes), self.activation, self.batchnorm)
 
     def init_scale(self):
         return self.init if self.init in ("he", "xavier") else float(self.init)
@@ -112,12 +131,26 @@ def to_query(lab: Lab) -> dict:
                                 ("act", lab.activation, base.activation), ("batch", str(lab.batch), str(base.batch)),
                                 ("iters", str(lab.iterations), str(base.iterations)),
                                 ("seed", str(lab.seed), str(base.seed)), ("init", lab.init, base.init),
-                                ("view", lab.view, base.view), ("plane", lab.plane, base.plane)):
+                                ("view", lab.view, base.view), ("plane", lab.plane, base.plane),
+                                ("bn", str(int(lab.batchnorm)), str(int(base.batchnorm))),
+                                ("iact", lab.init_activation, base.init_activation),
+                                ("ofn", str(lab.overfit_examples), str(base.overfit_examples)),
+                                ("wd", _number_text(lab.weight_decay), _number_text(base.weight_decay)),
+                                ("drop", _number_text(lab.dropout), _number_text(base.dropout)),
+                                ("dconv", lab.dropout_convention, base.dropout_convention),
+                                ("trials", str(lab.trials), str(base.trials)),
+                                ("lrr", _range_text(lab.lr_range), _range_text(base.lr_range)),
+                                ("wdr", _range_text(lab.decay_range), _range_text(base.decay_range)),
+                                ("members", str(lab.members), str(base.members))):
         if value != default:
             query[f"net.{key}"] = value
     if lab.lrs:
         query["net.lr"] = ",".join(_number_text(lr) for lr in lab.lrs)
     return query
+
+
+def _range_text(bounds) -> str:
+    return ",".join(_number_text(v) for v in bounds)
 
 
 def from_query(query: Mapping) -> tuple:
@@ -133,8 +166,33 @@ def from_query(query: Mapping) -> tuple:
               iterations=reader.number("net.iters", base.iterations, 1, ITERATION_OPTIONS[-1], integer=True),
               seed=reader.number("net.seed", base.seed, *SEED_RANGE, integer=True),
               init=reader.choice("net.init", base.init, INITS), lrs=_lrs(reader),
-              view=reader.choice("net.view", base.view, VIEWS), plane=reader.choice("net.plane", base.plane, PLANES))
+              view=reader.choice("net.view", base.view, VIEWS), plane=reader.choice("net.plane", base.plane, PLANES),
+              batchnorm=reader.flag("net.bn", base.batchnorm),
+              init_activation=reader.choice("net.iact", base.init_activation, INIT_ACTIVATIONS),
+              overfit_examples=reader.number("net.ofn", base.overfit_examples, min(OVERFIT_EXAMPLES),
+                                             max(OVERFIT_EXAMPLES), integer=True, choices=OVERFIT_EXAMPLES),
+              weight_decay=reader.number("net.wd", base.weight_decay, 0.0, max(WEIGHT_DECAYS), choices=WEIGHT_DECAYS),
+              dropout=reader.number("net.drop", base.dropout, *DROPOUT_RANGE),
+              dropout_convention=reader.choice("net.dconv", base.dropout_convention, DROPOUT_CONVENTIONS),
+              trials=reader.number("net.trials", base.trials, *search.TRIALS_RANGE, integer=True),
+              lr_range=_exponents(reader, "net.lrr", base.lr_range),
+              decay_range=_exponents(reader, "net.wdr", base.decay_range),
+              members=reader.number("net.members", base.members, *ensembles.MEMBERS_RANGE, integer=True))
     return lab, reader.warnings
+
+
+def _exponents(reader, key: str, default: tuple) -> tuple:
+    """A search range "low,high" (powers of ten) with low < high inside ``search.EXPONENT_RANGE``."""
+    text = reader.raw(key)
+    if text is None:
+        return default
+    low, high = search.EXPONENT_RANGE
+    valid = Message("two powers of ten low,high with {low:g} ≤ low < high ≤ {high:g}", low=low, high=high)
+    try:
+        return search.check_range(key, [float(part) for part in str(text).split(",", 1)]) if "," in str(text) \
+            else reader.refuse(key, text, valid, default)
+    except ValueError:
+        return reader.refuse(key, text, valid, default)
 
 
 def _lrs(reader) -> tuple:

@@ -20,7 +20,8 @@ from test_app import choice_key, no_exception, open_app, shown  # tests/test_app
 BOOK_RUNS = ["1 SGD", "2 Momentum", "3 AdaGrad", "4 Adam"]
 BOOK_NET_LRS = [0.01, 0.01, 0.01, 0.001]  # the book's Fig. 6-9
 VIEW_LABELS = {"loss": "Loss curves", "regions": "Decision regions", "landscape": "Landscape",
-               "gradcheck": "Gradient check", "init": "Initial weights"}
+               "gradcheck": "Gradient check", "init": "Initial weights", "batchnorm": "Batch Norm",
+               "overfit": "Overfitting", "search": "Hyperparameter search", "ensembles": "Ensembles"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -121,7 +122,7 @@ def test_the_default_network_learning_rates_are_the_books():
     assert not any(key == "net.lr" for key in at.query_params)  # the defaults need no word in the link
 
 
-def test_the_view_control_offers_the_five_views():
+def test_the_view_control_offers_the_nine_views():
     at = open_network()
     assert view_options(at) == list(VIEW_LABELS.values())
 
@@ -294,7 +295,7 @@ def test_the_digits_have_no_decision_regions_and_the_tab_still_works():
     at = show_view(open_network({"net.iters": "200"}), "regions")
     at.selectbox(key=choice_key(at, "net.data")).set_value("digits").run()
     no_exception(at)
-    assert view_options(at) == ["Loss curves", "Landscape", "Gradient check", "Initial weights"]
+    assert view_options(at) == [label for view, label in VIEW_LABELS.items() if view != "regions"]
     assert at.session_state["net.view"] == "loss"
     fig = figure(at)
     assert legend_names(fig) == BOOK_RUNS and "frames" not in fig
@@ -380,11 +381,16 @@ def test_projector_mode_enlarges_the_networks_type():
     assert figure(at)["layout"]["font"]["size"] == 14 and at.session_state["view"] == "Network"
 
 
-def test_the_initial_weights_view_shows_the_books_four_scales_without_training():
+def histograms_figure(at) -> dict:
+    """The initial weights view's first chart (the second trains the four scales: Fig. 6-15)."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def test_the_initial_weights_view_shows_the_books_four_scales():
     at = open_network({"net.view": "init"})
     assert not at.exception and not at.error
-    assert "net_training" not in at.session_state  # nothing trained for this view
-    fig = figure(at)
+    assert "net_training" not in at.session_state  # the lab's own training is not run for this view
+    fig = histograms_figure(at)
     bars = [trace for trace in fig["data"] if trace["type"] == "bar"]
     assert len(bars) == 4 * 5  # four scales × five layers
     # every histogram counts the 1000 × 100 activations of its layer (a sigmoid never leaves 0 … 1)
@@ -393,7 +399,7 @@ def test_the_initial_weights_view_shows_the_books_four_scales_without_training()
     first = bars[0]["y"]
     assert (first[0] + first[-1]) / 100_000 > 0.6
     assert any("Fig. 6-10" in caption.value for caption in at.caption)
-    at.session_state["net.init_activation"] = "relu"
+    at.session_state["net.iact"] = "relu"
     at.run()
-    relu = [trace for trace in figure(at)["data"] if trace["type"] == "bar"]
+    relu = [trace for trace in histograms_figure(at)["data"] if trace["type"] == "bar"]
     assert relu != bars and not at.exception

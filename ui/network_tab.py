@@ -15,19 +15,20 @@ import numpy as np
 import streamlit as st
 
 from nets import data as datasets
-from nets import gradcheck, init_study, landscape, network, train
+from nets import gradcheck, landscape, network, train
 import page_model
 from page_model import Scene, network_lab
 from viz import i18n
 from viz import network as pictures
 
-from . import stage, viewport, widgets
+from . import network_studies, stage, viewport, widgets
 from .checked_figure import CheckedFigure
 from . import state as page_state
 from .state import LAB_KEYS, lab_from_state, net_lr_key, option_labels, run_looks, tr
 
 VIEW_TITLES = {"loss": "Loss curves", "regions": "Decision regions", "landscape": "Landscape",
-               "gradcheck": "Gradient check", "init": "Initial weights"}
+               "gradcheck": "Gradient check", "init": "Initial weights", "batchnorm": "Batch Norm",
+               "overfit": "Overfitting", "search": "Hyperparameter search", "ensembles": "Ensembles"}
 INIT_TITLES = {"he": "He: √(2/n)", "xavier": "Xavier: √(1/n)", "0.01": "σ = 0.01", "0.1": "σ = 0.1", "1": "σ = 1"}
 PRESET_TITLES = {"spiral": "cs231n's spiral, 2-100-3",
                  "book_digits": "The book's Fig. 6-9 on the digits: SGD, Momentum, AdaGrad, Adam"}
@@ -38,6 +39,12 @@ GRADCHECK_EXAMPLES = 16
 
 
 def render(scene: Scene) -> None:
+    view = view_picker()
+    if view in network_lab.STUDY_VIEWS:  # the book's ch. 6 experiments, each in its own setting
+        st.caption(tr("The book's chapter 6 experiment, in the book's setting scaled to the 8×8 digits (the caption "
+                      "under the figure says how); the class's changes are in the link."))
+        network_studies.render(view, scene.lang)
+        return
     st.caption(tr("The runs above train a small neural network: the same initial weights and the same minibatches for "
                   "every run (the book's Fig. 6-9), so the only difference is the optimizer. Each run has a learning "
                   "rate of its own for the network."))
@@ -51,10 +58,8 @@ def render(scene: Scene) -> None:
     except ValueError as error:
         st.error(widgets.literal(i18n.render(i18n.Message.of(error), scene.lang)))
         return
-    view = view_picker(data)
-    if view == "init":  # the book's experiment on the initial weights: no training
-        initial_weights(scene.lang)
-        return
+    if view == "regions" and not data.is_2d:
+        view = "loss"
     for message in refused:
         st.info(widgets.literal(i18n.render(message, scene.lang)))
     if not runs:
@@ -90,7 +95,7 @@ def controls(scene: Scene) -> None:
     """The data set, the network and the training (folded under a one-line summary), and each run's learning rate
     for the network."""
     state = st.session_state
-    for field in ("layers", "units", "batch", "iterations", "seed"):
+    for field in ("layers", "units", "batch", "iterations", "seed", "batchnorm"):
         state.setdefault(LAB_KEYS[field], getattr(network_lab.Lab(), field))
     with st.expander(summary(lab_from_state(), scene.lang), key="net.settings_open"):
         data_col, net_col, train_col = st.columns(3)
@@ -127,6 +132,7 @@ def network_controls() -> None:
     widgets.choice(st.selectbox, tr("activation"), network_lab.ACTIVATIONS, key="net.act", format_func=labels)
     widgets.choice(st.selectbox, tr("initial weights"), network_lab.INITS, key="net.init",
                    format_func=lambda v: labels(INIT_TITLES[v]))
+    st.toggle(tr("Batch Norm after every hidden affine layer"), key="net.bn")
 
 
 def summary(lab, lang: str) -> str:
@@ -134,8 +140,9 @@ def summary(lab, lang: str) -> str:
     spec = datasets.DATASETS[lab.data]
     title = spec.title_zh if lang == "zh" else spec.title
     shape = "-".join(map(str, lab.hidden))
+    activation = f"{lab.activation} + Batch Norm" if lab.batchnorm else lab.activation
     return i18n.t("Data: {data} · network: {shape} {activation} · batch {batch} · {iterations} iterations", lang,
-                  data=title, shape=shape, activation=lab.activation, batch=lab.batch, iterations=lab.iterations)
+                  data=title, shape=shape, activation=activation, batch=lab.batch, iterations=lab.iterations)
 
 
 def learning_rates(scene: Scene) -> None:
@@ -217,9 +224,10 @@ def once(key: tuple, build):
     return figures[key]
 
 
-def view_picker(data) -> str:
+def view_picker() -> str:
     """The view (the decision regions only for a 2-D data set)."""
-    views = tuple(VIEW_TITLES) if data.is_2d else tuple(v for v in VIEW_TITLES if v != "regions")
+    is_2d = datasets.DATASETS[st.session_state.get("net.data", network_lab.Lab().data)].is_2d
+    views = tuple(VIEW_TITLES) if is_2d else tuple(v for v in VIEW_TITLES if v != "regions")
     labels = option_labels()
     return widgets.choice(st.segmented_control, tr("Network view"), views, key="net.view",
                           format_func=lambda v: labels(VIEW_TITLES[v]), label_visibility="collapsed")
@@ -259,7 +267,8 @@ def regions(data, arch, training, titles, lang, font) -> None:
     if "regions" not in kept:
         xs, ys, points = pictures.region_grid(data.bounds, REGION_SIZE)
         frames = frames_of(training)
-        kept["regions"] = (xs, ys, frames, network.predict_proba_chunked(arch, training.weights[:, frames], points))
+        kept["regions"] = (xs, ys, frames, network.predict_proba_chunked(
+            arch, training.weights[:, frames], points, training.buffers[:, frames], **training.evaluation()))
     xs, ys, frames, probabilities = kept["regions"]
     narrow = viewport.is_narrow()
     figure = once(("regions", lang, font, narrow), lambda: pictures.regions_figure(
@@ -312,23 +321,3 @@ def gradient_check(data, arch, training, titles, lang) -> None:
                   "cs231n's rule: above 1e-2 the gradient is probably wrong; 1e-2 to 1e-4 is uncomfortable; 1e-4 to "
                   "1e-7 is fine for ReLU (its kinks) but too high for tanh or sigmoid; below 1e-7 is good.",
                   n=GRADCHECK_EXAMPLES))
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def init_histograms(activation: str) -> dict:
-    return {scale: init_study.histograms(scale, activation) for scale in init_study.SCALES}
-
-
-def initial_weights(lang: str) -> None:
-    """The book's experiment (ch. 6.2): 1000 inputs through 5 layers of 100 units, a histogram of each layer's
-    activations for four weight scales; the activation is the class's choice."""
-    labels = option_labels()
-    activation = widgets.choice(st.radio, tr("activation"), ("sigmoid", "tanh", "relu"), key="net.init_activation",
-                                horizontal=True, format_func=labels)
-    st.caption(tr("The book's experiment (ch. 6.2): 1000 random inputs through 5 layers of 100 units, no bias; each "
-                  "histogram counts one layer's activations in 30 bins over 0 … 1. The book shows, for the sigmoid, "
-                  "σ = 1 piling them at 0 and 1 (the gradient vanishes there, Fig. 6-10), σ = 0.01 collapsing them "
-                  "near 0.5 (every unit says the same, Fig. 6-11) and Xavier keeping them spread (Fig. 6-13); with "
-                  "ReLU, He's σ = √(2/n) keeps every layer alive where Xavier's shrinks layer by layer (Fig. 6-14)."))
-    figure = pictures.init_figure(init_histograms(activation), lang=lang, font_size=font_size())
-    st.plotly_chart(CheckedFigure(figure), key="net_init_chart")

@@ -245,7 +245,10 @@ def write_url(scene: Scene, place: dict | None = None) -> None:
 # --- the network lab (``ui/network_tab.py``) ------------------------------------------------------------------
 
 LAB_KEYS = {"layers": "net.layers", "units": "net.units", "activation": "net.act", "batch": "net.batch",
-            "iterations": "net.iters", "seed": "net.seed", "init": "net.init", "view": "net.view", "plane": "net.plane"}
+            "iterations": "net.iters", "seed": "net.seed", "init": "net.init", "view": "net.view", "plane": "net.plane",
+            "batchnorm": "net.bn", "init_activation": "net.iact", "overfit_examples": "net.ofn",
+            "weight_decay": "net.wd", "dropout": "net.drop", "dropout_convention": "net.dconv", "trials": "net.trials",
+            "lr_range": "net.lrr", "decay_range": "net.wdr", "members": "net.members"}
 
 
 def net_lr_key(run_id: int, optimizer: str) -> str:

@@ -813,4 +813,103 @@ ZH = MappingProxyType({
     "{title} (from a URL)": "{title}（来自网址）",
     "URL value lesson={shown}: {problem} The lesson was not opened.": "URL 参数 lesson={shown}：{problem}未打开课程。",
     "the file holds no lesson ({problem}).": "该文件中没有课程（{problem}）。",
+    # the network lab's chapter-6 views (ui/network_studies.py, viz/network_studies.py)
+    "Batch Norm": "批归一化 (Batch Norm)",
+    "Overfitting": "过拟合",
+    "Hyperparameter search": "超参数搜索",
+    "Ensembles": "模型集成",
+    "Batch Norm after every hidden affine layer": "每个隐藏 Affine 层之后加 Batch Norm",
+    "The book's chapter 6 experiment, in the book's setting scaled to the 8×8 digits (the caption under the figure "
+    "says how); the class's changes are in the link.":
+        "书中第 6 章的实验，按书中的设置缩小到 8×8 手写数字（图下的说明写明了怎样缩小）；全班所做的更改都在链接中。",
+    "Another student started this computation: waiting for it…": "另一位同学已经开始了这项计算：正在等待它……",
+    "Computing…": "正在计算……",
+    "Training with each scale (Fig. 6-15)": "用每种尺度训练（图 6-15）",
+    "The book (Fig. 6-15) trains MNIST with a 5-layer network of 100 ReLU units, SGD lr 0.01, batch 128, 2000 "
+    "iterations: σ = 0.01 does not learn at all, Xavier learns and He learns fastest. Here: the 8×8 digits, the same "
+    "ReLU network, SGD lr {lr}, batch {batch}, {iterations} iterations; σ = 1 sends the loss to infinity.":
+        "书中（图 6-15）用 5 层、每层 100 个 ReLU 单元的网络训练 MNIST，SGD 学习率 0.01，批大小 128，迭代 2000 次："
+        "σ = 0.01 完全学不动，Xavier 能学习，He 学得最快。这里：8×8 手写数字，同样的 ReLU 网络，SGD 学习率 {lr}，批大小 "
+        "{batch}，迭代 {iterations} 次；σ = 1 使损失趋于无穷。",
+    "with Batch Norm": "使用 Batch Norm",
+    "without Batch Norm": "不使用 Batch Norm",
+    "The book (Figs. 6-18, 6-19) trains 1000 MNIST images with a 6-layer network of 100 ReLU units, SGD lr 0.01, "
+    "batch 100, 20 epochs, from weights W ~ N(0, σ²) for 16 scales σ, with and without a Batch Norm layer after every "
+    "hidden affine layer: with it the network learns faster, and it learns at scales where the plain one does not "
+    "learn at all. Here: {examples} of the 8×8 digits, 4 hidden layers of {units} units, SGD lr {lr}, batch {batch}, "
+    "{epochs} epochs, {count} scales; training accuracy with Batch Norm in evaluation mode (its running averages). "
+    "The network lab's settings have a Batch Norm switch too.":
+        "书中（图 6-18、6-19）用 6 层、每层 100 个 ReLU 单元的网络训练 1000 张 MNIST 图像，SGD 学习率 0.01，批大小 100，"
+        "20 个 epoch，权重 W ~ N(0, σ²) 取 16 种尺度 σ，比较每个隐藏 Affine 层之后有无 Batch Norm 层：有它时学得更快，"
+        "而且在普通网络完全学不动的尺度上也能学习。这里：{examples} 张 8×8 手写数字，4 个隐藏层、每层 {units} 个单元，"
+        "SGD 学习率 {lr}，批大小 {batch}，{epochs} 个 epoch，{count} 种尺度；训练准确率在评估模式下计算（Batch Norm "
+        "使用其滑动平均）。网络实验的设置里也有 Batch Norm 开关。",
+    "training images": "训练图像数",
+    "dropout ratio r": "Dropout 比例 r",
+    "dropout convention": "Dropout 的约定",
+    "inverted: × 1/(1 − r) in training (cs231n)": "反向（inverted）：训练时 × 1/(1 − r)（cs231n）",
+    "the book's: × (1 − r) at test time": "书中的：测试时 × (1 − r)",
+    "plain": "无正则化",
+    "λ = {decay}, r = {dropout}": "λ = {decay}，r = {dropout}",
+    "{name}: validation accuracy": "{name}：验证集准确率",
+    "training {train:.1%}, gap {gap:+.1%}": "训练集 {train:.1%}，差距 {gap:+.1%}",
+    "training": "训练集",
+    "validation": "验证集",
+    "accuracy": "准确率",
+    "training accuracy": "训练集准确率",
+    "epoch": "轮次 (epoch)",
+    "The book (Figs. 6-20, 6-21, 6-23) trains 300 MNIST images with a 7-layer network of 100 ReLU units, SGD lr "
+    "0.01, batch 100, for 200 epochs: the training accuracy reaches 100 % while the test accuracy stays far below "
+    "(overfitting); weight decay λ = 0.1 (½·λ·Σ‖W‖² added to the loss) and dropout r = 0.2 narrow the gap. Here: the "
+    "same network and training on {examples} of the 8×8 digits, validation on the 359 held-out ones. The digits are "
+    "easier than MNIST, so the gap is smaller with 300 images; 100 images show it clearly. Dropout drops each hidden "
+    "unit with probability r in training; the convention above says where the factor 1 − r goes (both give the same "
+    "expected output).":
+        "书中（图 6-20、6-21、6-23）用 7 层、每层 100 个 ReLU 单元的网络训练 300 张 MNIST 图像，SGD 学习率 0.01，"
+        "批大小 100，训练 200 个 epoch：训练准确率达到 100 %，测试准确率却远远落后（过拟合）；权值衰减 λ = 0.1（在损失中"
+        "加上 ½·λ·Σ‖W‖²）和 Dropout r = 0.2 缩小了这个差距。这里：同样的网络和训练，用 {examples} 张 8×8 手写数字，"
+        "在留出的 359 张上验证。手写数字比 MNIST 容易，所以 300 张时差距较小；100 张时差距很明显。Dropout 在训练时以概率 "
+        "r 删除每个隐藏单元；上面的约定决定因子 1 − r 放在哪里（两者的期望输出相同）。",
+    "trials": "试验次数",
+    "learning rate: 10^ from … to": "学习率：10^ 从 … 到",
+    "weight decay λ: 10^ from … to": "权值衰减 λ：10^ 从 … 到",
+    "Search again in the best five's range (coarse → fine)": "在最好五次的范围内再搜索（由粗到细）",
+    "The book's ranges": "书中的范围",
+    "The best trial lies at the {end} edge of the {name} range: a better value may lie outside it. Widen the range "
+    "on that side and search again (cs231n).":
+        "最好的一次试验位于{name}范围的{end}边界：更好的值可能在范围之外。请在那一侧放宽范围后再搜索（cs231n）。",
+    "Searching…": "正在搜索……",
+    "best": "最好",
+    "#{rank}: lr {lr}, λ {decay}": "第 {rank} 名：学习率 {lr}，λ {decay}",
+    "The book's recipe (Fig. 6-24): sample lr = 10^uniform(−6, −2) and λ = 10^uniform(−8, −4), train briefly, rank "
+    "by the accuracy on VALIDATION data carved out of the training data, then narrow the ranges and search again. "
+    "Here: {trials} trials on {train} of the 8×8 digits' training images, {val} more of them for validation (the "
+    "held-out split is never used: it would be tuned to), 2 hidden layers of 100 ReLU units, SGD, batch {batch}, "
+    "{epochs} epochs each.":
+        "书中的做法（图 6-24）：按 lr = 10^uniform(−6, −2) 和 λ = 10^uniform(−8, −4) 采样，短时间训练，按从训练数据中"
+        "分出的验证数据上的准确率排序，然后缩小范围再搜索。这里：{trials} 次试验，用 8×8 手写数字训练部分中的 {train} "
+        "张训练、另外 {val} 张验证（留出的部分从不使用：否则超参数会对它过拟合），2 个隐藏层、每层 100 个 ReLU 单元，"
+        "SGD，批大小 {batch}，每次 {epochs} 个 epoch。",
+    "members": "成员数",
+    "members k": "成员数 k",
+    "The same model, different initialisations": "同一模型，不同初始化",
+    "The best models of the search": "搜索中最好的几个模型",
+    "Checkpoints of one run": "一次训练的多个检查点",
+    "Running average of one run's parameters": "一次训练的参数滑动平均",
+    "a member alone": "单个成员",
+    "mean of the members so far": "已加入成员的平均",
+    "the ensemble (averaged predictions)": "集成（平均预测）",
+    "the averaged weights": "平均后的权重",
+    "cs231n: averaging the predictions of several independently trained models gains a few percent, more with more "
+    "members and more when they differ. The four ways of the notes, each measured on the 359 held-out digits: the "
+    "same model from different initial weights; the best models of the search (its current ranges); the weights of "
+    "one run at its last checkpoints (every {every} iterations); and the running average of one run's weights over "
+    "those checkpoints (one network, not an average of predictions). The models: {examples} training images, 2 "
+    "hidden layers of 100 ReLU units, Momentum lr {lr}, μ {mu}, batch {batch}, {iterations} iterations.":
+        "cs231n：对几个独立训练的模型的预测取平均能提高几个百分点，成员越多、差异越大，提高越多。笔记中的四种做法，"
+        "都在留出的 359 张手写数字上测量：同一模型从不同的初始权重训练；搜索中最好的几个模型（当前的搜索范围）；一次训练"
+        "在最后几个检查点（每 {every} 次迭代）的权重；以及一次训练在这些检查点上的权重滑动平均（一个网络，而不是预测的"
+        "平均）。模型：{examples} 张训练图像，2 个隐藏层、每层 100 个 ReLU 单元，Momentum 学习率 {lr}，μ {mu}，批大小 "
+        "{batch}，迭代 {iterations} 次。",
+    "two powers of ten low,high with {low:g} ≤ low < high ≤ {high:g}": "两个 10 的幂指数 low,high，满足 {low:g} ≤ low < high ≤ {high:g}",
 })
