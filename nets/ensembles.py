@@ -76,7 +76,8 @@ def build(kind: str, data: datasets.Dataset, members: int, base: train.Training,
     (the final one first), "search" from ``search``'s best trials (a ``nets.search.Search``)."""
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
-    if isinstance(members, bool) or not MEMBERS_RANGE[0] <= members <= MEMBERS_RANGE[1]:
+    if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or \
+            not MEMBERS_RANGE[0] <= members <= MEMBERS_RANGE[1]:
         raise ValueError(f"members = {members!r} must be {MEMBERS_RANGE[0]} to {MEMBERS_RANGE[1]}")
     x, labels = data.x_val, data.y_val
     if kind == "inits":

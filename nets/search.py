@@ -45,10 +45,14 @@ class Search(NamedTuple):
     lr_range: tuple
     decay_range: tuple
     arch: network.Architecture
+    # (T,) bool: the trial's training diverged (its curves then end on its last finite weights)
+    diverged: np.ndarray | None = None
 
     def ranking(self) -> np.ndarray:
-        """The trials from the best final validation accuracy to the worst (a diverged trial last)."""
+        """The trials from the best final validation accuracy to the worst (a diverged one after all the others)."""
         final = np.nan_to_num(self.val_accuracy[:, -1], nan=-1.0)
+        if self.diverged is not None:
+            final = np.where(self.diverged, -2.0 + final / 10, final)
         return np.argsort(-final, kind="stable")
 
 
@@ -96,7 +100,7 @@ def run(data: datasets.Dataset, trials: int = 20, lr_range=BOOK_LR_RANGE, decay_
                            seed=seed, theta0=theta0, regulariser=train.Regulariser(weight_decay=decay),
                            keep=SETTING["epochs"], progress=progress)
     return Search(lr, decay, training.epochs(n_train), training.train_accuracy, training.val_accuracy,
-                  training.weights[:, -1], lr_range, decay_range, arch)
+                  training.weights[:, -1].copy(), lr_range, decay_range, arch, training.diverged_at >= 0)
 
 
 def on_edge(search: Search) -> list:

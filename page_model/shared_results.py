@@ -35,7 +35,7 @@ class SharedResults:
         self.max_bytes = int(max_bytes)
         self._lock = threading.Lock()
         self._items: OrderedDict = OrderedDict()  # key → (value, size), least recently used first
-        self._pending: dict = {}  # key → threading.Event of the computation under way
+        self._pending: dict = {}  # key → _Pending: the computation under way
         self.bytes = 0
 
     def get(self, key: Hashable):
@@ -53,34 +53,51 @@ class SharedResults:
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
         """The result of ``key``: stored, or awaited from the session computing it, or computed here by ``compute()``
-        (its exception propagates to this caller only; a waiting caller then computes it itself)."""
+        (its exception propagates to this caller only; a waiting caller then computes it itself).  A waiting caller
+        gets the computed result even when it is too large to be kept."""
         while True:
             with self._lock:
                 if key in self._items:
                     self._items.move_to_end(key)
                     return self._items[key][0]
-                event = self._pending.get(key)
-                if event is None:
-                    event = self._pending[key] = threading.Event()
+                pending = self._pending.get(key)
+                if pending is None:
+                    pending = self._pending[key] = _Pending()
                     break
-            event.wait()
+            pending.done.wait()
+            if pending.succeeded:
+                return pending.value
         try:
             value = compute()
-        finally:
+        except BaseException:
             with self._lock:
                 del self._pending[key]
-            event.set()
-        self._put(key, value)
+            pending.done.set()
+            raise
+        size = size_of(value)
+        with self._lock:  # stored and no longer pending at once: no asker can find it neither
+            self._put(key, value, size)
+            del self._pending[key]
+        pending.value, pending.succeeded = value, True
+        pending.done.set()
         return value
 
-    def _put(self, key, value) -> None:
-        size = size_of(value)
+    def _put(self, key, value, size: int) -> None:
+        """Keep ``value`` (the lock held), dropping the least recently used until it fits; not if it never fits."""
         if size > self.max_bytes:
             return
-        with self._lock:
-            if key in self._items:
-                self.bytes -= self._items.pop(key)[1]
-            while self._items and self.bytes + size > self.max_bytes:
-                self.bytes -= self._items.popitem(last=False)[1][1]
-            self._items[key] = (value, size)
-            self.bytes += size
+        if key in self._items:
+            self.bytes -= self._items.pop(key)[1]
+        while self._items and self.bytes + size > self.max_bytes:
+            self.bytes -= self._items.popitem(last=False)[1][1]
+        self._items[key] = (value, size)
+        self.bytes += size
+
+
+class _Pending:
+    """A computation under way: set ``done`` when it ends, with ``value`` when it ``succeeded``."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.value = None
+        self.succeeded = False
