@@ -1,6 +1,11 @@
 """Hand a figure dict to ``st.plotly_chart`` without Streamlit validating it again on every rerun."""
 
 import plotly.graph_objects as go
+import streamlit as st
+
+from viz.type_size import with_type_size
+
+PROJECTOR_TYPE = 20  # px: readable from the back of a classroom
 
 
 class CheckedFigure(go.Figure):
@@ -17,3 +22,11 @@ class CheckedFigure(go.Figure):
 
     def to_dict(self):
         return self._figure
+
+
+def plotly_chart(figure: dict, key: str, **kwargs):
+    """``st.plotly_chart`` of a ``viz`` figure dict; in projector mode with every text part at PROJECTOR_TYPE px
+    (Streamlit's theme would shrink the figure's own root size)."""
+    if st.session_state.get("projector"):
+        figure = with_type_size(figure, PROJECTOR_TYPE)
+    return st.plotly_chart(CheckedFigure(figure), key=key, **kwargs)

@@ -17,7 +17,7 @@ from viz import explore, i18n
 
 from . import explore_controls as controls
 from . import explore_views, widgets
-from .checked_figure import CheckedFigure
+from .checked_figure import plotly_chart
 from .state import option_labels, tr
 
 RESOLUTIONS = (16, 24, 32, 48, 64, 96, 128)
@@ -77,7 +77,7 @@ def sweep_section(scene: Scene, surface, run_index: int) -> None:
             mu_opt=theory.momentum_mu_opt))
     on_select = functools.partial(controls.on_sweep_select, scene, run_index, x_param, view["x_values"], y_param,
                                   view["y_values"], view["click_curve"])
-    st.plotly_chart(CheckedFigure(view["figure"]), key="sweep_chart", on_select=on_select, selection_mode="points")
+    plotly_chart(view["figure"], key="sweep_chart", on_select=on_select, selection_mode="points")
     best = ", ".join(f"{k} = {v:.3g}" for k, v in view["best"].items())
     if y_param:
         caption = ("{reached} of {cells} settings reached the tolerance, {diverged} diverged; best cell: {best}. "
@@ -94,7 +94,7 @@ def learning_rate_section(scene: Scene, surface, run_index: int) -> None:
     decades = b.select_slider(tr("spread (decades)"), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), value=3.0, key="rates_decades")
     steps = c.number_input(tr("steps per run"), 10, 3000, value=max(scene.steps, 50), step=50, key="rates_steps")
     view = explore_views.learning_rate_view(scene, run_index, count, decades, steps, surface)
-    st.plotly_chart(CheckedFigure(view["figure"]), key="rates_chart")
+    plotly_chart(view["figure"], key="rates_chart")
     run = scene.runs[run_index]
     if view["good"] is None:
         st.warning(tr("Every learning rate blew up: try a smaller one for this run."))
@@ -122,7 +122,7 @@ def basins_section(scene: Scene, surface, run_index: int) -> None:
     steps = right.number_input(tr("steps per run"), 10, 3000, value=300, step=50, key="basins_steps")
     with st.spinner(tr("Starting a run from every point…")):
         view = explore_views.basins_view(scene, run_index, resolution, steps, surface)
-    st.plotly_chart(CheckedFigure(view["figure"]), key="basins_chart")
+    plotly_chart(view["figure"], key="basins_chart")
     st.caption(tr("Reached {found} of the {minima} listed minima.", found=len(view["found"]), minima=view["minima"]))
 
 
@@ -152,7 +152,7 @@ def search_section(scene: Scene, surface, run_index: int) -> None:
         view = explore_views.search_view(scene, run_index, tuple(ranges), n, seed, steps, tol, surface)
     for warning in view["warnings"]:
         st.warning(warning.render(scene.lang))
-    st.plotly_chart(CheckedFigure(view["figure"]), key="search_chart")
+    plotly_chart(view["figure"], key="search_chart")
     random_distinct, grid_distinct = view["distinct"]
     sep = i18n.separator(scene.lang)
     counts = sep.join(tr("{param}: {random} vs {grid}", param=p, random=random_distinct[p], grid=grid_distinct[p])
@@ -174,7 +174,7 @@ def step_section(scene: Scene, surface, run_index: int) -> None:
     view = explore_views.step_view(scene, run_index, k, controls.run_colour(run_index), surface)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(CheckedFigure(view["figure"]), key="step_chart")
+        plotly_chart(view["figure"], key="step_chart")
     with right:
         for line in view["formula"].split(r",\quad"):  # one equation a line: the column is narrow
             st.latex(line)
@@ -202,7 +202,7 @@ def line_search_section(scene: Scene, surface, run_index: int) -> None:
         st.caption(tr("The run stopped at step {k}.", k=view["k"]))
     if view["k"] == 0:
         return
-    st.plotly_chart(CheckedFigure(view["figure"]), key="line_search_chart")
+    plotly_chart(view["figure"], key="line_search_chart")
     trials = i18n.separator(scene.lang).join(
         tr("{n}: α = {alpha:.3g} ({outcome})", n=n, alpha=alpha, outcome=tr(explore.TRIAL_WORDS.get(failed, failed)))
         for n, (alpha, _, failed) in enumerate(view["trials"], start=1))

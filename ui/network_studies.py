@@ -19,7 +19,7 @@ from viz import network as pictures
 from viz import network_studies as study_pictures
 
 from . import viewport, widgets
-from .checked_figure import CheckedFigure
+from .checked_figure import plotly_chart
 from .state import LAB_KEYS, lab_from_state, option_labels, tr
 
 SHARED_BYTES = 96e6  # the studies' results kept for the whole server (the search's final weights are the largest)
@@ -52,7 +52,7 @@ def font_size() -> int:
 
 
 def show(figure: dict, key: str) -> None:
-    st.plotly_chart(CheckedFigure(figure), key=key)
+    plotly_chart(figure, key=key)
 
 
 STUDY_FIELDS = ("init_activation", "overfit_examples", "weight_decay", "dropout", "dropout_convention", "trials",

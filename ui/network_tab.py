@@ -22,7 +22,7 @@ from viz import i18n
 from viz import network as pictures
 
 from . import network_studies, stage, viewport, widgets
-from .checked_figure import CheckedFigure
+from .checked_figure import plotly_chart
 from . import state as page_state
 from .state import LAB_KEYS, lab_from_state, net_lr_key, option_labels, run_looks, tr
 
@@ -247,7 +247,7 @@ def show(view, lab, data, arch, training, titles, colours, lang) -> None:
         narrow = viewport.is_narrow()
         figure = once(("loss", lang, font, narrow), lambda: pictures.loss_figure(training, titles, colours, lang=lang,
                                                                                  font_size=font, narrow=narrow))
-        st.plotly_chart(CheckedFigure(figure), key="net_loss_chart")
+        plotly_chart(figure, key="net_loss_chart")
     elif view == "regions":
         regions(data, arch, training, titles, lang, font)
     elif view == "landscape":
@@ -274,7 +274,7 @@ def regions(data, arch, training, titles, lang, font) -> None:
     figure = once(("regions", lang, font, narrow), lambda: pictures.regions_figure(
         xs, ys, probabilities, data, titles, training.val_accuracy[:, frames], training.checkpoints[frames], lang=lang,
         font_size=font, narrow=narrow))
-    st.plotly_chart(CheckedFigure(figure), key="net_regions_chart")
+    plotly_chart(figure, key="net_regions_chart")
 
 
 def landscape_view(lab, data, arch, training, titles, colours, lang, font) -> None:
@@ -301,7 +301,7 @@ def landscape_view(lab, data, arch, training, titles, colours, lang, font) -> No
     figure = once(("landscape", plane_kind, lang, font, hide, narrow), lambda: pictures.landscape_figure(
         alphas, betas, losses, coords, training.checkpoints, titles, colours, lang=lang, hide_future=hide,
         font_size=font, narrow=narrow))
-    st.plotly_chart(CheckedFigure(figure), key="net_landscape_chart")
+    plotly_chart(figure, key="net_landscape_chart")
 
 
 def gradient_check(data, arch, training, titles, lang) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from . import views
-from .checked_figure import CheckedFigure
+from .checked_figure import plotly_chart
 
 
 def render(view: views.PageView) -> None:
     figure = views.build_3d(view.scene, view.looks, view.surface, view.trajectories)
-    st.plotly_chart(CheckedFigure(figure), key="surface_3d", config={"displaylogo": False})
+    plotly_chart(figure, key="surface_3d", config={"displaylogo": False})

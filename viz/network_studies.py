@@ -152,6 +152,9 @@ def search_curves(search, top: int, *, lang="en", font_size=14) -> dict:
                              legendgroup=name, showlegend=legend, line=dict(color=colour, width=2.5, dash=dash),
                              hovertemplate=f"{name}<br>{t(split, lang)}<br>{t('epoch', lang)} %{{x:.0f}}: "
                                            "%{y:.1%}<extra></extra>"))
+    for split, dash in (("validation", VAL_DASH), ("training", TRAIN_DASH)):  # the key to the two line styles
+        data.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=t(split, lang),
+                         line=dict(color="#888888", width=2.5, dash=dash), hoverinfo="skip"))
     layout = _layout(font_size, lang, height=440, xaxis=dict(title=dict(text=t("epoch", lang))),
                      yaxis=dict(title=dict(text=t("accuracy", lang)), range=[0, 1.02], tickformat=".0%"))
     layout["legend"] = dict(orientation="v", x=1.02, y=1)
