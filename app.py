@@ -44,6 +44,7 @@ def main() -> None:
         if scene.projector:  # a link opened in projector mode: the class sees the page, not the sidebar (any tab)
             st.set_page_config(initial_sidebar_state="collapsed")
     st.set_page_config(page_title=tr("Optimizer paths"))
+    page_state.keep_lab()
     stage.preload()
     header.problems()
     try:
@@ -76,6 +77,7 @@ def runs_and_tabs(view: views.PageView) -> None:
     last whole run); a change that the heading or the sidebar must show (the start moved by a click, a run
     added, a preset matched or left) reruns the whole page."""
     state = st.session_state
+    page_state.keep_lab()
     try:
         scene = page_state.scene_from_state()
         if scene != view.scene or stage.settings()["arrows"] != view.arrows:

@@ -119,7 +119,8 @@ def on_edge(search: Search) -> list:
 
 def narrowed(search: Search, top: int = 5) -> tuple:
     """(lr range, λ range), powers of ten: the smallest ranges holding the ``top`` best trials, widened by a tenth of
-    their width (at least 0.2) on each side; the next, finer search (cs231n's coarse to fine)."""
+    their width (at least 0.2) on each side; the next, finer search (cs231n's coarse to fine).  A best trial near an
+    end of its range so takes the next search a little past it: the notes' advice to widen on that side."""
     best = search.ranking()[:top]
     ranges = []
     for values in (search.lr, search.weight_decay):

@@ -251,6 +251,23 @@ LAB_KEYS = {"layers": "net.layers", "units": "net.units", "activation": "net.act
             "lr_range": "net.lrr", "decay_range": "net.wdr", "members": "net.members"}
 
 
+def keep_lab() -> None:
+    """Keep the network lab's settings while their widgets are not drawn (another tab, another view).
+
+    Streamlit forgets a widget's value at the end of a run that did not draw it; writing the value back at the start
+    of every run (the page's and its fragment's) makes it the session's own, as Streamlit's docs advise.  Only the
+    lab's settings (the URL's ``net.*``): a button's key cannot be written, and the gradient check's pickers set
+    their own value."""
+    state = st.session_state
+    keys = [*LAB_KEYS.values(), "net.data"]
+    keys += [f"net.{name}.{param.name}" for name, spec in datasets.DATASETS.items() for param in spec.params]
+    keys += [net_lr_key(run_id, state[f"run{run_id}.optimizer"]) for run_id in state.get("run_ids", ())
+             if f"run{run_id}.optimizer" in state]
+    for key in keys:
+        if key in state:
+            state[key] = state[key]
+
+
 def net_lr_key(run_id: int, optimizer: str) -> str:
     """A run's learning rate for the network: its own, beside the surface's (per optimizer, as every setting)."""
     return run_key(run_id, optimizer, "net_lr")

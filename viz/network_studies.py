@@ -141,7 +141,8 @@ def search_scatter(search, *, lang="en", font_size=14) -> dict:
 
 
 def search_curves(search, top: int, *, lang="en", font_size=14) -> dict:
-    """The book's Fig. 6-24: the best ``top`` trials' validation (solid) and training (dashed) accuracy per epoch."""
+    """The book's Fig. 6-24: the best ``top`` trials' validation (dashed) and training (solid) accuracy per epoch, as
+    the overfitting view draws them."""
     data = []
     for place, (trial, colour) in enumerate(zip(search.ranking()[:top], CLASS_COLOURS)):
         name = t("#{rank}: lr {lr}, λ {decay}", lang, rank=place + 1, lr=f"{search.lr[trial]:.2e}",
