@@ -44,6 +44,7 @@ def main() -> None:
         if scene.projector:  # a link opened in projector mode: the class sees the page, not the sidebar (any tab)
             st.set_page_config(initial_sidebar_state="collapsed")
     st.set_page_config(page_title=tr("Optimizer paths"))
+    page_state.resend_values()
     page_state.keep_lab()
     stage.preload()
     header.problems()

@@ -229,3 +229,32 @@ def test_a_view_change_in_the_browser_keeps_the_weight_decay(browser, app_url):
         assert thumb_text(page, "net.wd") == "0.03"
     finally:
         context.close()
+
+
+def test_a_first_run_that_computes_for_seconds_still_shows_the_links_values(browser):
+    """The first page on a fresh server opens a study that computes for seconds (Batch Norm: 32 trainings, in small
+    NumPy steps that keep the server busy): Streamlit told the browser the link's values (start, steps, language) only
+    in that first run, and widget code arriving after the next run showed each widget's own default instead (start
+    x −20, steps 1, the language box "English" on a Chinese page) while the server kept the link's values.  Every
+    widget must show the link's value once the page has settled."""
+    server = bs.AppServer(bs.REPO / "app.py", cwd=bs.REPO).start(timeout=90)
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = bs.open_app(context, server.url + "?view=network&net.view=batchnorm&lang=zh&start=-3,1&steps=40",
+                           timeout=180_000, stage=False)
+        page.wait_for_function(f"() => document.querySelector('{PLOT}') && document.querySelector('{PLOT}')._fullLayout",
+                               timeout=180_000)
+        page.wait_for_timeout(1500)  # the viewport's report and its rerun, and any widget code still on its way
+        bs.wait_for_script_done(page, timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stSidebar] [data-testid=stNumberInput] input').length >= 3",
+                               timeout=60_000)
+        values = page.evaluate("() => [...document.querySelectorAll("
+                               "'[data-testid=stSidebar] [data-testid=stNumberInput] input')].slice(0, 3).map(i => i.value)")
+        language = page.evaluate("() => { const box = document.querySelector('[data-testid=stSidebar] [data-testid=stSelectbox]');"
+                                 " return box.textContent + ' ' + Array.from(box.querySelectorAll('input')).map(i => i.value).join(' '); }")
+        assert values == ["-3", "1", "40"], values
+        assert "中文" in language, language
+        assert "start=-3.0%2C1.0" in page.url and "steps=40" in page.url
+    finally:
+        context.close()
+        server.stop()

@@ -251,6 +251,37 @@ LAB_KEYS = {"layers": "net.layers", "units": "net.units", "activation": "net.act
             "lr_range": "net.lrr", "decay_range": "net.wdr", "members": "net.members"}
 
 
+RESEND_RUNS = 4  # the first runs of a session, in which widget code may still be loading (see resend_values)
+
+
+def resend_values() -> None:
+    """In a session's first few runs, give every widget whose value the page set (from the URL, a scene, the lab) that
+    value again.
+
+    Streamlit tells the browser such a value once, in the run that set it; a widget whose code the browser has not
+    loaded by the next run then appears with its own default (start x at −20, steps at 1, the language box saying
+    English on a Chinese page) while the server keeps the right value, and the student's first click builds on the
+    wrong one.  It happens when the first run computes for seconds (the server then answers the browser's requests
+    for widget code late).  Only the first RESEND_RUNS runs: afterwards every widget's code is there, and resending
+    on every run could undo a slider's newer value with an older run's."""
+    state = st.session_state
+    runs = state.get("resend_runs", 0)
+    if runs >= RESEND_RUNS:
+        return
+    state["resend_runs"] = runs + 1
+    keys = ["start_x", "start_y", "formula_text", "formula_x_lo", "formula_x_hi", "formula_y_lo", "formula_y_hi",
+            "keep_lrs", "projector", *PLAIN_FIELDS]
+    keys += [key for key in state if isinstance(key, str) and key.startswith("surface.")]
+    keys += [key for key in state if isinstance(key, str) and "@" in key and not key.endswith("@revision")]  # choices
+    for run_id in state.get("run_ids", ()):
+        optimizer = state.get(f"run{run_id}.optimizer")
+        if optimizer is not None:
+            keys += [run_key(run_id, optimizer, spec.name) for spec in optim_core.hyper_specs(optimizer)]
+    for key in keys:
+        if key in state:
+            state[key] = state[key]
+
+
 def keep_lab() -> None:
     """Keep the network lab's settings while their widgets are not drawn (another tab, another view).
 

@@ -37,8 +37,11 @@ def _title(text: str) -> dict:
 
 
 def _layout(font_size: int, lang: str, **extra) -> dict:
-    return dict(font=dict(size=font_size), margin=dict(l=60, r=20, t=50, b=50), hovermode="closest",
-                legend=dict(orientation="h", y=-0.18), template="plotly_white", **extra)
+    """The lab's common layout: the legend in one row at the bottom of the figure, under the x axis's ticks and
+    title, with room for them at any type size (projector mode's 20 px too)."""
+    return dict(font=dict(size=font_size), margin=dict(l=60, r=20, t=50, b=4 * font_size + 34), hovermode="closest",
+                legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), template="plotly_white",
+                **extra)
 
 
 def loss_figure(training, names, colours, *, lang="en", font_size=14, narrow=False) -> dict:
@@ -231,7 +234,7 @@ def landscape_figure(alphas, betas, losses, coords, iterations, names, colours, 
                                 constrain="domain", zeroline=False, range=y_range),
                      **player(iterations, lang, font_size, redraw=False, y=-0.12, narrow=narrow))
     layout["margin"].update(b=200 if narrow else 140, t=50 + (2 * font_size if narrow else font_size))
-    layout["legend"].update(y=1.0, yanchor="bottom")  # above the plot: the player below grows with the type
+    layout["legend"].update(yref="paper", y=1.0, yanchor="bottom")  # above the plot: the player below grows with the type
     if narrow:
         layout["margin"].update(l=40, r=10)
     layout["meta"] = dict(levels=[float(v) for v in levels])

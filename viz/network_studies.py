@@ -28,14 +28,19 @@ def _axes(index: int) -> tuple:
 
 
 def _grid(layout: dict, rows: int, columns: int, gap: float = 0.06, **axis) -> list:
-    """Lay out rows × columns subplots in ``layout``; their (x, y) axis names, row by row."""
+    """Lay out rows × columns subplots in ``layout``; their (x, y) axis names, row by row.  ``gap``: between columns,
+    a share of the width; between rows there is room for a row's tick labels and the next row's title at the
+    layout's type size."""
+    font = layout["font"]["size"]
+    plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    vgap = min(0.3, (3.2 * font + 8) / plot_height * rows) / rows  # a share of the plotting height, per row
     names = []
     for row in range(rows):
         for column in range(columns):
             x, y = _axes(row * columns + column + 1)
             layout["xaxis" + x[1:]] = dict(domain=[column / columns + gap / 2, (column + 1) / columns - gap / 2],
                                            anchor=y, **axis)
-            layout["yaxis" + y[1:]] = dict(domain=[1 - (row + 1) / rows + gap, 1 - row / rows - gap / 2], anchor=x)
+            layout["yaxis" + y[1:]] = dict(domain=[1 - (row + 1) / rows + vgap, 1 - row / rows], anchor=x)
             names.append((x, y))
     return names
 
@@ -64,9 +69,16 @@ def init_training_figure(training, scales, *, lang="en", font_size=14) -> dict:
                          hovertemplate=f"{name}<br>{t('iteration', lang)} %{{x}}<br>{t('loss', lang)} %{{y:.3f}}"
                                        "<extra></extra>"))
     layout = _layout(font_size, lang, height=420, xaxis=dict(title=dict(text=t("iteration", lang))),
-                     yaxis=dict(title=dict(text=t("loss", lang)), rangemode="tozero"))
-    layout["legend"] = dict(orientation="h", y=-0.25)
+                     yaxis=dict(title=dict(text=t("loss", lang)), range=[0, _loss_ceiling(training)]))
     return dict(data=data, layout=layout)
+
+
+def _loss_ceiling(training) -> float:
+    """The loss axis's top: a little above the highest smoothed loss of the runs that did not diverge (a diverged
+    run leaves through the top, as the book's σ = 1 would), at least ln 10 + 0.5 (the untrained loss of 10 classes)."""
+    highs = [np.nanmax(smooth_curve(loss)) for loss, k in zip(training.loss, training.diverged_at)
+             if k < 0 and np.isfinite(loss).any()]
+    return float(max([np.log(10) + 0.5, *(1.1 * high for high in highs if np.isfinite(high))]))
 
 
 def batchnorm_figure(comparison, *, lang="en", font_size=14, narrow=False) -> dict:
@@ -75,8 +87,8 @@ def batchnorm_figure(comparison, *, lang="en", font_size=14, narrow=False) -> di
     count = len(comparison.scales)
     columns = 2 if narrow else 4
     rows = -(-count // columns)
-    layout = _layout(font_size, lang, height=(230 if narrow else 250) * rows + 90, showlegend=True)
-    layout["legend"] = dict(orientation="h", y=-0.08 if narrow else -0.12)
+    layout = _layout(font_size, lang, height=((230 if narrow else 250) + 6 * (font_size - 14)) * rows + 90,
+                     showlegend=True)
     axes = _grid(layout, rows, columns, gap=0.09, range=[0, comparison.epochs[-1]])
     epochs, data = _f32(comparison.epochs), []
     for index, (scale, (x, y)) in enumerate(zip(comparison.scales, axes)):
@@ -90,7 +102,7 @@ def batchnorm_figure(comparison, *, lang="en", font_size=14, narrow=False) -> di
         layout["yaxis" + y[1:]].update(range=[0, 1.02], tickformat=".0%", showticklabels=index % columns == 0)
         _subtitle(layout, f"σ = {scale:.2g}", x, y, font_size)
     layout["annotations"].append(dict(text=t("epoch", lang), showarrow=False, xref="paper", yref="paper", x=0.5,
-                                      y=0, yanchor="top", yshift=-22, font=dict(size=font_size)))
+                                      y=0, yanchor="top", yshift=-round(1.7 * font_size), font=dict(size=font_size)))
     return dict(data=data, layout=layout)
 
 
@@ -109,7 +121,6 @@ def overfit_figure(plain, regularised, examples: int, setting_name: str, *, lang
                              hovertemplate=f"{label}<br>{t('epoch', lang)} %{{x:.0f}}<br>%{{y:.1%}}<extra></extra>"))
     layout = _layout(font_size, lang, height=440, xaxis=dict(title=dict(text=t("epoch", lang))),
                      yaxis=dict(title=dict(text=t("accuracy", lang)), range=[0, 1.02], tickformat=".0%"))
-    layout["legend"] = dict(orientation="h", y=-0.22)
     return dict(data=data, layout=layout)
 
 
@@ -136,7 +147,6 @@ def search_scatter(search, *, lang="en", font_size=14) -> dict:
                                 range=[wd_low - 0.2, wd_high + 0.2]),
                      shapes=[dict(type="rect", x0=10 ** lr_low, x1=10 ** lr_high, y0=10 ** wd_low, y1=10 ** wd_high,
                                   line=dict(color="#888", dash="dot"))])
-    layout["legend"] = dict(orientation="h", y=-0.2)
     return dict(data=data, layout=layout)
 
 
@@ -168,8 +178,7 @@ def ensembles_figure(growths: dict, *, lang="en", font_size=14, narrow=False) ->
     far (dotted) and the accuracy of the first k members together (the line), for k = 1 … K."""
     columns = 1 if narrow else 2
     rows = -(-len(growths) // columns)
-    layout = _layout(font_size, lang, height=(260 if narrow else 300) * rows + 90)
-    layout["legend"] = dict(orientation="h", y=-0.1 if narrow else -0.14)
+    layout = _layout(font_size, lang, height=((260 if narrow else 300) + 6 * (font_size - 14)) * rows + 90)
     axes = _grid(layout, rows, columns, gap=0.12, dtick=1)
     data = []
     for index, ((kind, growth), (x, y)) in enumerate(zip(growths.items(), axes)):
@@ -188,5 +197,5 @@ def ensembles_figure(growths: dict, *, lang="en", font_size=14, narrow=False) ->
         layout["yaxis" + y[1:]].update(range=[max(0.0, low - 0.03), 1.0], tickformat=".0%")
         _subtitle(layout, t(ENSEMBLE_TITLES[kind], lang), x, y, font_size)
     layout["annotations"].append(dict(text=t("members k", lang), showarrow=False, xref="paper", yref="paper",
-                                      x=0.5, y=0, yanchor="top", yshift=-24, font=dict(size=font_size)))
+                                      x=0.5, y=0, yanchor="top", yshift=-round(1.7 * font_size), font=dict(size=font_size)))
     return dict(data=data, layout=layout)
