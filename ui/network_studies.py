@@ -18,7 +18,7 @@ from page_model.shared_results import SharedResults
 from viz import network as pictures
 from viz import network_studies as study_pictures
 
-from . import viewport, widgets
+from . import heavy_work, viewport, widgets
 from .checked_figure import plotly_chart
 from .state import LAB_KEYS, lab_from_state, option_labels, tr
 
@@ -34,17 +34,16 @@ def shared_results() -> SharedResults:
 
 
 def shared_result(key: tuple, compute, text: str):
-    """The result of ``compute(progress)`` for ``key``: kept for the class; computed here with a progress bar when
-    no one has, or awaited when another session is computing it."""
+    """The result of ``compute(progress)`` for ``key``: kept for the class; computed here (through the server's queue,
+    with a progress bar) when no one has, or awaited when another session is computing it."""
     store = shared_results()
     found = store.get(key)
     if found is not None:
         return found
-    waiting = store.is_pending(key)
-    bar = st.progress(0.0, text=tr("Another student started this computation: waiting for it…") if waiting else text)
-    value = store.get_or_compute(key, lambda: compute(lambda done: bar.progress(min(1.0, done), text=text)))
-    bar.empty()
-    return value
+    if store.is_pending(key):
+        with st.spinner(tr("Another student started this computation: waiting for it…")):
+            return store.get_or_compute(key, lambda: heavy_work.run(compute, text))
+    return store.get_or_compute(key, lambda: heavy_work.run(compute, text))
 
 
 def font_size() -> int:

@@ -21,7 +21,7 @@ from page_model import Scene, network_lab
 from viz import i18n
 from viz import network as pictures
 
-from . import network_studies, stage, viewport, widgets
+from . import heavy_work, network_studies, stage, viewport, widgets
 from .checked_figure import plotly_chart
 from . import state as page_state
 from .state import LAB_KEYS, lab_from_state, net_lr_key, option_labels, run_looks, tr
@@ -198,11 +198,9 @@ def trained(lab, data, arch, runs, titles):
     kept = state.get("net_training")
     if kept is None or kept[0] != key:
         state.pop("net_training", None)  # free the old one first: one training per session
-        bar = st.progress(0.0, text=tr("Training the network…"))
-        training = train.train(arch, data, runs, iterations=lab.iterations, batch_size=lab.batch, seed=lab.seed,
-                               init=lab.init_scale(), progress=lambda done: bar.progress(done, text=tr(
-                                   "Training the network…")))
-        bar.empty()
+        training = heavy_work.run(lambda progress: train.train(
+            arch, data, runs, iterations=lab.iterations, batch_size=lab.batch, seed=lab.seed, init=lab.init_scale(),
+            progress=progress), tr("Training the network…"))
         kept = (key, training, {})
         state["net_training"] = kept
     return kept[1]
@@ -283,9 +281,9 @@ def landscape_view(lab, data, arch, training, titles, colours, lang, font) -> No
                                 format_func=lambda v: labels(PLANE_TITLES[v]))
     kept = extras()
     if plane_kind not in kept:
-        with st.spinner(tr("Computing the landscape…")):
-            kept[plane_kind] = landscape.of_network(arch, data.x_train, data.y_train, training.weights,
-                                                    training.train_loss[:, -1], plane_kind, lab.seed)
+        kept[plane_kind] = heavy_work.run(lambda progress: landscape.of_network(
+            arch, data.x_train, data.y_train, training.weights, training.train_loss[:, -1], plane_kind, lab.seed),
+            tr("Computing the landscape…"))
     view = kept[plane_kind]
     plane, alphas, betas, losses, coords = view.plane, view.alphas, view.betas, view.losses, view.coords
     if view.examples < view.available:

@@ -912,4 +912,7 @@ ZH = MappingProxyType({
         "平均）。模型：{examples} 张训练图像，2 个隐藏层、每层 100 个 ReLU 单元，Momentum 学习率 {lr}，μ {mu}，批大小 "
         "{batch}，迭代 {iterations} 次。",
     "two powers of ten low,high with {low:g} ≤ low < high ≤ {high:g}": "两个 10 的幂指数 low,high，满足 {low:g} ≤ low < high ≤ {high:g}",
+    "The server is busy: waiting for {ahead} computation(s) of other students ahead of this one…":
+        "服务器正忙：正在等待排在前面的 {ahead} 项其他同学的计算……",
+    "Running every learning rate…": "正在运行每个学习率……",
 })
