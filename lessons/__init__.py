@@ -37,9 +37,11 @@ ignored, so a long scene may be broken over lines in a """…""" string).  It ho
 ``surface`` (and ``surface.<parameter>``, ``formula``, ``x_range``, ``y_range``), ``start``, ``steps``,
 ``run=optimizer:name=value,…`` (repeated, at most 8), the schedule fields, ``mu_ramp``, ``noise``,
 ``seed``, ``average``, ``tol``, ``field``, and where the page stands and how it plays: ``view`` (paths,
-explore, 3_d_surface, update_rules), ``explore`` (sweep, learning_rates, basins, random_search, one_step,
-line_search), ``speed`` (steps a second, 0.5 … 1000, or auto), ``hide`` and ``arrows`` (0 or 1).  A missing
-key takes the default scene's value.  ``lang`` and ``projector`` are the teacher's, not a lesson's.  As in
+explore, 3_d_surface, update_rules, network), ``explore`` (sweep, learning_rates, basins, random_search, one_step,
+line_search), ``speed`` (steps a second, 0.5 … 1000, or auto), ``hide`` and ``arrows`` (0 or 1), and the
+network lab's ``net.*`` settings (``view=network&net.view=batchnorm``, ``net.data=digits``, ``net.wd=0.1``, … as
+the page's link writes them; a step with none leaves the lab as it was).  A missing key takes the default scene's
+value.  ``lang`` and ``projector`` are the teacher's, not a lesson's.  As in
 any URL, "+" is a space: write a formula's + as %2B (the page's own link does).
 
 The facts' kinds and their parameters are listed in ``lessons.facts`` (``KINDS``): converges, misses,

@@ -1,5 +1,6 @@
 """A step's scene: the page's own URL query string, read into a ``page_model.Scene`` and the place dict
-(the open tab, the Explore view and the stage's playback settings, which are not part of a Scene).
+(the open tab, the Explore view and the stage's playback settings, which are not part of a Scene; and, when the
+step has any ``net.*`` key, the network lab's settings under "lab", a ``page_model.network_lab.Lab``).
 
 ``read_scene(text)`` never raises: a bad value falls back to its default (``page_model.from_query``'s rule)
 and every problem is an English sentence naming the URL key.
@@ -11,7 +12,7 @@ from types import MappingProxyType
 from urllib.parse import parse_qsl
 
 import page_model
-from page_model import playback
+from page_model import network_lab, playback
 from page_model.scene import SCHEDULE_FIELDS
 
 MAX_SCENE_CHARS = 4000
@@ -46,16 +47,20 @@ def read_scene(text: str) -> tuple:
     except ValueError:
         return (page_model.DEFAULT_SCENE, PLACE_DEFAULTS,
                 [f"more than {MAX_FIELDS} key=value pairs: the default scene is used."])
-    scene_query, place_query, problems = _sort_keys(pairs)
+    scene_query, place_query, lab_query, problems = _sort_keys(pairs)
     scene, warnings = page_model.from_query(scene_query)
     place, place_problems = read_place(place_query)
+    if lab_query:  # the network lab as the step sets it; a step without net.* keys leaves the lab as it is
+        lab, lab_warnings = network_lab.from_query(lab_query)
+        place = MappingProxyType({**place, "lab": lab})
+        place_problems = place_problems + [str(w) for w in lab_warnings]
     return scene, place, problems + [str(w) for w in warnings] + place_problems
 
 
 def _sort_keys(pairs) -> tuple:
-    """Split (key, value) pairs into the Scene's query (run repeated, as a list), the place's, and problems
-    (an unknown key, a teacher's setting, a key given twice)."""
-    scene_query, place_query, problems, seen = {}, {}, [], set()
+    """Split (key, value) pairs into the Scene's query (run repeated, as a list), the place's, the network lab's
+    (``net.*``), and problems (an unknown key, a teacher's setting, a key given twice)."""
+    scene_query, place_query, lab_query, problems, seen = {}, {}, {}, [], set()
     for key, value in pairs:
         if key in seen and key != "run":
             problems.append(f"{key!r} is given twice; the last value is used.")
@@ -66,13 +71,15 @@ def _sort_keys(pairs) -> tuple:
             scene_query[key] = value
         elif key in PLACE_DEFAULTS:
             place_query[key] = value
+        elif key in network_lab.URL_KEYS:
+            lab_query[key] = value
         elif key in TEACHER_KEYS:
             problems.append(f"{key!r} is the teacher's setting, not a lesson's; ignored.")
         else:
             shown = key if len(key) <= 40 else key[:37] + "…"
             problems.append(f"unknown key {shown!r}; ignored (known: {', '.join(sorted(SCENE_KEYS))}, "
-                            f"surface.<parameter>, {', '.join(PLACE_DEFAULTS)}).")
-    return scene_query, place_query, problems
+                            f"surface.<parameter>, {', '.join(PLACE_DEFAULTS)}, and the network lab's net.* keys).")
+    return scene_query, place_query, lab_query, problems
 
 
 def read_place(query: dict) -> tuple:

@@ -149,6 +149,13 @@ def to_query(lab: Lab) -> dict:
     return query
 
 
+URL_KEYS = frozenset({"net.data", "net.lr", *(f"net.{param.name}" for spec in datasets.DATASETS.values()
+                                                for param in spec.params),
+                      *(f"net.{key}" for key in ("layers", "units", "act", "batch", "iters", "seed", "init", "view",
+                                                 "plane", "bn", "iact", "ofn", "wd", "drop", "dconv", "trials", "lrr",
+                                                 "wdr", "members"))})  # every key to_query writes and from_query reads
+
+
 def _range_text(bounds) -> str:
     return ",".join(_number_text(v) for v in bounds)
 

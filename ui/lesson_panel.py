@@ -91,6 +91,8 @@ def go_to(number: int, tabs: tuple, sections: tuple) -> None:
                                                                         bool(place["arrows"]))
     if place["hide"]:  # the class guesses first: the stage waits at step 0 (ui.stage.rewind)
         stage.rewind()
+    if place.get("lab") is not None:  # a step on the network lab (net.* keys): its data, network and view
+        page_state.load_lab(place["lab"])
 
 
 def on_lesson(tabs: tuple, sections: tuple) -> None:
