@@ -145,7 +145,7 @@ def reveal() -> None:
 # --- a lesson from a URL -----------------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=FETCH_TTL, max_entries=FETCH_ENTRIES, show_spinner=False)
+@st.cache_data(ttl=FETCH_TTL, max_entries=FETCH_ENTRIES, max_size="8MB", show_spinner=False)
 def fetched(url: str) -> tuple:
     """(text, None) of the lesson file at ``url``, or (None, (english, chinese)) of why not; kept FETCH_TTL
     seconds, failures too (a class opening a dead link waits for it once), one fetch at a time for a URL."""

@@ -186,7 +186,7 @@ def network_runs(scene: Scene, lab, arch) -> tuple:
     return optimizers, titles, refused
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, max_size="64MB", show_spinner=False)
 def dataset(name: str, params: tuple, seed: int):
     return datasets.load(name, seed=seed, **dict(params))
 

@@ -63,7 +63,7 @@ def preset_title(key: str, lang: str = "en") -> str:
     return i18n.t("your own scene" if key == CUSTOM else page_model.PRESETS[key].title, lang)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, max_size="1MB", show_spinner=False)
 def surface_titles(lang: str) -> dict:
     """Each surface's name in ``lang``, by id (the surface box's labels, made once, not on every rerun)."""
     titles = {surface_id: i18n.surface_name(surface_id, surfaces.get(surface_id).title, lang)

@@ -82,26 +82,26 @@ def _path(path_scene: Scene, _surface, arrows: bool = False) -> optim_core.Traje
                                    record_state=arrows or figures.draws_state(path_scene.optimizer(run)))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="32MB", show_spinner=False)
 def background(key: tuple, _surface) -> figures.Background:
     """The surface's picture, cached by what defines the surface (``surface_key``)."""
     return figures.background(_surface)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="1MB", show_spinner=False)
 def undefined_share(key: tuple, _surface) -> float:
     """The fraction of the domain where f is not defined (a typed formula such as log(x))."""
     _, _, _, values = figures.grid(_surface, 81, 81)
     return float(np.mean(~np.isfinite(values)))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, max_size="4MB", show_spinner=False)
 def start_curvature(key: tuple, start: tuple, _surface) -> analysis.HessianInfo:
     """The Hessian at the start: its eigenvalues, κ and 2/λmax (the stability cue and the lr hints)."""
     return analysis.hessian_info(_surface, np.asarray(start, dtype=float))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="64MB", show_spinner=False)
 def build_view(scene: Scene, looks: tuple, arrows: bool, _surface, _trajectories) -> dict:
     """What the stage draws and the summary table, for a scene whose surface and paths are given."""
     parts = [analysis.run_parts(tr) if arrows else None for tr in _trajectories]
@@ -114,7 +114,7 @@ def build_view(scene: Scene, looks: tuple, arrows: bool, _surface, _trajectories
     return {"stage": data, "summary": page_model.summarise(scene, _trajectories, _surface)}
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, max_size="32MB", show_spinner=False)
 def paths_figure(scene: Scene, looks: tuple, stacked: bool, _surface, _trajectories) -> dict:
     """The Plotly figure that animates itself (its own frames, buttons and slider): the HTML export."""
     return figures.paths_figure(_surface, scene.start, run_views(scene, _trajectories, looks),
@@ -123,7 +123,7 @@ def paths_figure(scene: Scene, looks: tuple, stacked: bool, _surface, _trajector
                                 lang=scene.lang, stacked=stacked, **style(scene))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, max_size="32MB", show_spinner=False)
 def build_3d(scene: Scene, looks: tuple, _surface, _trajectories) -> dict:
     """The 3-D tab's figure: the surface with every run's path lying on it."""
     return figures.surface_3d_figure(_surface, run_views(scene, _trajectories, looks))
