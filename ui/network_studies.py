@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nets import batchnorm_study, ensembles, init_study, overfitting, search
+from nets import data as datasets
 from page_model import network_lab
 from page_model.shared_results import SharedResults
 from viz import network as pictures
@@ -186,8 +187,8 @@ def searched(lab) -> search.Search:
 
 
 def digits():
-    from nets import data as datasets
-
+    """The lab's digits split (seed 0): the search carves its validation data out of its training part, the
+    ensembles are measured on its held-out part."""
     return datasets.load("digits", seed=0)
 
 
