@@ -65,7 +65,7 @@ def sweep_section(scene: Scene, surface, run_index: int) -> None:
         return
     view = heavy_work.run(lambda progress: explore_views.sweep_view(
         scene, run_index, x_param, x_range, y_param, y_range, resolution, steps, tol, colour_by, surface),
-        tr("Running the sweep…"))
+        tr("Running the sweep…"), progress_bar=False)
     theory = view["theory"]
     if theory is not None:
         st.markdown(tr(
@@ -93,8 +93,8 @@ def learning_rate_section(scene: Scene, surface, run_index: int) -> None:
     count = a.select_slider(tr("learning rates"), (3, 5, 7, 9, 11), value=7, key="rates_count")
     decades = b.select_slider(tr("spread (decades)"), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), value=3.0, key="rates_decades")
     steps = c.number_input(tr("steps per run"), 10, 3000, value=max(scene.steps, 50), step=50, key="rates_steps")
-    view = heavy_work.run(lambda progress: explore_views.learning_rate_view(scene, run_index, count, decades, steps,
-                                                                            surface), tr("Running every learning rate…"))
+    view = heavy_work.run(lambda progress: explore_views.learning_rate_view(
+        scene, run_index, count, decades, steps, surface), tr("Running every learning rate…"), progress_bar=False)
     plotly_chart(view["figure"], key="rates_chart")
     run = scene.runs[run_index]
     if view["good"] is None:
@@ -122,7 +122,7 @@ def basins_section(scene: Scene, surface, run_index: int) -> None:
                                     key="basins_resolution")
     steps = right.number_input(tr("steps per run"), 10, 3000, value=300, step=50, key="basins_steps")
     view = heavy_work.run(lambda progress: explore_views.basins_view(scene, run_index, resolution, steps, surface),
-                          tr("Starting a run from every point…"))
+                          tr("Starting a run from every point…"), progress_bar=False)
     plotly_chart(view["figure"], key="basins_chart")
     st.caption(tr("Reached {found} of the {minima} listed minima.", found=len(view["found"]), minima=view["minima"]))
 
@@ -149,8 +149,8 @@ def search_section(scene: Scene, surface, run_index: int) -> None:
     seed = c.number_input(tr("seed"), 0, 1_000_000, value=0, key="search_seed")
     tol = d.select_slider(tr("tolerance"), page_model.TOL_OPTIONS, value=1e-6, key="search_tol",
                           format_func=lambda v: f"{v:g}")
-    view = heavy_work.run(lambda progress: explore_views.search_view(scene, run_index, tuple(ranges), n, seed, steps,
-                                                                     tol, surface), tr("Sampling settings…"))
+    view = heavy_work.run(lambda progress: explore_views.search_view(
+        scene, run_index, tuple(ranges), n, seed, steps, tol, surface), tr("Sampling settings…"), progress_bar=False)
     for warning in view["warnings"]:
         st.warning(warning.render(scene.lang))
     plotly_chart(view["figure"], key="search_chart")

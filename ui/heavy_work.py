@@ -25,18 +25,32 @@ def work_queue() -> WorkQueue:
     return WorkQueue(SLOTS)
 
 
-def run(compute, text: str):
-    """``compute(progress)`` once the queue lets it run, with a progress bar (``progress(fraction)`` moves it);
-    while it waits, the bar says how many computations are ahead."""
+def run(compute, text: str, *, progress_bar: bool = True):
+    """``compute(progress)`` once the queue lets it run.  With ``progress_bar`` a bar shows the work
+    (``progress(fraction)`` moves it); without, Streamlit's spinner says ``text`` if it takes over half a second, so a
+    cached answer (Explore's views on a rerun) shows nothing.  While it waits its turn, a bar says how many
+    computations are ahead."""
     queue = work_queue()
     ticket = queue.enter()
-    bar = st.progress(0.0, text=text)
+    bars = []  # the progress bar, made when first needed
+
+    def bar():
+        if not bars:
+            bars.append(st.progress(0.0, text=text))
+        return bars[0]
+
     try:
         while not queue.wait(ticket, POLL_SECONDS):
-            bar.progress(0.0, text=tr("The server is busy: waiting for {ahead} computation(s) of other students "
-                                      "ahead of this one…", ahead=queue.ahead(ticket) + queue.running()))
-        bar.progress(0.0, text=text)
-        return compute(lambda done: bar.progress(min(1.0, max(0.0, float(done))), text=text))
+            bar().progress(0.0, text=tr("The server is busy: waiting for {ahead} computation(s) of other students "
+                                        "ahead of this one…", ahead=queue.ahead(ticket) + queue.running()))
+        if progress_bar:
+            bar().progress(0.0, text=text)
+            return compute(lambda done: bar().progress(min(1.0, max(0.0, float(done))), text=text))
+        if bars:
+            bars[0].empty()
+        with st.spinner(text):
+            return compute(lambda done: None)
     finally:
         queue.leave(ticket)
-        bar.empty()
+        if bars:
+            bars[0].empty()

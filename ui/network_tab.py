@@ -283,7 +283,7 @@ def landscape_view(lab, data, arch, training, titles, colours, lang, font) -> No
     if plane_kind not in kept:
         kept[plane_kind] = heavy_work.run(lambda progress: landscape.of_network(
             arch, data.x_train, data.y_train, training.weights, training.train_loss[:, -1], plane_kind, lab.seed),
-            tr("Computing the landscape…"))
+            tr("Computing the landscape…"), progress_bar=False)
     view = kept[plane_kind]
     plane, alphas, betas, losses, coords = view.plane, view.alphas, view.betas, view.losses, view.coords
     if view.examples < view.available:
