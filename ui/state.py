@@ -269,8 +269,8 @@ def resend_values() -> None:
     if runs >= RESEND_RUNS:
         return
     state["resend_runs"] = runs + 1
-    keys = ["start_x", "start_y", "formula_text", "formula_x_lo", "formula_x_hi", "formula_y_lo", "formula_y_hi",
-            "keep_lrs", "projector", *PLAIN_FIELDS]
+    keys = ["lang", "view", "start_x", "start_y", "formula_text", "formula_x_lo", "formula_x_hi", "formula_y_lo",
+            "formula_y_hi", "keep_lrs", "projector", *stage.STATE_KEYS.values(), *PLAIN_FIELDS]
     keys += [key for key in state if isinstance(key, str) and key.startswith("surface.")]
     keys += [key for key in state if isinstance(key, str) and "@" in key and not key.endswith("@revision")]  # choices
     for run_id in state.get("run_ids", ()):
