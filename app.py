@@ -39,6 +39,7 @@ def main() -> None:
         page_state.load_scene(scene)
         warnings += page_state.read_place(VIEWS, tuple(explore_tab.VIEWS))
         warnings += page_state.read_lab()
+        warnings += page_state.read_explore(scene)
         warnings += lesson_panel.read_url(VIEWS, tuple(explore_tab.VIEWS))
         state["url_warnings"] = warnings  # i18n.Messages, shown in the page's language
         if scene.projector:  # a link opened in projector mode: the class sees the page, not the sidebar (any tab)
@@ -46,6 +47,8 @@ def main() -> None:
     st.set_page_config(page_title=tr("Optimizer paths"))
     page_state.resend_values()
     page_state.keep_lab()
+    page_state.keep_explore()
+    run_rows.keep_closed_settings()
     stage.preload()
     header.problems()
     try:
@@ -79,6 +82,8 @@ def runs_and_tabs(view: views.PageView) -> None:
     added, a preset matched or left) reruns the whole page."""
     state = st.session_state
     page_state.keep_lab()
+    page_state.keep_explore()
+    run_rows.keep_closed_settings()
     try:
         scene = page_state.scene_from_state()
         if scene != view.scene or stage.settings()["arrows"] != view.arrows:
@@ -87,7 +92,7 @@ def runs_and_tabs(view: views.PageView) -> None:
         st.rerun(scope="app")  # the whole page says what cannot be run, and offers the fallback controls
     if outside_runs(scene) != state.get("outside_runs"):
         st.rerun(scope="app")
-    page_state.write_url(scene, page_state.place_query(VIEWS, tuple(explore_tab.VIEWS)))
+    page_state.write_url(scene, page_state.place_query(VIEWS, tuple(explore_tab.VIEWS), scene))
     # each run's main controls, right above the chart, but drawn after it: the chart's new paths reach the
     # browser before the rows' widgets do
     rows = st.container()

@@ -90,7 +90,7 @@ class _Reader:
                                          where=self.where, key=key, shown=shown, valid=valid, outcome=outcome))
         return default
 
-    def number(self, key, default, low, high, integer=False, choices=None):
+    def number(self, key, default, low, high, integer=False, choices=None, outcome: Message | None = None):
         text = self.raw(key)
         if text is None:
             return default
@@ -103,11 +103,11 @@ class _Reader:
         try:
             value = float(text)
         except ValueError:
-            return self.refuse(key, text, valid, default)
+            return self.refuse(key, text, valid, default, outcome)
         if not (math.isfinite(value) and low <= value <= high) or (integer and value != int(value)):
-            return self.refuse(key, text, valid, default)
+            return self.refuse(key, text, valid, default, outcome)
         if choices is not None and value not in choices:
-            return self.refuse(key, text, valid, default)
+            return self.refuse(key, text, valid, default, outcome)
         return int(value) if integer else value
 
     def flag(self, key, default):
@@ -118,13 +118,13 @@ class _Reader:
             return text == "1"
         return self.refuse(key, text, Message("0 or 1"), default)
 
-    def choice(self, key, default, choices):
+    def choice(self, key, default, choices, outcome: Message | None = None):
         text = self.raw(key)
         if text is None:
             return default
         if text in choices:
             return text
-        return self.refuse(key, text, Message("one of {choices}", choices=", ".join(choices)), default)
+        return self.refuse(key, text, Message("one of {choices}", choices=", ".join(choices)), default, outcome)
 
 
 def _parse_run(text: str, reader: _Reader, index: int):

@@ -82,6 +82,32 @@ def no_exception(at):
     assert not at.error, [e.value for e in at.error]
 
 
+# "⋯" of a run's row and Export draw their content only while open (lazy popovers, ui/run_rows.py and
+# ui/paths_tab.py): a test opens one as a click on it does, by setting its state and rerunning.
+
+
+def open_more(at, run_id) -> AppTest:
+    """Open "⋯" of a run's row (its rarer hyperparameters, the stability text, Remove this run)."""
+    at.session_state[f"run_more_{run_id}"] = True
+    return at.run()
+
+
+def close_more(at, run_id) -> AppTest:
+    at.session_state[f"run_more_{run_id}"] = False
+    return at.run()
+
+
+def open_export(at) -> AppTest:
+    """Open the Paths tab's Export popover (the picture size and the download buttons)."""
+    at.session_state["export_open"] = True
+    return at.run()
+
+
+def close_export(at) -> AppTest:
+    at.session_state["export_open"] = False
+    return at.run()
+
+
 def test_the_default_page_is_the_books_comparison():
     at = open_app()
     no_exception(at)
@@ -204,6 +230,7 @@ def test_runs_can_be_added_removed_and_reset():
     # the last run's optimizer at half its learning rate, said in its label: visibly a new run
     assert labels(at)[-2:] == ["Adam lr=0.3", "Adam lr=0.15"]
     first = at.session_state["run_ids"][0]
+    open_more(at, first)  # "Remove this run" is behind the row's "⋯"
     at.button(key=f"remove{first}").click().run()
     assert labels(at)[0] == "Momentum lr=0.1" and len(labels(at)) == 4
     at.button(key="reset_runs").click().run()
@@ -216,6 +243,7 @@ def test_switching_a_runs_optimizer_shows_its_own_hyperparameters():
     first = at.session_state["run_ids"][0]
     at.selectbox(key=f"run{first}.optimizer").set_value("nesterov").run()
     no_exception(at)
+    open_more(at, first)  # the Nesterov form is behind the row's "⋯"
     assert at.selectbox(key=f"run{first}.nesterov.form@en").value == "lookahead"
     at.selectbox(key=f"run{first}.nesterov.form@en").set_value("reformulated").run()
     assert any(r.startswith("nesterov:") and "form=reformulated" in r for r in url(at, "run"))
@@ -266,12 +294,14 @@ def test_nesterovs_cue_gives_its_own_limit_and_one_click_sets_it():
     stability" 0.678 (three digits, rounded down)."""
     at = open_app({"run": "nesterov:lr=0.1,mu=0.9"})
     run_id = at.session_state["run_ids"][0]
+    open_more(at, run_id)  # the stability text is behind the row's "⋯"
     assert any("2(1+μ)/((1+2μ)λmax) = 0.679" in c.value for c in at.caption)
     at.button(key=f"run{run_id}.stable_lr").click().run()
     no_exception(at)
     assert at.session_state[f"run{run_id}.nesterov.lr"] == 0.67 and url(at, "run")[0] == "nesterov:lr=0.67"
     at.button(key=f"run{run_id}.edge_lr").click().run()
     assert at.session_state[f"run{run_id}.nesterov.lr"] == 0.678
+    open_more(at, run_id)  # a click outside "⋯" closes it in the browser: open it again to read it
     assert not any("⚠" in c.value for c in at.caption)
 
 
@@ -279,7 +309,12 @@ def test_the_lr_control_warns_past_two_over_lambda_max():
     at = open_app()
     key = next(k for k in at.session_state if str(k).endswith(".sgd.lr"))
     at.select_slider(key=key).set_value(1.5).run()
-    cues = [c.value for c in at.caption if "λmax" in c.value]
+    run_of = {at.session_state[f"run{r}.optimizer"]: r for r in at.session_state["run_ids"]}
+    cues = []
+    for run_id in (run_of["sgd"], run_of["momentum"]):  # each run's stability text is behind its row's "⋯"
+        open_more(at, run_id)
+        cues += [c.value for c in at.caption if "λmax" in c.value]
+        close_more(at, run_id)
     # the bowl's λmax = 2: SGD is unstable past 2/λmax = 1; Momentum (μ = 0.9) past 2·1.9/2 = 1.9
     assert any(c.startswith(":red[⚠ lr = 1.5 ≥ 2/λmax = 1 at the start") for c in cues)
     assert "2/λmax at the start = 1; 2(1+μ)/λmax = 1.9" in cues
@@ -342,10 +377,42 @@ def test_projector_mode_enlarges_the_figure_and_travels_in_the_url():
 
 
 def test_export_buttons_are_offered():
-    at = open_app()
+    at = open_export(open_app())
     no_exception(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Interactive HTML", "Animated GIF", "MP4 video", "PNG image", "CSV", "JSON"]
+
+
+EXPORT_LABELS = ["Interactive HTML", "Animated GIF", "MP4 video", "PNG image", "CSV", "JSON"]
+
+
+def test_export_draws_its_buttons_only_while_open():
+    """Export is a lazy popover: closed, none of its elements is sent (they cost every rerun); opened, the
+    picture size and the six downloads, one below the other, in this order."""
+    at = open_app()
+    no_exception(at)
+    [export] = [p for p in at.get("popover") if p.proto.popover.label == "Export"]
+    assert not export.proto.popover.open
+    assert at.get("download_button") == [] and "export_size" not in [s.key for s in at.selectbox]
+    open_export(at)
+    no_exception(at)
+    [export] = [p for p in at.get("popover") if p.proto.popover.label == "Export"]
+    assert export.proto.popover.open
+    assert [b.proto.label for b in export.get("download_button")] == EXPORT_LABELS
+    assert [b.key for b in export.get("download_button")] == [
+        f"export_{ext}" for ext in ("html", "gif", "mp4", "png", "csv", "json")]
+    assert "export_size" in [s.key for s in export.selectbox]
+    close_export(at)
+    assert at.get("download_button") == [] and "export_size" not in [s.key for s in at.selectbox]
+
+
+def test_the_picture_size_chosen_in_export_survives_closing_it():
+    at = open_export(open_app())
+    at.selectbox(key="export_size").set_value("1920×1080").run()
+    close_export(at)
+    at.run()
+    open_export(at)
+    assert at.selectbox(key="export_size").value == "1920×1080"
 
 
 # --- a lesson never breaks (language switches, display settings, user text, runs) ---------------------
@@ -488,6 +555,7 @@ def test_a_run_keeps_its_colour_and_every_optimizer_has_one():
     before = colours()
     assert before["Adam lr=0.3"] == styles.OPTIMIZER_COLOURS["adam"]
     second = at.session_state["run_ids"][1]
+    open_more(at, second)
     at.button(key=f"remove{second}").click().run()
     after = colours()
     assert "Momentum lr=0.1" not in after and all(after[name] == before[name] for name in after)
@@ -507,10 +575,12 @@ def test_a_new_run_is_visibly_different():
     at = open_app({"run": [f"sgd:lr={0.1 * (k + 1):.1f}" for k in range(5)]})
     at.button(key="add_run").click().run()
     last = at.session_state["run_ids"][-1]
+    open_more(at, last)
     assert row_title(at, last) == "Run 6: SGD"
     (second_last, colour_before), (last_label, colour) = legend(at)[-2:]
     assert last_label == "SGD lr=0.25" and second_last == "SGD lr=0.5" and colour != colour_before
     at.selectbox(key=f"run{last}.optimizer").set_value("adam").run()
+    open_more(at, last)  # a click on the optimizer box closes "⋯" in the browser: open it again
     assert row_title(at, last) == "Run 6: Adam"
     assert legend(at)[-1][1] == styles.OPTIMIZER_COLOURS["adam"]
 

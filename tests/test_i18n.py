@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_app import shown
+from test_app import open_more, shown
 from streamlit.testing.v1 import AppTest
 
 import optim_core
@@ -295,10 +295,31 @@ def test_switching_the_language_keeps_the_open_tab_and_the_scene():
     assert at.session_state["view"] == "Explore" and "Reached 4 of the 4 listed minima." in [c.value for c in at.caption]
 
 
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("runs", EVERY_RULE + (["sgd:lr=2,line_search=wolfe", "bfgs:lr=1", "lbfgs:lr=1"],))
+def test_what_the_popovers_hold(lang, runs):
+    """"⋯" of each row and Export draw their content only while open, so the walks above, which leave them
+    closed, do not see it: here every one is open (each row's rarer settings, options, helps and stability
+    text; the picture size and the downloads)."""
+    at = open_page(lang, {"run": runs})
+    closed = page_texts(at)
+    for run_id in at.session_state["run_ids"]:
+        at.session_state[f"run_more_{run_id}"] = True  # all at once: what each shows does not depend on the others
+    at.session_state["export_open"] = True
+    at.run()
+    texts = check(at, lang)
+    assert len(at.get("download_button")) == 6
+    assert [b.key for b in at.button if b.key and b.key.startswith("remove")] == [
+        f"remove{run_id}" for run_id in at.session_state["run_ids"]]
+    assert len(texts) > len(closed)
+
+
 def test_a_page_without_runs():
     for lang in LANGS:
         at = open_page(lang, {"run": "sgd:lr=0.1"})
-        at.button(key=f"remove{at.session_state['run_ids'][0]}").click().run()
+        run_id = at.session_state["run_ids"][0]
+        open_more(at, run_id)  # "Remove this run" is behind the row's "⋯"
+        at.button(key=f"remove{run_id}").click().run()
         assert at.info and check(at, lang)
         assert open_tab(at, "Explore", lang, "Sweep").info and check(at, lang)
 

@@ -7,16 +7,14 @@ import streamlit as st
 
 import optim_core
 import page_model
-from page_model import Scene
+from page_model import Scene, explore_settings
 from viz import i18n, styles
 
 from . import state as page_state
 from .state import tr
 
 
-def float_params(optimizer: str, hyper: dict) -> list:
-    """The run's numeric hyperparameters that matter with its options (c2 only with a Wolfe search, ...)."""
-    return [spec.name for spec in optim_core.hyper_specs(optimizer) if not spec.choices and spec.applies(hyper)]
+float_params = explore_settings.float_params  # the run's numeric hyperparameters that matter with its options
 
 
 def run_colour(run_index: int) -> str:
@@ -35,6 +33,8 @@ def run_picker(scene: Scene, key: str) -> int | None:
         st.info(tr("Add a run first (➕ Add run, above the tabs): its optimizer and settings are what gets explored."))
         return None
     labels = [tr("Run {n}: {label}", n=i + 1, label=run.label()) for i, run in enumerate(scene.runs)]
+    if not 0 <= (st.session_state.get(key) or 0) < len(labels):  # a run since removed, or a link's
+        st.session_state[key] = 0
     index = st.selectbox(tr("run to explore"), range(len(labels)), format_func=labels.__getitem__, key=key)
     return min(index or 0, len(scene.runs) - 1)
 

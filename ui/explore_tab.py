@@ -13,6 +13,7 @@ import streamlit as st
 import optim_core
 import page_model
 from page_model import Scene
+from page_model import explore_settings as settings
 from viz import explore, i18n
 
 from . import explore_controls as controls
@@ -20,9 +21,7 @@ from . import explore_views, heavy_work, widgets
 from .checked_figure import plotly_chart
 from .state import option_labels, tr
 
-RESOLUTIONS = (16, 24, 32, 48, 64, 96, 128)
-NO_Y_AXIS = "(none: a 1-D sweep)"
-NOTHING_ELSE = "nothing else"
+NO_Y_AXIS, NOTHING_ELSE = settings.NO_Y_AXIS, settings.NOTHING_ELSE
 COLOUR_BY = {"steps": "steps to tol", "loss": "final loss"}  # a sweep's colour: option -> English label
 
 
@@ -45,6 +44,8 @@ def sweep_section(scene: Scene, surface, run_index: int) -> None:
     params = controls.float_params(run.optimizer, run.params)
     left, right = st.columns(2)
     with left:
+        if st.session_state.get(f"sweep_x.{run.optimizer}", params[0]) not in params:  # options changed
+            st.session_state.pop(f"sweep_x.{run.optimizer}")
         x_param = st.selectbox(tr("x axis"), params, key=f"sweep_x.{run.optimizer}")
         x_range = controls.range_inputs(run.optimizer, x_param, "sweep")
     with right:
@@ -54,12 +55,12 @@ def sweep_section(scene: Scene, surface, run_index: int) -> None:
         y_param = None if y_param == NO_Y_AXIS else y_param
         y_range = controls.range_inputs(run.optimizer, y_param, "sweep") if y_param else (0.0, 1.0, False)
     a, b, c, d = st.columns(4)
-    resolution = a.select_slider(tr("resolution"), RESOLUTIONS, value=48, key="sweep_resolution")
-    steps = b.number_input(tr("steps per run"), 10, 3000, value=300, step=50, key="sweep_steps")
+    resolution = a.select_slider(tr("resolution"), settings.RESOLUTIONS, value=48, key="sweep_resolution")
+    steps = b.number_input(tr("steps per run"), *settings.STEPS_RANGE, value=300, step=50, key="sweep_steps")
     tol = c.select_slider(tr("tolerance"), page_model.TOL_OPTIONS, value=1e-6, key="sweep_tol",
                           format_func=lambda v: f"{v:g}")
     with d:
-        colour_by = widgets.choice(st.radio, tr("colour"), ["steps", "loss"], key="sweep_colour", horizontal=True,
+        colour_by = widgets.choice(st.radio, tr("colour"), settings.COLOUR_BY, key="sweep_colour", horizontal=True,
                                    format_func=lambda by, label=option_labels(): label(COLOUR_BY[by]))
     if x_range is None or y_range is None:
         return
@@ -90,9 +91,10 @@ def sweep_section(scene: Scene, surface, run_index: int) -> None:
 
 def learning_rate_section(scene: Scene, surface, run_index: int) -> None:
     a, b, c = st.columns(3)
-    count = a.select_slider(tr("learning rates"), (3, 5, 7, 9, 11), value=7, key="rates_count")
-    decades = b.select_slider(tr("spread (decades)"), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), value=3.0, key="rates_decades")
-    steps = c.number_input(tr("steps per run"), 10, 3000, value=max(scene.steps, 50), step=50, key="rates_steps")
+    count = a.select_slider(tr("learning rates"), settings.RATE_COUNTS, value=7, key="rates_count")
+    decades = b.select_slider(tr("spread (decades)"), settings.RATE_DECADES, value=3.0, key="rates_decades")
+    steps = c.number_input(tr("steps per run"), *settings.STEPS_RANGE, value=max(scene.steps, 50), step=50,
+                           key="rates_steps")
     view = heavy_work.run(lambda progress: explore_views.learning_rate_view(
         scene, run_index, count, decades, steps, surface), tr("Running every learning rate…"), progress_bar=False)
     plotly_chart(view["figure"], key="rates_chart")
@@ -118,9 +120,9 @@ def basins_section(scene: Scene, surface, run_index: int) -> None:
                    surface=i18n.surface_title(surface, scene.lang)))
         return
     left, right = st.columns(2)
-    resolution = left.select_slider(tr("starts per side"), (30, 50, 80, 100, 150), value=80,
+    resolution = left.select_slider(tr("starts per side"), settings.BASIN_RESOLUTIONS, value=80,
                                     key="basins_resolution")
-    steps = right.number_input(tr("steps per run"), 10, 3000, value=300, step=50, key="basins_steps")
+    steps = right.number_input(tr("steps per run"), *settings.STEPS_RANGE, value=300, step=50, key="basins_steps")
     view = heavy_work.run(lambda progress: explore_views.basins_view(scene, run_index, resolution, steps, surface),
                           tr("Starting a run from every point…"), progress_bar=False)
     plotly_chart(view["figure"], key="basins_chart")
@@ -131,7 +133,8 @@ def search_section(scene: Scene, surface, run_index: int) -> None:
     run = scene.runs[run_index]
     left, right = st.columns(2)
     with left:
-        low, high = st.slider(tr("log10 lr range"), -8.0, 2.0, value=(-6.0, 1.0), step=0.5, key="search_lr")
+        low, high = st.slider(tr("log10 lr range"), *settings.SEARCH_LR_RANGE, value=(-6.0, 1.0), step=0.5,
+                              key="search_lr")
     ranges = [("lr", (10.0**low, 10.0**high, True))]
     with right:
         # with two parameters the grid tries only √n values of each: the notes' point about random search
@@ -144,9 +147,9 @@ def search_section(scene: Scene, surface, run_index: int) -> None:
                 return
             ranges.append((extra, bounds))
     a, b, c, d = st.columns(4)
-    n = a.select_slider(tr("runs per stage"), (16, 25, 36, 49, 64, 100, 144, 256), value=49, key="search_n")
-    steps = b.number_input(tr("steps per run"), 10, 3000, value=300, step=50, key="search_steps")
-    seed = c.number_input(tr("seed"), 0, 1_000_000, value=0, key="search_seed")
+    n = a.select_slider(tr("runs per stage"), settings.SEARCH_SIZES, value=49, key="search_n")
+    steps = b.number_input(tr("steps per run"), *settings.STEPS_RANGE, value=300, step=50, key="search_steps")
+    seed = c.number_input(tr("seed"), *settings.SEED_RANGE, value=0, key="search_seed")
     tol = d.select_slider(tr("tolerance"), page_model.TOL_OPTIONS, value=1e-6, key="search_tol",
                           format_func=lambda v: f"{v:g}")
     view = heavy_work.run(lambda progress: explore_views.search_view(
@@ -171,6 +174,7 @@ def search_section(scene: Scene, surface, run_index: int) -> None:
 
 
 def step_section(scene: Scene, surface, run_index: int) -> None:
+    clamp("step_k", max(scene.steps, 1))
     k = st.slider(tr("update k"), 1, max(scene.steps, 1), value=min(3, scene.steps), key="step_k")
     view = explore_views.step_view(scene, run_index, k, controls.run_colour(run_index), surface)
     left, right = st.columns([3, 2])
@@ -193,6 +197,7 @@ def step_section(scene: Scene, surface, run_index: int) -> None:
 
 
 def line_search_section(scene: Scene, surface, run_index: int) -> None:
+    clamp("search_step_k", max(scene.steps, 1))
     k = st.slider(tr("update k"), 1, max(scene.steps, 1), value=1, key="search_step_k")
     view = explore_views.line_search_view(scene, run_index, k, surface)
     if view is None:
@@ -211,6 +216,12 @@ def line_search_section(scene: Scene, surface, run_index: int) -> None:
     st.caption(tr("Update {k}, {method}: {count} trials ({trials}); took α = {alpha:.4g}: {status}.",
                   k=view["k"], method=tr(method), count=len(view["trials"]), trials=trials,
                   alpha=view["accepted"], status=tr(explore.SEARCH_WORDS[view["status"]])))
+
+
+def clamp(key: str, highest: int) -> None:
+    """An "update k" slider's value within the scene's steps (fewer steps since, or a link's k)."""
+    if key in st.session_state and not 1 <= st.session_state[key] <= highest:
+        st.session_state[key] = min(max(int(st.session_state[key]), 1), highest)
 
 
 def latex_words(label: str, lang: str) -> str:

@@ -25,9 +25,9 @@ def render(view: views.PageView) -> None:
     st.caption(tr("▶ Play moves every run at the chosen speed and resumes where it stopped; Space, ← and → on the chart "
                   "play, pause and step. Hide the future to let the class guess first. Click anywhere on the surface "
                   "to start there; hover a marker for the curvature where it is."))
+    export_buttons(view)  # above the table: the popover opens over it, with room below
     st.markdown(summary_table(view.summary, view.looks, scene.lang), unsafe_allow_html=True)
     st.caption(curvature_text(view.curvature, scene.lang))
-    export_buttons(view)
 
 
 def summary_table(rows, looks, lang: str = "en") -> str:
@@ -62,13 +62,23 @@ def curvature_text(info, lang: str) -> str:
 
 
 def export_buttons(view: views.PageView) -> None:
-    """Downloads for slides and papers.  Each file is made when its button is clicked (a callable
-    ``data``), so the GIF and the MP4 (a second or two each) cost nothing until asked for; every file
-    draws the paths the page shows (``view.trajectories``)."""
+    """Downloads for slides and papers, behind an Export button that draws them only while open.  Each file is
+    made when its button is clicked (a callable ``data``), so the GIF and the MP4 (a second or two each) cost
+    nothing until asked for; every file draws the paths the page shows (``view.trajectories``)."""
+    state = st.session_state
+    if not state.get("export_open") and "export_size" in state:  # kept while its box is closed (not drawn)
+        state["export_size"] = state["export_size"]
+    box = st.popover(tr("Export"), icon=":material/download:", key="export_open", on_change="rerun")
+    if box.open:  # drawn only while open: eight elements fewer on every rerun (issue 14)
+        with box:
+            export_files(view)
+
+
+def export_files(view: views.PageView) -> None:
+    """The picture size, a download button per format and what each is for (inside the Export popover)."""
     scene, trajectories = view.scene, view.trajectories
     style = views.style(scene)
     playback = stage.settings()
-    st.markdown(f"**{tr('Export')}**")
     size = st.selectbox(tr("picture size (GIF, MP4, PNG)"), list(export.RESOLUTIONS), key="export_size",
                         help=tr("1920×1080 fills a slide; the GIF and the MP4 play at the stage's speed (the whole "
                                 "run in 5 s unless you chose one), with its hide-the-future and arrow settings."))
@@ -87,9 +97,9 @@ def export_buttons(view: views.PageView) -> None:
         ("CSV", "csv", "text/csv", lambda: export.trajectories_csv(scene, trajectories)),
         ("JSON", "json", "application/json", lambda: export.trajectories_json(scene, trajectories)),
     )
-    for column, (label, extension, mime, make) in zip(st.columns(len(files)), files):
-        column.download_button(tr(label), data=make, file_name=f"{stem}.{extension}", mime=mime,
-                               key=f"export_{extension}", on_click="ignore", use_container_width=True)
+    for label, extension, mime, make in files:
+        st.download_button(tr(label), data=make, file_name=f"{stem}.{extension}", mime=mime,
+                           key=f"export_{extension}", on_click="ignore", use_container_width=True)
     st.caption(tr("HTML plays offline in any browser; GIF and MP4 are for slides; CSV is one table, a row per run and "
                   "step with each run's hyperparameters, that pandas or a spreadsheet opens as it is; JSON holds the "
                   "whole scene (surface, formula, start, schedule, noise, the page's link) with every path."))

@@ -10,8 +10,9 @@ row is 40 px high (48 px apart), so four rows and the buttons take about 230 px 
 
 Every widget keeps the key it always had (``run{id}.optimizer``, ``state.run_key(id, optimizer, name)``,
 ``run{id}.stable_lr``, ``run{id}.edge_lr``, ``remove{id}``, ``add_run``, ``reset_runs``): the URL, the presets
-and the session state know the runs by them.  A popover's content is drawn on every rerun, open or not, so
-no widget of a run loses its state.  Every hyperparameter's widget, its label, grid and help, comes from its
+and the session state know the runs by them.  "⋯" draws its content only while it is open (an lr change
+sends a third fewer elements); ``keep_closed_settings`` keeps the values of its widgets while it is closed.
+Every hyperparameter's widget, its label, grid and help, comes from its
 rule (``optim_core.RULES``).
 """
 
@@ -189,16 +190,43 @@ def run_row(position: int, run_id: int, lr_limit: float | None) -> None:
         else:
             with st.container(key=f"run_main_none_{run_id}"):
                 st.markdown(SPACE)
-        with st.popover("⋯", help=tr("Run {n}: {title}", n=position + 1, title=title)):
-            st.markdown(f"**{tr('Run {n}: {title}', n=position + 1, title=title)}**")
-            for spec in specs:
-                if spec.name == "lr" or spec is main or not spec.applies(hyper):  # e.g. c2 without a Wolfe search
-                    continue
-                hyper_widget(run_id, optimizer, spec)
-            if cue is not None:
-                st.caption(stability_text(optimizer, hyper, cue))
-            st.button(tr("Remove this run"), key=f"remove{run_id}", on_click=widgets.safe(callbacks.on_remove_run),
-                      args=(run_id,))
+        more = st.popover("⋯", help=tr("Run {n}: {title}", n=position + 1, title=title), key=more_key(run_id),
+                          on_change="rerun")
+        if more.open:  # drawn only while open (keep_closed_settings keeps its values meanwhile)
+            with more:
+                st.markdown(f"**{tr('Run {n}: {title}', n=position + 1, title=title)}**")
+                for spec in specs:
+                    if spec.name == "lr" or spec is main or not spec.applies(hyper):  # e.g. c2 without a Wolfe search
+                        continue
+                    hyper_widget(run_id, optimizer, spec)
+                if cue is not None:
+                    st.caption(stability_text(optimizer, hyper, cue))
+                st.button(tr("Remove this run"), key=f"remove{run_id}",
+                          on_click=widgets.safe(callbacks.on_remove_run), args=(run_id,))
+
+
+def more_key(run_id: int) -> str:
+    """The key of a row's "⋯" popover (its state: open or not)."""
+    return f"run_more_{run_id}"
+
+
+def keep_closed_settings() -> None:
+    """Keep the settings behind each row's closed "⋯" (call at the start of every run, the fragment's too).
+
+    "⋯" draws its widgets only while it is open: drawn on every rerun, they were a third of the elements an lr
+    change sent and cost (issue 14).  Streamlit forgets the value of a widget that a run did not draw; writing
+    it back at the start of the run makes it the session's own (as ``state.keep_lab`` does for the lab).  Not
+    for an open "⋯" nor the row's own sliders (drawn: a write could undo a newer value the browser sent)."""
+    state = st.session_state
+    for run_id in state.get("run_ids", ()):
+        optimizer = state.get(f"run{run_id}.optimizer")
+        if optimizer is None or state.get(more_key(run_id)):
+            continue
+        main = main_hyper(optimizer, run_hyper(run_id))
+        for spec in optim_core.hyper_specs(optimizer):
+            key = run_key(run_id, optimizer, spec.name)
+            if spec.name != "lr" and spec is not main and key in state:
+                state[key] = state[key]
 
 
 def labelled_slider(run_id: int, optimizer: str, spec: optim_core.HyperSpec, lang: str, role: str) -> None:

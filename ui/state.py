@@ -24,7 +24,7 @@ import optim_core
 import page_model
 import surfaces
 from nets import data as datasets
-from page_model import Scene, network_lab
+from page_model import Scene, explore_settings, network_lab
 from viz import i18n, styles
 
 from . import stage
@@ -161,17 +161,64 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def place_query(tabs: tuple, sections: tuple) -> dict:
+def place_query(tabs: tuple, sections: tuple, scene: Scene | None = None) -> dict:
     """Where the page is, beside the scene in the URL: the open tab (``view``) and, in Explore, the view
-    (``explore``); the first of each is left out; then the playback settings and the lesson and step.  ``tabs``/``sections``: their English names, in order."""
+    (``explore``) and its settings (``ex.*``, for ``scene``'s runs); the first tab and view are left out; then the
+    playback settings and the lesson and step.  ``tabs``/``sections``: their English names, in order."""
     state = st.session_state
     open_tab = next((name for name in tabs if state.get("view") in {i18n.t(name, lang) for lang in page_model.LANGUAGES}),
                     tabs[0])
     query = {} if open_tab == tabs[0] else {"view": slug(open_tab)}
-    if open_tab == "Explore" and state.get("explore_section", sections[0]) != sections[0]:
-        query["explore"] = slug(state["explore_section"])
+    if open_tab == "Explore":
+        section = state.get("explore_section", sections[0])
+        if section != sections[0]:
+            query["explore"] = slug(section)
+        if scene is not None and scene.runs:
+            query.update(explore_query(section, scene))
     return {**query, **page_model.playback.to_query(stage.settings()), **network_lab.to_query(lab_from_state()),
             **lesson_query()}
+
+
+# --- Explore's settings (``page_model/explore_settings.py``) ---------------------------------------------------
+
+
+def explore_query(section: str, scene: Scene) -> dict:
+    """The open Explore view's settings that differ from their defaults, as ``ex.*`` URL parameters."""
+    state = st.session_state
+    run_index = min(int(state.get(explore_settings.run_key(section), 0) or 0), len(scene.runs) - 1)
+    run = scene.runs[run_index]
+    return explore_settings.to_query(section, state, run.optimizer, scene.steps,
+                                     tuple(explore_settings.float_params(run.optimizer, run.params)))
+
+
+def read_explore(scene: Scene) -> list:
+    """The Explore settings a shared link gives (first visit, after the scene's runs are loaded); its warnings."""
+    query = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key.startswith("ex.")}
+    if not query:
+        return []
+    runs = scene.runs or (None,)
+
+    def run(index: int):
+        return runs[min(index, len(runs) - 1)]
+
+    values, warnings = explore_settings.from_query(
+        query, lambda i: tuple(explore_settings.float_params(run(i).optimizer, run(i).params)) if run(i) else (),
+        lambda i: run(i).optimizer if run(i) else "")
+    for key, value in values.items():
+        st.session_state[key] = value
+    return warnings
+
+
+def keep_explore() -> None:
+    """Keep the Explore settings while their widgets are not drawn (another tab, another view), as ``keep_lab``
+    does for the lab: a student who looks at the paths and comes back finds the sweep as they left it."""
+    state = st.session_state
+    static = {setting.key for settings in explore_settings.VIEW_SETTINGS.values() for setting in settings
+              if "{opt}" not in setting.key}
+    for key in list(state):
+        if isinstance(key, str) and (key in static or explore_settings.is_range_key(key)
+                                     or key.startswith(("sweep_x.",))):
+            state[key] = state[key]
 
 
 def lesson_query() -> dict:

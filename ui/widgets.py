@@ -40,6 +40,7 @@ def literal(text: str) -> str:
     return _PUNCTUATION.sub(lambda match: f"&#{ord(match.group())};", text)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # pure; Streamlit formats every option of every slider on every run
 def number_format(value) -> str:
     """A select slider's label for a value: 3 significant digits, "on"/"off" for a flag.
 

@@ -411,6 +411,9 @@ ZH = MappingProxyType({
     "URL value {key}={shown} is not valid ({valid}); {outcome}.": "URL 中的 {key}={shown} 无效（{valid}）；{outcome}。",
     "{where}: {key}={shown} is not valid ({valid}); {outcome}.": "{where}：{key}={shown} 无效（{valid}）；{outcome}。",
     "using {default}": "改用 {default}",
+    "ignored": "已忽略",
+    "two numbers low,high from {low:g} to {high:g} in steps of 0.5, low below high":
+        "两个数 low,high，取值 {low:g} 到 {high:g}，步长 0.5，且 low 小于 high",
     "run left out": "略去这个运行",
     "run {n}": "运行 {n}",
     "run {n} ({optimizer})": "运行 {n}（{optimizer}）",
