@@ -1036,3 +1036,29 @@ def test_clicking_a_1d_sweep_point_adds_a_run(page_at, app_url):
     now = page.evaluate(JS_RUN_COUNT)
     assert now == runs + 1, f"clicking point {index} of the 1-D sweep ({name!r}) added no run ({now} runs)"
     bs.not_broken(page, "after clicking the 1-D sweep")
+
+
+def test_long_formulas_fit_beside_the_title(browser, app_url):
+    """At 1400 × 1000 the heading's formula is shown whole beside the surface's name and the Add run / Reset runs
+    buttons: Beale's three squares and the six-hump camel's polynomial once ran under the buttons, their end
+    hidden (ui/header.py sets a long formula a size smaller; a wider one, e.g. a typed formula, scrolls)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    try:
+        for surface in ("beale", "six_hump_camel", "rastrigin"):
+            _check_formula_fits(bs.open_app(context, app_url + f"?surface={surface}"), surface)
+    finally:
+        context.close()
+
+
+def _check_formula_fits(page, surface: str) -> None:
+    box = page.evaluate("""() => {
+        const display = document.querySelector('.st-key-page_formula .katex-display');
+        const formula = display.querySelector('.katex').getBoundingClientRect();
+        const button = document.querySelector('.st-key-add_run').getBoundingClientRect();
+        return {scroll: display.scrollWidth, client: display.clientWidth, right: formula.right,
+                button: button.left};
+    }""")
+    assert box["scroll"] <= box["client"] + 1, f"{surface}: the formula is wider than its column: {box}"
+    assert box["right"] <= box["button"], f"{surface}: the formula runs under the buttons: {box}"
+    page.close()

@@ -13,7 +13,9 @@ from .state import tr
 # The chart is the stage: the page's margins are narrow and its top is close to the window's, so the runs'
 # rows, the tabs and the chart fit on one screen (Streamlit's defaults leave 6rem above, 5rem aside).
 PAGE_CSS = ("<style>[data-testid='stMainBlockContainer'] { padding: 40px 16px 64px 16px; max-width: none; } "
-            "[data-testid='stHeader'] { background: transparent; }</style>")
+            "[data-testid='stHeader'] { background: transparent; } "
+            # a formula wider than its column scrolls instead of hiding its end under the buttons
+            ".st-key-page_formula .katex-display { overflow-x: auto; overflow-y: hidden; }</style>")
 # Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.  The
 # wider sidebar only while it is open: collapsed, it must leave no strip behind.
 PROJECTOR_CSS = ("<style>html { font-size: 20px; } "
@@ -31,12 +33,22 @@ def problems() -> None:
                                     error=error)))
 
 
+def sized(latex: str) -> str:
+    """A long formula a size smaller, so Beale's three squares or the six-hump camel fit beside the title."""
+    if len(latex) > 60:
+        return r"\footnotesize " + latex
+    if len(latex) > 45:
+        return r"\small " + latex
+    return latex
+
+
 def render(view: views.PageView) -> None:
     state, scene = st.session_state, view.scene
     st.html(PAGE_CSS + (PROJECTOR_CSS if scene.projector else ""))
-    title, formula, runs = st.columns([5, 5, 3], vertical_alignment="center")
+    title, formula, runs = st.columns([4, 7, 3], vertical_alignment="center")
     title.markdown("### " + widgets.literal(i18n.surface_title(view.surface, scene.lang)))
-    formula.latex(view.surface.latex)
+    with formula, st.container(key="page_formula"):
+        st.latex(sized(view.surface.latex))
     with runs:
         run_rows.buttons()
     for warning in state.get("url_warnings", []):

@@ -13,8 +13,8 @@ Before the classes, one student alone changes the rate 80 times: the CPU of one 
 means over ten changes (the kernel counts CPU in 10 ms ticks).
 
 Everything runs on loopback and stops by itself (a bounded number of changes and a timeout per answer).  The
-students are one asyncio process beside the servers, so on a 2-core machine they compete with them: the figures
-are the class's view, including that.
+students are one asyncio process beside the servers, so on a 2-core machine they compete with them (the last
+column: the students' own CPU, in cores): the figures are the class's view, including that.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -167,7 +168,7 @@ async def class_of(url: str, students: int, changes: int, pids: list[int], seed:
             errors.append(f"first page: {type(error).__name__}: {error}")
             me = None
         await loaded.wait()
-        window.setdefault("start", (time.perf_counter(), cpu_seconds(pids)))
+        window.setdefault("start", (time.perf_counter(), cpu_seconds(pids), own_cpu()))
         if me is None:
             return
         try:
@@ -195,10 +196,17 @@ async def class_of(url: str, students: int, changes: int, pids: list[int], seed:
     await asyncio.gather(*(student(i) for i in range(students)))
     stop.set()
     sampler.join()
-    started, cpu_before = window.get("start", (time.perf_counter(), cpu_seconds(pids)))
+    started, cpu_before, own_before = window.get("start", (time.perf_counter(), cpu_seconds(pids), own_cpu()))
     seconds, cpu = time.perf_counter() - started, cpu_seconds(pids) - cpu_before
     return {"students": students, "first": first_pages, "reruns": reruns, "errors": errors, "seconds": seconds,
-            "cpu_per_rerun": cpu / max(len(reruns), 1), "cpu_share": cpu / seconds, "peak": peak[0]}
+            "cpu_per_rerun": cpu / max(len(reruns), 1), "cpu_share": cpu / seconds, "peak": peak[0],
+            "students_cpu": (own_cpu() - own_before) / seconds}
+
+
+def own_cpu() -> float:
+    """This process's CPU time (the simulated students'), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -211,7 +219,7 @@ def report(setup: str, result: dict) -> str:
     return (f"| {setup} | {result['students']} | {quantile(first, .5):.2f} / {quantile(first, .95):.2f} s | "
             f"{1000 * quantile(reruns, .5):.0f} | {1000 * quantile(reruns, .95):.0f} | {1000 * max(reruns, default=0):.0f} | "
             f"{len(reruns) / result['seconds']:.1f} | {len(result['errors'])} | {1000 * result['cpu_per_rerun']:.1f} ms | "
-            f"{100 * result['cpu_share']:.0f} % | {result['peak'] / 2**20:.0f} MB |")
+            f"{100 * result['cpu_share']:.0f} % | {result['peak'] / 2**20:.0f} MB | {100 * result['students_cpu']:.0f} % |")
 
 
 def main() -> None:
@@ -223,8 +231,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; {args.changes} lr changes per student, 0.2-0.6 s apart\n")
     print("| set-up | students | first page p50 / p95 | rerun p50 ms | p95 ms | max ms | reruns/s | errors | "
-          "CPU per rerun | server CPU | peak memory |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "CPU per rerun | server CPU | peak memory | students' CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     errors = []
     for setup in args.setups:
         label = "single process" if setup == "single" else f"nginx + {args.processes} processes"
@@ -232,7 +240,7 @@ def main() -> None:
             pids = server.pids()
             costs = asyncio.run(one_student_cpu(server.url, pids))
             print(f"| {label} | 1 (alone) | | | | | | | {1000 * statistics.median(costs):.1f} ms (median of "
-                  f"{len(costs)} means of 10) | | |", flush=True)
+                  f"{len(costs)} means of 10) | | | |", flush=True)
             for count in args.students:
                 result = asyncio.run(class_of(server.url, count, args.changes, pids, seed=count))
                 print(report(label, result), flush=True)
