@@ -1,6 +1,8 @@
 """A step's scene: the page's own URL query string, read into a ``page_model.Scene`` and the place dict
-(the open tab, the Explore view and the stage's playback settings, which are not part of a Scene; and, when the
-step has any ``net.*`` key, the network lab's settings under "lab", a ``page_model.network_lab.Lab``).
+(the open tab, the Explore view and the stage's playback settings, which are not part of a Scene; when the step
+has any ``net.*`` key, the network lab's settings under "lab", a ``page_model.network_lab.Lab``; when it has any
+``ex.*`` key, the Explore view's settings under "explore_settings", as session-state keys and values, read by
+``page_model.explore_settings.from_query`` for the step's runs).
 
 ``read_scene(text)`` never raises: a bad value falls back to its default (``page_model.from_query``'s rule)
 and every problem is an English sentence naming the URL key.
@@ -12,7 +14,7 @@ from types import MappingProxyType
 from urllib.parse import parse_qsl
 
 import page_model
-from page_model import network_lab, playback
+from page_model import explore_settings, network_lab, playback
 from page_model.scene import SCHEDULE_FIELDS
 
 MAX_SCENE_CHARS = 4000
@@ -48,13 +50,21 @@ def read_scene(text: str) -> tuple:
         return (page_model.DEFAULT_SCENE, PLACE_DEFAULTS,
                 [f"more than {MAX_FIELDS} key=value pairs: the default scene is used."])
     scene_query, place_query, lab_query, problems = _sort_keys(pairs)
+    explore_query = {key: value for key, value in lab_query.items() if key.startswith(explore_settings.PREFIX)}
+    lab_query = {key: value for key, value in lab_query.items() if key not in explore_query}
     scene, warnings = page_model.from_query(scene_query)
     place, place_problems = read_place(place_query)
     if lab_query:  # the network lab as the step sets it; a step without net.* keys leaves the lab as it is
         lab, lab_warnings = network_lab.from_query(lab_query)
         place = MappingProxyType({**place, "lab": lab})
         place_problems = place_problems + [str(w) for w in lab_warnings]
+    if explore_query:  # the Explore view's settings, for the step's runs
+        values, explore_warnings = explore_settings.from_query(explore_query,
+                                                               *explore_settings.run_lookups(scene.runs))
+        place = MappingProxyType({**place, "explore_settings": MappingProxyType(values)})
+        place_problems = place_problems + [str(w) for w in explore_warnings]
     return scene, place, problems + [str(w) for w in warnings] + place_problems
+
 
 
 def _sort_keys(pairs) -> tuple:
@@ -71,14 +81,15 @@ def _sort_keys(pairs) -> tuple:
             scene_query[key] = value
         elif key in PLACE_DEFAULTS:
             place_query[key] = value
-        elif key in network_lab.URL_KEYS:
-            lab_query[key] = value
+        elif key in network_lab.URL_KEYS or key.startswith(explore_settings.PREFIX):
+            lab_query[key] = value  # (the ex.* keys are taken out of it by read_scene)
         elif key in TEACHER_KEYS:
             problems.append(f"{key!r} is the teacher's setting, not a lesson's; ignored.")
         else:
             shown = key if len(key) <= 40 else key[:37] + "…"
             problems.append(f"unknown key {shown!r}; ignored (known: {', '.join(sorted(SCENE_KEYS))}, "
-                            f"surface.<parameter>, {', '.join(PLACE_DEFAULTS)}, and the network lab's net.* keys).")
+                            f"surface.<parameter>, {', '.join(PLACE_DEFAULTS)}, the network lab's net.* keys and "
+                            f"Explore's ex.* keys).")
     return scene_query, place_query, lab_query, problems
 
 

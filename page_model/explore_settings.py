@@ -85,6 +85,16 @@ def float_params(optimizer: str, hyper: Mapping) -> list:
     return [spec.name for spec in optim_core.hyper_specs(optimizer) if not spec.choices and spec.applies(hyper)]
 
 
+def run_lookups(runs: tuple) -> tuple:
+    """(float parameters of run i, optimizer of run i) for ``from_query``, over a scene's runs (an index past
+    the last is the last; no runs: no parameters)."""
+    def run(index: int):
+        return runs[min(index, len(runs) - 1)] if runs else None
+
+    return (lambda i: tuple(float_params(run(i).optimizer, run(i).params)) if run(i) else (),
+            lambda i: run(i).optimizer if run(i) else "")
+
+
 def is_range_key(key: str) -> bool:
     """``key`` is a typed range's end (``sweep.lr.lo``)."""
     return _RANGE_KEY.fullmatch(key) is not None
@@ -173,12 +183,18 @@ def from_query(query: Mapping, params_of_run: Callable[[int], tuple], optimizer_
             value = _read(reader, setting, name, params)
             if value is not None:
                 values[setting.key.replace("{opt}", optimizer)] = value
+    known = {url_name(setting.key) for settings in VIEW_SETTINGS.values() for setting in settings}
     for name in query:
         match = _RANGE_KEY.fullmatch(name[len(PREFIX):]) if name.startswith(PREFIX) else None
         if match:
             value = reader.number(name, None, 0.0, RANGE_BOUND, outcome=IGNORED)
             if value is not None:
                 values[name[len(PREFIX):]] = value
+        elif name.startswith(PREFIX) and name not in known:
+            shown = repr(name if len(name) <= 40 else name[:37] + "…")
+            reader.warnings.append(Message("URL key {key} is not one of Explore's settings ({names}, "
+                                           "ex.sweep.<name>.lo/hi, ex.search.<name>.lo/hi); ignored.",
+                                           key=shown, names=", ".join(sorted(known))))
     return values, reader.warnings
 
 

@@ -51,3 +51,21 @@ def test_every_resource_cache_with_arguments_is_bounded_in_entries():
 
 def test_the_size_reader():
     assert size_bytes("64MB") == 64e6 and size_bytes("1MB") == 1e6 and size_bytes("8mb") == 8e6
+
+
+def test_a_scenes_repr_names_every_field_so_it_can_key_the_caches():
+    """ui/views.py keys the path and view caches by ``repr(scene)`` (``BY_REPR``): every field of Scene and of
+    RunSpec must be in it, and two scenes that differ in one float must differ in it."""
+    import dataclasses
+
+    import page_model
+    from page_model import RunSpec, Scene
+
+    assert all(field.repr for field in dataclasses.fields(Scene))
+    assert all(field.repr for field in dataclasses.fields(RunSpec))
+    scene = page_model.DEFAULT_SCENE
+    nudged = dataclasses.replace(scene, start=(scene.start[0] + 1e-12, scene.start[1]))
+    assert repr(nudged) != repr(scene)
+    run = scene.runs[0]
+    other = RunSpec(run.optimizer, tuple((k, v + 1e-15 if k == "lr" else v) for k, v in run.hyper))
+    assert repr(dataclasses.replace(scene, runs=(other,) + scene.runs[1:])) != repr(scene)

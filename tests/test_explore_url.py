@@ -144,3 +144,53 @@ def test_a_bad_link_value_is_named_in_a_warning_and_the_view_still_runs():
     assert at.slider(key="step_k").value == 30  # the link's k, within the scene's 30 steps
     warnings = " ".join(html.unescape(w.value) for w in at.warning)
     assert "ex.sweep_resolution='<i>7</i>' is not valid (one of 16, 24, 32, 48, 64, 96, 128); ignored." in warnings
+
+
+def test_an_unknown_ex_key_is_named_in_a_warning():
+    values, warnings = read({"ex.sweep_size": "64"})
+    assert values == {}
+    assert len(warnings) == 1 and warnings[0].startswith("URL key 'ex.sweep_size' is not one of Explore's settings (")
+    assert "ex.sweep_resolution" in warnings[0] and warnings[0].endswith("; ignored.")
+
+
+# --- a lesson's step may set them too ------------------------------------------------------------------------
+
+
+SWEEP_LESSON = """id = "sweep-mu"
+title = {en = "Sweep mu", zh = "扫描 mu"}
+
+[[steps]]
+scene = "surface=bowl&run=sgd:lr=0.5&run=momentum:lr=0.1&view=explore&ex.sweep_run=1&ex.sweep_x=mu&ex.sweep_y=none&ex.sweep_resolution=24&ex.sweep_steps=150"
+[steps.text]
+en = "Sweep the momentum of run 2 alone."
+zh = "只扫描第 2 个运行的动量。"
+
+[[steps]]
+scene = "surface=bowl&run=sgd:lr=0.5&view=explore&explore=one_step&ex.step_k=5&ex.sweep_resolution=7"
+[steps.text]
+en = "One update, taken apart."
+zh = "拆开一次更新。"
+"""
+
+
+def test_a_lesson_step_reads_its_explore_settings_and_names_a_bad_one():
+    import lessons
+
+    lesson, problems = lessons.load(SWEEP_LESSON.encode(), source="sweep.toml")
+    first, second = lesson.steps
+    assert dict(first.place["explore_settings"]) == {
+        "sweep_run": 1, "sweep_x.momentum": "mu", "sweep_y.momentum": es.NO_Y_AXIS, "sweep_resolution": 24,
+        "sweep_steps": 150}
+    assert dict(second.place["explore_settings"]) == {"step_k": 5}
+    assert len(problems) == 1 and "ex.sweep_resolution='7' is not valid" in problems[0]
+
+
+def test_an_uploaded_lesson_opens_the_sweep_with_its_settings():
+    at = open_page({})
+    at.get("file_uploader")[0].upload("sweep.toml", SWEEP_LESSON.encode(), "application/toml").run()
+    assert not at.exception
+    assert at.session_state["lesson_step"] == 1
+    assert at.select_slider(key="sweep_resolution").value == 24
+    assert at.number_input(key="sweep_steps").value == 150
+    assert at.selectbox(key="sweep_x.momentum").value == "mu"
+    assert ex_query(at)["ex.sweep_resolution"] == "24"

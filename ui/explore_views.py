@@ -22,7 +22,7 @@ def _fixed(scene: Scene, run: RunSpec, varied) -> dict:
     return {k: v for k, v in opt.hyperparams.items() if k not in varied}
 
 
-@st.cache_data(max_entries=32, max_size="64MB", show_spinner=False)
+@st.cache_data(max_entries=32, max_size="64MB", show_spinner=False, hash_funcs=views.BY_REPR)
 def sweep_view(scene: Scene, run_index: int, x_param: str, x_range: tuple, y_param, y_range, resolution: int,
                steps: int, tol: float, colour_by: str, _surface) -> dict:
     """A sweep of one run's hyperparameters (one batched run), with the quadratic theory on top."""
@@ -48,7 +48,7 @@ def sweep_view(scene: Scene, run_index: int, x_param: str, x_range: tuple, y_par
             "reached": int((result.steps_to_tol >= 0).sum())}
 
 
-@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False)
+@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False, hash_funcs=views.BY_REPR)
 def basins_view(scene: Scene, run_index: int, resolution: int, steps: int, _surface) -> dict:
     """Where a run from every start point of a grid ends."""
     surface = _surface
@@ -61,7 +61,7 @@ def basins_view(scene: Scene, run_index: int, resolution: int, steps: int, _surf
             "minima": len(basin.minima)}
 
 
-@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False)
+@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False, hash_funcs=views.BY_REPR)
 def search_view(scene: Scene, run_index: int, ranges: tuple, n: int, seed: int, steps: int, tol: float,
                 _surface) -> dict:
     """The notes' random search, coarse then fine, beside a grid search of the same budget."""
@@ -84,7 +84,7 @@ def search_view(scene: Scene, run_index: int, ranges: tuple, n: int, seed: int, 
             "distinct": (coarse.distinct_values, grid.distinct_values)}
 
 
-@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False)
+@st.cache_data(max_entries=64, max_size="16MB", show_spinner=False, hash_funcs=views.BY_REPR)
 def step_view(scene: Scene, run_index: int, k: int, colour: str, _surface) -> dict:
     """Update ``k`` of one run taken apart term by term (a short run of its own, which records the rule's state)."""
     surface = _surface
@@ -104,7 +104,7 @@ def step_view(scene: Scene, run_index: int, k: int, colour: str, _surface) -> di
             "condition": info.condition, "lr_max": info.lr_max}
 
 
-@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False)
+@st.cache_data(max_entries=32, max_size="16MB", show_spinner=False, hash_funcs=views.BY_REPR)
 def line_search_view(scene: Scene, run_index: int, k: int, _surface) -> dict | None:
     """The line search of update ``k`` of one run: φ(α) along its direction with the conditions and the trials
     (a short run of its own that records them); None if the run's rule does not search."""
@@ -131,7 +131,7 @@ def line_search_view(scene: Scene, run_index: int, k: int, _surface) -> dict | N
             "status": line_search.STATUS[int(record.status[k - 1])], "method": hp["line_search"]}
 
 
-@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False)
+@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False, hash_funcs=views.BY_REPR)
 def learning_rate_view(scene: Scene, run_index: int, count: int, decades: float, steps: int, _surface) -> dict:
     """The notes' learning-rate picture: one run's optimizer at ``count`` learning rates over ``decades``
     decades around its own, every other setting kept (one batched run)."""

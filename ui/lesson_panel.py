@@ -93,6 +93,8 @@ def go_to(number: int, tabs: tuple, sections: tuple) -> None:
         stage.rewind()
     if place.get("lab") is not None:  # a step on the network lab (net.* keys): its data, network and view
         page_state.load_lab(place["lab"])
+    for key, value in place.get("explore_settings", {}).items():  # a step on an Explore view (ex.* keys)
+        state[key] = value
 
 
 def on_lesson(tabs: tuple, sections: tuple) -> None:

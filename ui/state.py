@@ -196,14 +196,7 @@ def read_explore(scene: Scene) -> list:
     query = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key.startswith("ex.")}
     if not query:
         return []
-    runs = scene.runs or (None,)
-
-    def run(index: int):
-        return runs[min(index, len(runs) - 1)]
-
-    values, warnings = explore_settings.from_query(
-        query, lambda i: tuple(explore_settings.float_params(run(i).optimizer, run(i).params)) if run(i) else (),
-        lambda i: run(i).optimizer if run(i) else "")
+    values, warnings = explore_settings.from_query(query, *explore_settings.run_lookups(scene.runs))
     for key, value in values.items():
         st.session_state[key] = value
     return warnings

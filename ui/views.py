@@ -71,7 +71,12 @@ def style(scene: Scene) -> dict:
     return PROJECTOR_STYLE if scene.projector else SCREEN_STYLE
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)  # a 3000-step path holds ≈ 0.3 MB
+# A Scene's repr names every field exactly (floats in their shortest round-trip form), so it is a cache key;
+# Streamlit's own hashing of a Scene took about 1 ms, several times a rerun (issue 14).
+BY_REPR = {Scene: repr}
+
+
+@st.cache_resource(max_entries=128, show_spinner=False, hash_funcs=BY_REPR)  # a 3000-step path holds ≈ 0.3 MB
 def _path(path_scene: Scene, _surface, arrows: bool = False) -> optim_core.Trajectory:
     """The path of the one run of ``path_scene`` (``page_model.path_scene``) on its surface ``_surface``; with its
     state and line-search trials where a chart draws them (``figures.draws_state``: a run that searches, BFGS,
@@ -101,7 +106,7 @@ def start_curvature(key: tuple, start: tuple, _surface) -> analysis.HessianInfo:
     return analysis.hessian_info(_surface, np.asarray(start, dtype=float))
 
 
-@st.cache_data(max_entries=64, max_size="64MB", show_spinner=False)
+@st.cache_data(max_entries=64, max_size="64MB", show_spinner=False, hash_funcs=BY_REPR)
 def build_view(scene: Scene, looks: tuple, arrows: bool, _surface, _trajectories) -> dict:
     """What the stage draws and the summary table, for a scene whose surface and paths are given."""
     parts = [analysis.run_parts(tr) if arrows else None for tr in _trajectories]
@@ -114,7 +119,7 @@ def build_view(scene: Scene, looks: tuple, arrows: bool, _surface, _trajectories
     return {"stage": data, "summary": page_model.summarise(scene, _trajectories, _surface)}
 
 
-@st.cache_data(max_entries=8, max_size="32MB", show_spinner=False)
+@st.cache_data(max_entries=8, max_size="32MB", show_spinner=False, hash_funcs=BY_REPR)
 def paths_figure(scene: Scene, looks: tuple, stacked: bool, _surface, _trajectories) -> dict:
     """The Plotly figure that animates itself (its own frames, buttons and slider): the HTML export."""
     return figures.paths_figure(_surface, scene.start, run_views(scene, _trajectories, looks),
@@ -123,7 +128,7 @@ def paths_figure(scene: Scene, looks: tuple, stacked: bool, _surface, _trajector
                                 lang=scene.lang, stacked=stacked, **style(scene))
 
 
-@st.cache_data(max_entries=64, max_size="32MB", show_spinner=False)
+@st.cache_data(max_entries=64, max_size="32MB", show_spinner=False, hash_funcs=BY_REPR)
 def build_3d(scene: Scene, looks: tuple, _surface, _trajectories) -> dict:
     """The 3-D tab's figure: the surface with every run's path lying on it."""
     return figures.surface_3d_figure(_surface, run_views(scene, _trajectories, looks))

@@ -412,6 +412,8 @@ ZH = MappingProxyType({
     "{where}: {key}={shown} is not valid ({valid}); {outcome}.": "{where}：{key}={shown} 无效（{valid}）；{outcome}。",
     "using {default}": "改用 {default}",
     "ignored": "已忽略",
+    "URL key {key} is not one of Explore's settings ({names}, ex.sweep.<name>.lo/hi, ex.search.<name>.lo/hi); ignored.":
+        "URL 中的键 {key} 不是“探索”的设置（{names}、ex.sweep.<name>.lo/hi、ex.search.<name>.lo/hi）；已忽略。",
     "two numbers low,high from {low:g} to {high:g} in steps of 0.5, low below high":
         "两个数 low,high，取值 {low:g} 到 {high:g}，步长 0.5，且 low 小于 high",
     "run left out": "略去这个运行",
