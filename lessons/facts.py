@@ -23,7 +23,7 @@ import numpy as np
 import optim_core
 import page_model
 from optim_core import analysis
-from page_model import Scene
+from page_model import Scene, explore_settings
 
 from .model import Fact
 
@@ -512,8 +512,7 @@ def _lr_picture(m: _Measured, p: dict) -> tuple:
 def page_second_parameter(run) -> str:
     """The parameter the page's random search samples beside lr by default ("also sample": the first float
     hyperparameter of the run that applies with its options), or "" when there is none."""
-    params = [spec.name for spec in optim_core.hyper_specs(run.optimizer)
-              if not spec.choices and spec.applies(run.params) and spec.name != "lr"]
+    params = [name for name in explore_settings.float_params(run.optimizer, run.params) if name != "lr"]
     return params[0] if params else ""
 
 

@@ -49,9 +49,7 @@ def read_scene(text: str) -> tuple:
     except ValueError:
         return (page_model.DEFAULT_SCENE, PLACE_DEFAULTS,
                 [f"more than {MAX_FIELDS} key=value pairs: the default scene is used."])
-    scene_query, place_query, lab_query, problems = _sort_keys(pairs)
-    explore_query = {key: value for key, value in lab_query.items() if key.startswith(explore_settings.PREFIX)}
-    lab_query = {key: value for key, value in lab_query.items() if key not in explore_query}
+    scene_query, place_query, lab_query, explore_query, problems = _sort_keys(pairs)
     scene, warnings = page_model.from_query(scene_query)
     place, place_problems = read_place(place_query)
     if lab_query:  # the network lab as the step sets it; a step without net.* keys leaves the lab as it is
@@ -66,11 +64,10 @@ def read_scene(text: str) -> tuple:
     return scene, place, problems + [str(w) for w in warnings] + place_problems
 
 
-
 def _sort_keys(pairs) -> tuple:
     """Split (key, value) pairs into the Scene's query (run repeated, as a list), the place's, the network lab's
-    (``net.*``), and problems (an unknown key, a teacher's setting, a key given twice)."""
-    scene_query, place_query, lab_query, problems, seen = {}, {}, {}, [], set()
+    (``net.*``), Explore's (``ex.*``), and problems (an unknown key, a teacher's setting, a key given twice)."""
+    scene_query, place_query, lab_query, explore_query, problems, seen = {}, {}, {}, {}, [], set()
     for key, value in pairs:
         if key in seen and key != "run":
             problems.append(f"{key!r} is given twice; the last value is used.")
@@ -81,8 +78,10 @@ def _sort_keys(pairs) -> tuple:
             scene_query[key] = value
         elif key in PLACE_DEFAULTS:
             place_query[key] = value
-        elif key in network_lab.URL_KEYS or key.startswith(explore_settings.PREFIX):
-            lab_query[key] = value  # (the ex.* keys are taken out of it by read_scene)
+        elif key in network_lab.URL_KEYS:
+            lab_query[key] = value
+        elif key.startswith(explore_settings.PREFIX):
+            explore_query[key] = value
         elif key in TEACHER_KEYS:
             problems.append(f"{key!r} is the teacher's setting, not a lesson's; ignored.")
         else:
@@ -90,7 +89,7 @@ def _sort_keys(pairs) -> tuple:
             problems.append(f"unknown key {shown!r}; ignored (known: {', '.join(sorted(SCENE_KEYS))}, "
                             f"surface.<parameter>, {', '.join(PLACE_DEFAULTS)}, the network lab's net.* keys and "
                             f"Explore's ex.* keys).")
-    return scene_query, place_query, lab_query, problems
+    return scene_query, place_query, lab_query, explore_query, problems
 
 
 def read_place(query: dict) -> tuple:

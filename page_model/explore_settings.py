@@ -29,7 +29,7 @@ RATE_COUNTS = (3, 5, 7, 9, 11)
 RATE_DECADES = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
 BASIN_RESOLUTIONS = (30, 50, 80, 100, 150)
 SEARCH_SIZES = (16, 25, 36, 49, 64, 100, 144, 256)
-COLOUR_BY = ("steps", "loss")
+COLOUR_BY = {"steps": "steps to tol", "loss": "final loss"}  # a sweep's colour: option -> its English label
 STEPS_RANGE = (10, 3000)
 SEED_RANGE = (0, 1_000_000)
 SEARCH_LR_RANGE = (-8.0, 2.0)  # log10 of the learning rate, in steps of 0.5
@@ -63,7 +63,8 @@ def _steps(key: str, default) -> Setting:
 VIEW_SETTINGS = {
     "Sweep": (_run("sweep_run"), Setting("sweep_x.{opt}", None, "name"), Setting("sweep_y.{opt}", None, "name"),
               Setting("sweep_resolution", 48, "choice", RESOLUTIONS), _steps("sweep_steps", 300),
-              Setting("sweep_tol", 1e-6, "choice", TOL_OPTIONS), Setting("sweep_colour", "steps", "choice", COLOUR_BY)),
+              Setting("sweep_tol", 1e-6, "choice", TOL_OPTIONS),
+              Setting("sweep_colour", "steps", "choice", tuple(COLOUR_BY))),
     "Learning rates": (_run("rates_run"), Setting("rates_count", 7, "choice", RATE_COUNTS),
                        Setting("rates_decades", 3.0, "choice", RATE_DECADES), _steps("rates_steps", None)),
     "Basins": (_run("basins_run"), Setting("basins_resolution", 80, "choice", BASIN_RESOLUTIONS),
@@ -77,6 +78,10 @@ VIEW_SETTINGS = {
 }
 RANGE_PREFIXES = {"Sweep": "sweep", "Random search": "search"}  # views whose hyperparameter ranges are typed in
 _RANGE_KEY = re.compile(r"(sweep|search)\.([a-z_0-9]{1,30})\.(lo|hi)")
+_ALL_SETTINGS = [setting for settings in VIEW_SETTINGS.values() for setting in settings]
+_STATE_KEYS = frozenset(setting.key for setting in _ALL_SETTINGS if "{opt}" not in setting.key)
+_OPTIMIZER_KEYS = tuple(setting.key.replace("{opt}", "") for setting in _ALL_SETTINGS if "{opt}" in setting.key)
+_HYPERPARAMETERS = frozenset(spec.name for name in optim_core.names() for spec in optim_core.hyper_specs(name))
 
 
 def float_params(optimizer: str, hyper: Mapping) -> list:
@@ -86,18 +91,19 @@ def float_params(optimizer: str, hyper: Mapping) -> list:
 
 
 def run_lookups(runs: tuple) -> tuple:
-    """(float parameters of run i, optimizer of run i) for ``from_query``, over a scene's runs (an index past
-    the last is the last; no runs: no parameters)."""
+    """(float parameters of run i, optimizer of run i) for ``from_query``, over a scene's runs (an index past the
+    last is the first, as the page's run picker takes it; no runs: no parameters)."""
     def run(index: int):
-        return runs[min(index, len(runs) - 1)] if runs else None
+        return (runs[index] if index < len(runs) else runs[0]) if runs else None
 
     return (lambda i: tuple(float_params(run(i).optimizer, run(i).params)) if run(i) else (),
             lambda i: run(i).optimizer if run(i) else "")
 
 
-def is_range_key(key: str) -> bool:
-    """``key`` is a typed range's end (``sweep.lr.lo``)."""
-    return _RANGE_KEY.fullmatch(key) is not None
+def is_setting_key(key: str) -> bool:
+    """``key`` holds one of Explore's settings in the session state (``sweep_resolution``, ``sweep_x.momentum``,
+    a typed range's end ``sweep.lr.lo``)."""
+    return key in _STATE_KEYS or key.startswith(_OPTIMIZER_KEYS) or _RANGE_KEY.fullmatch(key) is not None
 
 
 def defaults(scene_steps: int) -> dict:
@@ -125,11 +131,6 @@ def url_name(key: str) -> str:
 def run_key(view: str) -> str:
     """The session-state key of the view's run picker."""
     return VIEW_SETTINGS[view][0].key
-
-
-def keys(view: str, optimizer: str) -> list:
-    """The session-state keys of the view's settings for a run of ``optimizer`` (ranges not included)."""
-    return [setting.key.replace("{opt}", optimizer) for setting in VIEW_SETTINGS[view]]
 
 
 def to_query(view: str, values: Mapping, optimizer: str, scene_steps: int, params: tuple = ()) -> dict:
@@ -183,10 +184,10 @@ def from_query(query: Mapping, params_of_run: Callable[[int], tuple], optimizer_
             value = _read(reader, setting, name, params)
             if value is not None:
                 values[setting.key.replace("{opt}", optimizer)] = value
-    known = {url_name(setting.key) for settings in VIEW_SETTINGS.values() for setting in settings}
+    known = {url_name(setting.key) for setting in _ALL_SETTINGS}
     for name in query:
         match = _RANGE_KEY.fullmatch(name[len(PREFIX):]) if name.startswith(PREFIX) else None
-        if match:
+        if match and match.group(2) in _HYPERPARAMETERS:
             value = reader.number(name, None, 0.0, RANGE_BOUND, outcome=IGNORED)
             if value is not None:
                 values[name[len(PREFIX):]] = value

@@ -146,11 +146,19 @@ def test_a_bad_link_value_is_named_in_a_warning_and_the_view_still_runs():
     assert "ex.sweep_resolution='<i>7</i>' is not valid (one of 16, 24, 32, 48, 64, 96, 128); ignored." in warnings
 
 
-def test_an_unknown_ex_key_is_named_in_a_warning():
-    values, warnings = read({"ex.sweep_size": "64"})
+@pytest.mark.parametrize("key", ["ex.sweep_size", "ex.sweep.foo.lo"])  # a misspelt setting; no rule has "foo"
+def test_an_unknown_ex_key_is_named_in_a_warning(key):
+    values, warnings = read({key: "64"})
     assert values == {}
-    assert len(warnings) == 1 and warnings[0].startswith("URL key 'ex.sweep_size' is not one of Explore's settings (")
+    assert len(warnings) == 1 and warnings[0].startswith(f"URL key {key!r} is not one of Explore's settings (")
     assert "ex.sweep_resolution" in warnings[0] and warnings[0].endswith("; ignored.")
+
+
+def test_the_session_keys_that_hold_explores_settings():
+    assert all(es.is_setting_key(key) for key in (
+        "sweep_resolution", "search_lr", "step_k", "sweep_x.momentum", "sweep_y.adam", "search_extra.sgd",
+        "sweep.lr.lo", "search.eps.hi"))
+    assert not any(es.is_setting_key(key) for key in ("steps", "run0.sgd.lr", "net.view", "sweep_chart", "lang"))
 
 
 # --- a lesson's step may set them too ------------------------------------------------------------------------

@@ -164,15 +164,6 @@ def test_the_cost_of_newton_in_high_dimension():
     assert not lessons.check(scene, {"kind": "cost", "parameters": n, "hessian_entries": 1e9})[0]
 
 
-def test_the_page_default_second_parameter_of_a_search_is_the_pages():
-    from ui import explore_controls
-    for lesson in lessons.builtin():
-        for step in lesson.steps:
-            for run in step.scene.runs:
-                page = [p for p in explore_controls.float_params(run.optimizer, run.params) if p != "lr"]
-                assert facts.page_second_parameter(run) == (page[0] if page else "")
-
-
 def test_the_place_vocabulary_is_the_pages():
     from ui import explore_tab
     from ui.state import slug

@@ -7,14 +7,11 @@ import streamlit as st
 
 import optim_core
 import page_model
-from page_model import Scene, explore_settings
+from page_model import Scene
 from viz import i18n, styles
 
 from . import state as page_state
 from .state import tr
-
-
-float_params = explore_settings.float_params  # the run's numeric hyperparameters that matter with its options
 
 
 def run_colour(run_index: int) -> str:

@@ -21,8 +21,6 @@ from . import explore_views, heavy_work, widgets
 from .checked_figure import plotly_chart
 from .state import option_labels, tr
 
-NO_Y_AXIS, NOTHING_ELSE = settings.NO_Y_AXIS, settings.NOTHING_ELSE
-COLOUR_BY = {"steps": "steps to tol", "loss": "final loss"}  # a sweep's colour: option -> English label
 
 
 def render(scene: Scene, surface) -> None:
@@ -41,7 +39,7 @@ def render(scene: Scene, surface) -> None:
 
 def sweep_section(scene: Scene, surface, run_index: int) -> None:
     run = scene.runs[run_index]
-    params = controls.float_params(run.optimizer, run.params)
+    params = settings.float_params(run.optimizer, run.params)
     left, right = st.columns(2)
     with left:
         if st.session_state.get(f"sweep_x.{run.optimizer}", params[0]) not in params:  # options changed
@@ -50,9 +48,9 @@ def sweep_section(scene: Scene, surface, run_index: int) -> None:
         x_range = controls.range_inputs(run.optimizer, x_param, "sweep")
     with right:
         others = [p for p in params if p != x_param]
-        y_param = widgets.choice(st.selectbox, tr("y axis"), others + [NO_Y_AXIS], key=f"sweep_y.{run.optimizer}",
-                                 format_func=option_labels())
-        y_param = None if y_param == NO_Y_AXIS else y_param
+        y_param = widgets.choice(st.selectbox, tr("y axis"), others + [settings.NO_Y_AXIS],
+                                 key=f"sweep_y.{run.optimizer}", format_func=option_labels())
+        y_param = None if y_param == settings.NO_Y_AXIS else y_param
         y_range = controls.range_inputs(run.optimizer, y_param, "sweep") if y_param else (0.0, 1.0, False)
     a, b, c, d = st.columns(4)
     resolution = a.select_slider(tr("resolution"), settings.RESOLUTIONS, value=48, key="sweep_resolution")
@@ -60,8 +58,9 @@ def sweep_section(scene: Scene, surface, run_index: int) -> None:
     tol = c.select_slider(tr("tolerance"), page_model.TOL_OPTIONS, value=1e-6, key="sweep_tol",
                           format_func=lambda v: f"{v:g}")
     with d:
-        colour_by = widgets.choice(st.radio, tr("colour"), settings.COLOUR_BY, key="sweep_colour", horizontal=True,
-                                   format_func=lambda by, label=option_labels(): label(COLOUR_BY[by]))
+        colour_by = widgets.choice(st.radio, tr("colour"), tuple(settings.COLOUR_BY), key="sweep_colour",
+                                   horizontal=True,
+                                   format_func=lambda by, label=option_labels(): label(settings.COLOUR_BY[by]))
     if x_range is None or y_range is None:
         return
     view = heavy_work.run(lambda progress: explore_views.sweep_view(
@@ -138,10 +137,10 @@ def search_section(scene: Scene, surface, run_index: int) -> None:
     ranges = [("lr", (10.0**low, 10.0**high, True))]
     with right:
         # with two parameters the grid tries only √n values of each: the notes' point about random search
-        second = [p for p in controls.float_params(run.optimizer, run.params) if p != "lr"]
-        extra = widgets.choice(st.selectbox, tr("also sample"), second + [NOTHING_ELSE],
+        second = [p for p in settings.float_params(run.optimizer, run.params) if p != "lr"]
+        extra = widgets.choice(st.selectbox, tr("also sample"), second + [settings.NOTHING_ELSE],
                                key=f"search_extra.{run.optimizer}", format_func=option_labels())
-        if extra != NOTHING_ELSE:
+        if extra != settings.NOTHING_ELSE:
             bounds = controls.range_inputs(run.optimizer, extra, "search")
             if bounds is None:
                 return

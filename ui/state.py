@@ -193,7 +193,8 @@ def explore_query(section: str, scene: Scene) -> dict:
 
 def read_explore(scene: Scene) -> list:
     """The Explore settings a shared link gives (first visit, after the scene's runs are loaded); its warnings."""
-    query = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key.startswith("ex.")}
+    query = {key: st.query_params.get_all(key) for key in st.query_params.keys()
+             if key.startswith(explore_settings.PREFIX)}
     if not query:
         return []
     values, warnings = explore_settings.from_query(query, *explore_settings.run_lookups(scene.runs))
@@ -206,12 +207,8 @@ def keep_explore() -> None:
     """Keep the Explore settings while their widgets are not drawn (another tab, another view), as ``keep_lab``
     does for the lab: a student who looks at the paths and comes back finds the sweep as they left it."""
     state = st.session_state
-    static = {setting.key for settings in explore_settings.VIEW_SETTINGS.values() for setting in settings
-              if "{opt}" not in setting.key}
-    for key in list(state):
-        if isinstance(key, str) and (key in static or explore_settings.is_range_key(key)
-                                     or key.startswith(("sweep_x.",))):
-            state[key] = state[key]
+    for key in [key for key in state if isinstance(key, str) and explore_settings.is_setting_key(key)]:
+        state[key] = state[key]
 
 
 def lesson_query() -> dict:
