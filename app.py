@@ -48,7 +48,6 @@ def main() -> None:
     page_state.resend_values()
     page_state.keep_lab()
     page_state.keep_explore()
-    run_rows.keep_closed_settings()
     stage.preload()
     header.problems()
     try:
@@ -83,7 +82,7 @@ def runs_and_tabs(view: views.PageView) -> None:
     state = st.session_state
     page_state.keep_lab()
     page_state.keep_explore()
-    run_rows.keep_closed_settings()
+    header.problems()  # what a run row's edit could not do (a whole run has said it already)
     try:
         scene = page_state.scene_from_state()
         if scene != view.scene or stage.settings()["arrows"] != view.arrows:

@@ -4,7 +4,8 @@ Streamlit's browser client talks to the server over one websocket (``/_stcore/st
 sends a ``BackMsg`` asking for a run (the URL's query string and the widgets' values) and receives ``ForwardMsg``s
 (the page's elements, then ``script_finished``).  ``Student`` does the same without a browser, so a benchmark can
 put 60 of them on one machine: ``open()`` loads the page, ``change(key, pick)`` moves one widget as a student does
-and waits for the rerun it causes.  What a browser does besides (drawing, the components' own messages) is not
+and waits for the rerun it causes; ``move_run_slider(run, name, step)`` moves a slider of a run's row (the rows are
+one components-v2 component, ``ui/run_rows.py``) as its JavaScript does.  What a browser does besides (drawing, the components' own messages) is not
 simulated, so the figures are the server's side of a rerun.
 """
 
@@ -12,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import http.cookiejar
+import json
 import time
 import urllib.request
 from dataclasses import dataclass, field
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from websockets.asyncio.client import connect
 
+ROWS_KEY = "run_rows"  # ui/run_rows.KEY
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 
@@ -78,6 +82,24 @@ class Student:
             setattr(state, field_name, value)
         if widget.fragment_id:
             message.rerun_script.fragment_id = widget.fragment_id
+        return await self._run(message)
+
+    async def move_run_slider(self, run_index: int, name: str, step: int) -> Run:
+        """Move the slider ``name`` ("lr", "mu", …) of the run in row ``run_index`` ``step`` places along its grid
+        (wrapping) and wait for the rerun: the edit the rows' JavaScript sends (ui/run_rows_web/run_rows.js)."""
+        rows = self.widget(ROWS_KEY)
+        data = json.loads(rows.element.bytes)  # ui/widgets.packed
+        row = data["rows"][run_index]
+        control = next(c for c in (row["lr"], row["main"], *row["more"]) if c and c["name"] == name)
+        values = data["grids"][control["grid"]]["values"]
+        value = values[(values.index(control["value"]) + step) % len(values)]
+        edit = {"seq": data["applied"] + 1, "run": row["id"], "name": name, "value": value}
+        message = BackMsg()
+        state = message.rerun_script.widget_states.widgets.add()
+        state.id = _make_trigger_id(rows.id, "events")
+        state.json_trigger_value = json.dumps([{"event": "edit", "value": {"edits": [edit]}}])
+        if rows.fragment_id:
+            message.rerun_script.fragment_id = rows.fragment_id
         return await self._run(message)
 
     def widget(self, key: str) -> Widget:

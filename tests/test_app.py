@@ -33,7 +33,7 @@ def stage_element(at):
 
 def chart(at) -> dict:
     """What the stage (the Paths tab's chart, ui/stage.py) was sent: viz.stage.stage_data and the settings."""
-    return json.loads(stage_element(at).proto.json)
+    return json.loads(stage_element(at).proto.bytes)  # ui/widgets.packed
 
 
 def legend(at) -> list:
@@ -82,19 +82,50 @@ def no_exception(at):
     assert not at.error, [e.value for e in at.error]
 
 
-# "⋯" of a run's row and Export draw their content only while open (lazy popovers, ui/run_rows.py and
-# ui/paths_tab.py): a test opens one as a click on it does, by setting its state and rerunning.
+# --- the run rows: one components-v2 component for every run (ui/run_rows.py, ui/run_rows_web/run_rows.js) -----
 
 
-def open_more(at, run_id) -> AppTest:
-    """Open "⋯" of a run's row (its rarer hyperparameters, the stability text, Remove this run)."""
-    at.session_state[f"run_more_{run_id}"] = True
-    return at.run()
+def rows_element(at):
+    """The run rows component (its key: "run_rows")."""
+    [element] = [e for e in at.get("bidi_component") if e.proto.component_name == "optimizer_paths_run_rows"]
+    return element
 
 
-def close_more(at, run_id) -> AppTest:
-    at.session_state[f"run_more_{run_id}"] = False
-    return at.run()
+def rows_data(at) -> dict:
+    """What the run rows were sent (``run_rows.rows_data``): each row's values, controls, words and help."""
+    return json.loads(rows_element(at).proto.bytes)  # ui/widgets.packed
+
+
+def row_data(at, run_id) -> dict:
+    """One run's row as the rows were sent it."""
+    [row] = [row for row in rows_data(at)["rows"] if row["id"] == run_id]
+    return row
+
+
+def send_edits(at, edits, *, also=()) -> AppTest:
+    """Rerun with the rows' trigger "edit" carrying ``edits`` exactly as given ([{"seq", "run", "name", "value"},
+    …]), as the rows' JavaScript sends them; ``also``: more widget states sent with them (a stale widget's)."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    states = at._tree.get_widget_states()
+    states.widgets.extend(also)
+    state = states.widgets.add()
+    state.id = _make_trigger_id(rows_element(at).proto.id, "events")
+    state.json_trigger_value = json.dumps([{"event": "edit", "value": {"edits": list(edits)}}])
+    return at._run(states)
+
+
+def edit_runs(at, *edits, also=()) -> AppTest:
+    """Rerun with the edits (run_id, name, value) sent in one go, in order, numbered on from the last edit the page
+    applied: what a row sends when its optimizer, a slider, a select box, a toggle, "stable" / "edge" (name "lr")
+    or "Remove this run" (name "remove") is used."""
+    applied = rows_data(at)["applied"]
+    return send_edits(at, [{"seq": applied + number, "run": run_id, "name": name, "value": value}
+                           for number, (run_id, name, value) in enumerate(edits, start=1)], also=also)
+
+
+# Export draws its content only while open (a lazy popover, ui/paths_tab.py): a test opens it as a click on it
+# does, by setting its state and rerunning.
 
 
 def open_export(at) -> AppTest:
@@ -172,9 +203,10 @@ def path_of_first_run(data) -> np.ndarray:
 def test_changing_a_slider_changes_the_chart():
     at = open_app()
     before, before_table = path_of_first_run(chart(at)), table(at)
-    key = next(k for k in at.session_state if str(k).endswith(".sgd.lr"))
-    at.select_slider(key=key).set_value(0.5).run()
+    first = at.session_state["run_ids"][0]
+    edit_runs(at, (first, "lr", 0.5))  # the first row's learning-rate slider
     no_exception(at)
+    assert at.session_state[f"run{first}.sgd.lr"] == 0.5 and row_data(at, first)["lr"]["value"] == 0.5
     after = path_of_first_run(chart(at))
     assert not np.allclose(before, after) and table(at) != before_table
     # SGD at lr 0.5 on the bowl: y ← (1 − 2·0.5)·y = 0 after one step (closed form)
@@ -210,8 +242,7 @@ def test_malformed_url_values_warn_and_fall_back():
 
 def test_a_diverging_run_is_flagged_not_a_traceback():
     at = open_app()
-    key = next(k for k in at.session_state if str(k).endswith(".sgd.lr"))
-    at.select_slider(key=key).set_value(10.0).run()
+    edit_runs(at, (at.session_state["run_ids"][0], "lr", 10.0))  # SGD at the top of its slider
     no_exception(at)
     assert "⚠ diverged at step" in table(at)
     sgd = chart(at)["runs"][0]
@@ -230,8 +261,7 @@ def test_runs_can_be_added_removed_and_reset():
     # the last run's optimizer at half its learning rate, said in its label: visibly a new run
     assert labels(at)[-2:] == ["Adam lr=0.3", "Adam lr=0.15"]
     first = at.session_state["run_ids"][0]
-    open_more(at, first)  # "Remove this run" is behind the row's "⋯"
-    at.button(key=f"remove{first}").click().run()
+    edit_runs(at, (first, "remove", None))  # "Remove this run", under the row's "⋯"
     assert labels(at)[0] == "Momentum lr=0.1" and len(labels(at)) == 4
     at.button(key="reset_runs").click().run()
     assert labels(at)[0] == "SGD lr=0.95" and len(labels(at)) == 4
@@ -239,14 +269,45 @@ def test_runs_can_be_added_removed_and_reset():
 
 
 def test_switching_a_runs_optimizer_shows_its_own_hyperparameters():
+    """A row's optimizer box: the row then holds that rule's controls at their values (Nesterov: μ beside the
+    learning rate, its form under "⋯"; Adam: β₁ beside it, β₂, ε, bias correction and ε placement under "⋯", and
+    no stable / edge, Adam has no lr limit), and a setting of the new rule changes the run."""
     at = open_app()
     first = at.session_state["run_ids"][0]
-    at.selectbox(key=f"run{first}.optimizer").set_value("nesterov").run()
+    assert row_data(at, first)["main"] is None  # SGD with a fixed step: no main other hyperparameter
+    edit_runs(at, (first, "optimizer", "nesterov"))
     no_exception(at)
-    open_more(at, first)  # the Nesterov form is behind the row's "⋯"
-    assert at.selectbox(key=f"run{first}.nesterov.form@en").value == "lookahead"
-    at.selectbox(key=f"run{first}.nesterov.form@en").set_value("reformulated").run()
+    row = row_data(at, first)
+    assert row["optimizer"] == at.session_state[f"run{first}.optimizer"] == "nesterov"
+    assert (row["main"]["name"], row["main"]["value"]) == ("mu", 0.9)
+    assert [(c["name"], c["kind"], c["value"]) for c in row["more"]] == [("form", "select", "lookahead")]
+    edit_runs(at, (first, "form", "reformulated"))  # the Nesterov form, under the row's "⋯"
     assert any(r.startswith("nesterov:") and "form=reformulated" in r for r in url(at, "run"))
+    assert row_data(at, first)["more"][0]["value"] == "reformulated"
+    edit_runs(at, (first, "optimizer", "adam"))
+    no_exception(at)
+    row = row_data(at, first)
+    assert row["title"] == "Run 1: Adam" and row["cue"] is None and row["main"]["name"] == "beta1"
+    assert [c["name"] for c in row["more"]] == ["beta2", "eps", "bias_correction", "eps_placement"]
+    assert url(at, "run")[0].startswith("adam:")
+
+
+def test_an_optimizer_and_its_learning_rate_sent_together_apply_in_order():
+    """The browser sends every edit the page has not applied yet in one message: the optimizer box, then the new
+    optimizer's learning rate, both apply, in that order (the lr is Adam's, not SGD's).  Sent the other way round,
+    the lr lands on SGD and Adam keeps its own (0.1, the rule's default)."""
+    at = open_app()
+    first = at.session_state["run_ids"][0]
+    edit_runs(at, (first, "optimizer", "adam"), (first, "lr", 0.05))
+    no_exception(at)
+    assert rows_data(at)["applied"] == 2
+    assert url(at, "run")[0] == "adam:lr=0.05" and labels(at)[0] == "Adam lr=0.05"
+    assert row_data(at, first)["lr"]["value"] == 0.05
+    other = open_app()
+    first = other.session_state["run_ids"][0]
+    edit_runs(other, (first, "lr", 0.05), (first, "optimizer", "adam"))
+    no_exception(other)
+    assert other.session_state[f"run{first}.sgd.lr"] == 0.05 and url(other, "run")[0] == "adam:lr=0.1"
 
 
 def test_schedule_noise_and_field_controls():
@@ -294,30 +355,31 @@ def test_nesterovs_cue_gives_its_own_limit_and_one_click_sets_it():
     stability" 0.678 (three digits, rounded down)."""
     at = open_app({"run": "nesterov:lr=0.1,mu=0.9"})
     run_id = at.session_state["run_ids"][0]
-    open_more(at, run_id)  # the stability text is behind the row's "⋯"
-    assert any("2(1+μ)/((1+2μ)λmax) = 0.679" in c.value for c in at.caption)
-    at.button(key=f"run{run_id}.stable_lr").click().run()
+    row = row_data(at, run_id)
+    assert "2(1+μ)/((1+2μ)λmax) = 0.679" in row["stability"]["text"]  # the stability text, under the row's "⋯"
+    assert (row["cue"]["stable"], row["cue"]["edge"], row["cue"]["past"]) == (0.67, 0.678, False)
+    edit_runs(at, (run_id, "lr", row["cue"]["stable"]))  # a click on "stable"
     no_exception(at)
     assert at.session_state[f"run{run_id}.nesterov.lr"] == 0.67 and url(at, "run")[0] == "nesterov:lr=0.67"
-    at.button(key=f"run{run_id}.edge_lr").click().run()
-    assert at.session_state[f"run{run_id}.nesterov.lr"] == 0.678
-    open_more(at, run_id)  # a click outside "⋯" closes it in the browser: open it again to read it
-    assert not any("⚠" in c.value for c in at.caption)
+    edit_runs(at, (run_id, "lr", row_data(at, run_id)["cue"]["edge"]))  # a click on "edge"
+    no_exception(at)
+    assert at.session_state[f"run{run_id}.nesterov.lr"] == 0.678 and url(at, "run")[0] == "nesterov:lr=0.678"
+    row = row_data(at, run_id)
+    assert row["lr"]["value"] == 0.678 and not row["cue"]["past"]  # 0.678 < 0.67857: still stable
+    assert not row["stability"]["warning"] and "⚠" not in row["stability"]["text"]
 
 
 def test_the_lr_control_warns_past_two_over_lambda_max():
     at = open_app()
-    key = next(k for k in at.session_state if str(k).endswith(".sgd.lr"))
-    at.select_slider(key=key).set_value(1.5).run()
     run_of = {at.session_state[f"run{r}.optimizer"]: r for r in at.session_state["run_ids"]}
-    cues = []
-    for run_id in (run_of["sgd"], run_of["momentum"]):  # each run's stability text is behind its row's "⋯"
-        open_more(at, run_id)
-        cues += [c.value for c in at.caption if "λmax" in c.value]
-        close_more(at, run_id)
+    edit_runs(at, (run_of["sgd"], "lr", 1.5))
+    no_exception(at)
+    sgd, momentum = row_data(at, run_of["sgd"]), row_data(at, run_of["momentum"])  # the texts under each "⋯"
     # the bowl's λmax = 2: SGD is unstable past 2/λmax = 1; Momentum (μ = 0.9) past 2·1.9/2 = 1.9
-    assert any(c.startswith(":red[⚠ lr = 1.5 ≥ 2/λmax = 1 at the start") for c in cues)
-    assert "2/λmax at the start = 1; 2(1+μ)/λmax = 1.9" in cues
+    assert sgd["stability"]["text"].startswith("⚠ lr = 1.5 > 2/λmax = 1 at the start") and sgd["stability"]["warning"]
+    assert sgd["cue"]["past"] and sgd["cue"]["stable_help"].startswith("⚠ lr = 1.5 > 2/λmax = 1 at the start")
+    assert momentum["stability"] == {"text": "2/λmax at the start = 1; 2(1+μ)/λmax = 1.9", "warning": False}
+    assert not momentum["cue"]["past"]
 
 
 def test_a_typed_formula_becomes_the_surface():
@@ -448,7 +510,9 @@ def test_switching_the_language_then_touching_any_widget_never_breaks():
             "bowl", "book", "constant")
         first = at.session_state["run_ids"][0]
         at.number_input(key="steps").set_value(40).run()
-        at.select_slider(key=f"run{first}.sgd.lr").set_value(0.5).run()
+        edit_runs(at, (first, "lr", 0.5))
+        no_exception(at)
+        assert at.session_state[f"run{first}.sgd.lr"] == 0.5
         at.toggle(key="field").set_value(True).run()
         at.selectbox(key=choice_key(at, "surface")).set_value("himmelblau").run()
         at.selectbox(key=choice_key(at, "preset")).set_value("book").run()
@@ -555,34 +619,33 @@ def test_a_run_keeps_its_colour_and_every_optimizer_has_one():
     before = colours()
     assert before["Adam lr=0.3"] == styles.OPTIMIZER_COLOURS["adam"]
     second = at.session_state["run_ids"][1]
-    open_more(at, second)
-    at.button(key=f"remove{second}").click().run()
+    edit_runs(at, (second, "remove", None))
     after = colours()
     assert "Momentum lr=0.1" not in after and all(after[name] == before[name] for name in after)
     at.selectbox(key=choice_key(at, "preset")).set_value("beale").run()
     assert colours()["Adam lr=0.05"] == styles.OPTIMIZER_COLOURS["adam"]  # Adam is pink in every preset
-    badges = next(h.proto.body for h in at.get("html") if "st-key-run_badge_" in h.proto.body)
-    for run_id, colour in zip(at.session_state["run_ids"], colours().values()):  # each run row's badge
-        assert re.search(rf"\.st-key-run_badge_{run_id} {{[^}}]*background-color: {colour};", badges)
+    rows = rows_data(at)["rows"]
+    assert [row["id"] for row in rows] == at.session_state["run_ids"]
+    assert [row["colour"] for row in rows] == list(colours().values())  # each run row's badge
 
 
 def row_title(at, run_id) -> str:
-    """What "⋯" of a run's row says it holds (ui/run_rows.py): "Run n: optimizer"."""
-    return next(p.proto.popover.help for p in at.get("popover") if f"remove{run_id}" in [b.key for b in p.button])
+    """What a run's row calls it (its "⋯" and the title of its rarer settings, ui/run_rows.py): "Run n: optimizer"."""
+    return row_data(at, run_id)["title"]
 
 
 def test_a_new_run_is_visibly_different():
     at = open_app({"run": [f"sgd:lr={0.1 * (k + 1):.1f}" for k in range(5)]})
     at.button(key="add_run").click().run()
     last = at.session_state["run_ids"][-1]
-    open_more(at, last)
     assert row_title(at, last) == "Run 6: SGD"
     (second_last, colour_before), (last_label, colour) = legend(at)[-2:]
     assert last_label == "SGD lr=0.25" and second_last == "SGD lr=0.5" and colour != colour_before
-    at.selectbox(key=f"run{last}.optimizer").set_value("adam").run()
-    open_more(at, last)  # a click on the optimizer box closes "⋯" in the browser: open it again
+    assert row_data(at, last)["colour"] == colour != row_data(at, at.session_state["run_ids"][-2])["colour"]
+    edit_runs(at, (last, "optimizer", "adam"))
+    no_exception(at)
     assert row_title(at, last) == "Run 6: Adam"
-    assert legend(at)[-1][1] == styles.OPTIMIZER_COLOURS["adam"]
+    assert legend(at)[-1][1] == row_data(at, last)["colour"] == styles.OPTIMIZER_COLOURS["adam"]
 
 
 def test_the_summary_table_scrolls_on_a_narrow_screen():
@@ -604,9 +667,11 @@ def test_a_preset_box_the_page_changed_ignores_its_old_value_from_the_browser():
     at = open_app()
     first = at.session_state["run_ids"][0]
     old_box = choice_key(at, "preset")
-    at.select_slider(key=f"run{first}.sgd.lr").set_value(0.5).run()
+    stale = at.selectbox(key=old_box)._widget_state  # what the browser's preset box holds: the book's title
+    edit_runs(at, (first, "lr", 0.5))
     assert at.session_state["preset"] == "custom" and choice_key(at, "preset") != old_box
-    at.select_slider(key=f"run{first}.sgd.lr").set_value(0.4).run()  # the old box's value comes with it
+    edit_runs(at, (first, "lr", 0.4), also=[stale])  # the old box's value comes with it
+    no_exception(at)
     assert at.session_state["preset"] == "custom"
     assert any(r.startswith("sgd:lr=0.4") for r in url(at, "run"))
 
@@ -650,7 +715,7 @@ def test_a_slider_change_builds_the_surface_once_and_runs_only_the_changed_run(m
     for module, name in ((surfaces, "get"), (surfaces, "from_formula"), (optim_core, "run"),
                          (analysis, "hessian_info")):
         monkeypatch.setattr(module, name, counted(name, getattr(module, name)))
-    at.select_slider(key=f"run{first}.sgd.lr").set_value(0.47).run()
+    edit_runs(at, (first, "lr", 0.47))
     no_exception(at)
     assert any(r.startswith("sgd:lr=0.47") for r in url(at, "run"))
     assert calls["get"] + calls["from_formula"] == 1

@@ -17,6 +17,7 @@ from viz import explore as ex
 from viz import figures as fg
 from viz import styles
 
+from test_app import row_data
 from test_explore import explore  # the page opened on an Explore section
 
 
@@ -63,6 +64,9 @@ def test_clicking_a_point_of_the_1d_sweep_adds_that_run():
     assert at.session_state[f"run{new}.optimizer"] == "sgd"
     assert at.session_state[f"run{new}.sgd.lr"] == expected
     assert at.session_state[f"run{new}.variant"] == 1  # the second SGD run: SGD's next shade, not run 1's look
+    row = row_data(at, new)  # its row above the tabs, ready to be changed
+    assert (row["number"], row["optimizer"], row["lr"]["value"]) == (2, "sgd", expected)
+    assert row["colour"] == styles.run_style("sgd", 1).colour != row_data(at, at.session_state["run_ids"][0])["colour"]
 
 
 def test_a_click_on_a_point_of_another_trace_adds_nothing():
@@ -97,6 +101,9 @@ def test_clicking_a_cell_of_the_heatmap_adds_that_run():
     new = at.session_state["run_ids"][-1]
     assert at.session_state[f"run{new}.momentum.lr"] == lr
     assert at.session_state[f"run{new}.momentum.mu"] == pytest.approx(mu, abs=1e-3)
+    row = row_data(at, new)
+    assert (row["lr"]["value"], row["main"]["name"]) == (lr, "mu")
+    assert row["main"]["value"] == at.session_state[f"run{new}.momentum.mu"]
     assert at.success[0].value.startswith("Added Momentum lr=")
 
 

@@ -15,7 +15,8 @@ import re
 import numpy as np
 import pytest
 
-from test_app import choice_key, no_exception, open_app, shown  # tests/test_app.py (pytest puts tests/ on sys.path)
+# tests/test_app.py (pytest puts tests/ on sys.path)
+from test_app import choice_key, edit_runs, no_exception, open_app, row_data, shown
 
 BOOK_RUNS = ["1 SGD", "2 Momentum", "3 AdaGrad", "4 Adam"]
 BOOK_NET_LRS = [0.01, 0.01, 0.01, 0.001]  # the book's Fig. 6-9
@@ -280,8 +281,9 @@ def test_a_second_order_run_is_left_out_and_the_others_train(optimizer, words):
     at = open_network()
     at.button(key="add_run").click().run()
     new = at.session_state["run_ids"][-1]
-    at.selectbox(key=f"run{new}.optimizer").set_value(optimizer).run()
+    edit_runs(at, (new, "optimizer", optimizer))  # the new run's optimizer box, in its row
     no_exception(at)
+    assert row_data(at, new)["optimizer"] == at.session_state[f"run{new}.optimizer"] == optimizer
     assert at.session_state["view"] == "Network"
     info = texts(at.info)
     assert "Run 5 is left out" in info and words in info, info
@@ -369,7 +371,7 @@ def test_a_runs_network_learning_rate_changes_only_its_curve():
     assert at.query_params["net.lr"] == "0.1,0.01,0.01,0.001"
     # the surface's learning rate of the run is not the network's
     run_id = at.session_state["run_ids"][0]
-    assert at.session_state[f"run{run_id}.sgd.lr"] == 0.95
+    assert at.session_state[f"run{run_id}.sgd.lr"] == 0.95 and row_data(at, run_id)["lr"]["value"] == 0.95
 
 
 def test_projector_mode_enlarges_the_networks_type():

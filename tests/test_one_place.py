@@ -71,14 +71,31 @@ def test_the_toy_rule_runs_by_hand(toy_rule):
     np.testing.assert_allclose(tr.xy[1], [-6.85, 1.85], rtol=0, atol=1e-12)
 
 
+def rows(at):
+    """The run rows' element (one components-v2 component, ui/run_rows.py)."""
+    [element] = [e for e in at.get("bidi_component") if e.proto.component_name == "optimizer_paths_run_rows"]
+    return element
+
+
 def test_the_page_shows_its_sliders(toy_rule):
+    """The toy rule's row has its lr slider and, as its main other hyperparameter, the clip threshold on the
+    rule's own grid; moving it (as the row's JavaScript sends an edit) changes the run in the URL."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
     at = open_page()
     assert not at.exception and not at.error
-    labels = [w.label for w in at.select_slider]
-    assert "clip threshold c (log scale)" in labels and "learning rate η (log scale)" in labels
-    clip = next(w for w in at.select_slider if w.label == "clip threshold c (log scale)")
-    assert clip.value == 0.5 and list(clip.options) == ["0.05", "0.1", "0.2", "0.5", "1", "2", "5"]
-    clip.set_value(2.0).run()
+    data = json.loads(rows(at).proto.bytes)
+    row = data["rows"][0]
+    assert row["lr"]["label"] == "learning rate η (log scale)"
+    clip = row["main"]
+    assert clip["label"] == "clip threshold c (log scale)" and clip["value"] == 0.5
+    assert data["grids"][clip["grid"]]["labels"] == ["0.05", "0.1", "0.2", "0.5", "1", "2", "5"]
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = _make_trigger_id(rows(at).proto.id, "events")
+    edit = {"seq": data["applied"] + 1, "run": row["id"], "name": "clip", "value": 2.0}
+    state.json_trigger_value = json.dumps([{"event": "edit", "value": {"edits": [edit]}}])
+    at._run(states)
     assert not at.exception and "clipped:lr=0.3,clip=2.0" in at.query_params["run"]
 
 

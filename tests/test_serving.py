@@ -81,7 +81,7 @@ async def a_class(url: str) -> list:
     async def student() -> tuple:
         me = sc.Student(url, timeout=150)
         first = await me.open()
-        change = await me.change("run0.sgd.lr", lambda widget: sc.next_option(widget, 2))
+        change = await me.move_run_slider(0, "lr", 2)
         await me.close()
         return me.cookie, first, change
 

@@ -101,5 +101,6 @@ def rewind() -> None:
 def render(data: dict) -> None:
     """Draw the stage with ``data`` (``viz.stage.stage_data`` plus the settings, a revision and the rewind count:
     when it changes the browser puts the play head at step 0)."""
-    _component(data=dict(data, settings=settings(), rewind=st.session_state.get("stage_rewind", 0)), key=KEY,
+    _component(data=widgets.packed(dict(data, settings=settings(), rewind=st.session_state.get("stage_rewind", 0))),
+               key=KEY,
                on_settings_change=widgets.safe(on_settings), on_click_change=widgets.safe(on_click))

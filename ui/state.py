@@ -310,11 +310,6 @@ def resend_values() -> None:
             "formula_y_hi", "keep_lrs", "projector", *stage.STATE_KEYS.values(), *PLAIN_FIELDS]
     keys += [key for key in state if isinstance(key, str) and key.startswith("surface.")]
     keys += [key for key in state if isinstance(key, str) and "@" in key and not key.endswith("@revision")]  # choices
-    for run_id in state.get("run_ids", ()):
-        optimizer = state.get(f"run{run_id}.optimizer")
-        if optimizer is not None:  # the run's optimizer box too: it showed "SGD" in every row on a Chinese link
-            keys += [f"run{run_id}.optimizer", *(run_key(run_id, optimizer, spec.name)
-                                                 for spec in optim_core.hyper_specs(optimizer))]
     for key in keys:
         if key in state:
             state[key] = state[key]

@@ -12,6 +12,7 @@ which the widget is not drawn.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 
@@ -113,3 +114,12 @@ def safe(callback):
                 else i18n.Message("an unexpected {kind}", kind=type(error).__name__))
 
     return guarded
+
+
+def packed(data) -> bytes:
+    """A components-v2 component's data as JSON bytes (its JavaScript reads them with ``unpack``).
+
+    Given a dict, Streamlit looks at each of its values for a data frame and serialises it twice (once to send,
+    once, sorted, for the element's identity, which a keyed component does not use): a fifth of an lr change's
+    CPU.  Bytes it sends as they are."""
+    return json.dumps(data, separators=(",", ":")).encode()

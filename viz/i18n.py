@@ -206,6 +206,7 @@ ZH = MappingProxyType({
     "Run {n}: {title}": "运行 {n}：{title}",
     "optimizer": "优化器",
     "Remove this run": "删除此运行",
+    "More settings of this run": "此运行的更多设置",
     # hyperparameters: their labels and help texts (optim_core.rules)
     "line search": "线搜索",
     "how the step length along the direction is chosen": "沿搜索方向的步长如何选取",
@@ -284,9 +285,9 @@ ZH = MappingProxyType({
         "最大稳定值：lr = {lr:.3g}，滑块上小于 {rule} 的最大值",
     "edge of stability: lr = {lr:.3g} = {rule}, where the steepest direction neither grows nor shrinks":
         "稳定边缘：lr = {lr:.3g} = {rule}，最陡方向上的振荡既不增长也不衰减",
-    ":red[⚠ lr = {lr:.3g} ≥ {rule} = {limit:.3g} at the start: the steepest direction oscillates with growing "
-    "amplitude on the local quadratic model]":
-        ":red[⚠ 起点处 lr = {lr:.3g} ≥ {rule} = {limit:.3g}：在局部二次模型上，最陡的方向会以越来越大的幅度振荡]",
+    "⚠ lr = {lr:.3g} > {rule} = {limit:.3g} at the start: the steepest direction oscillates with growing "
+    "amplitude on the local quadratic model":
+        "⚠ 起点处 lr = {lr:.3g} > {rule} = {limit:.3g}：在局部二次模型上，最陡的方向会以越来越大的幅度振荡",
     "2/λmax at the start = {lr_max:.3g}; {rule} = {limit:.3g}": "起点处 2/λmax = {lr_max:.3g}；{rule} = {limit:.3g}",
     "2/λmax at the start = {lr_max:.3g}": "起点处 2/λmax = {lr_max:.3g}",
     "Curvature at the start: Hessian eigenvalues {eigen}, condition number κ = {kappa:.4g}; {limit}.":

@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import browser_support as bs  # noqa: E402
 import streamlit_client as sc  # noqa: E402
 
-LR_KEY = "run0.sgd.lr"  # the default scene's first run (SGD on the long bowl)
 CLOCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -124,11 +123,11 @@ class Server:
             os.killpg(self.process.pid, 9)
 
 
-def step(i: int):
-    """The i-th change: first two places up the grid (off the preset: that reruns the whole page once, as it
-    should), then one place down and up in turn, never back to the preset's value (which would rerun the page
-    again to show the preset matched)."""
-    return lambda widget: sc.next_option(widget, 2 if i == 0 else (-1 if i % 2 else 1))
+def lr_change(student, i: int):
+    """The i-th change of the first run's learning rate (SGD on the long bowl, the default scene): first two
+    places up the grid (off the preset: that reruns the whole page once, as it should), then one place down and up
+    in turn, never back to the preset's value (which would rerun the page again to show the preset matched)."""
+    return student.move_run_slider(0, "lr", 2 if i == 0 else (-1 if i % 2 else 1))
 
 
 async def one_student_cpu(url: str, pids: list[int], batches: int = 8, size: int = 10) -> list[float]:
@@ -136,13 +135,13 @@ async def one_student_cpu(url: str, pids: list[int], batches: int = 8, size: int
     10 ms), for ``batches`` batches."""
     student = sc.Student(url)
     await student.open()
-    await student.change(LR_KEY, step(0))  # leaving the preset reruns the whole page once; not an lr change's cost
+    await lr_change(student, 0)  # leaving the preset reruns the whole page once; not an lr change's cost
     costs = []
     for batch in range(batches):
         await asyncio.sleep(0.1)  # the server's last sends after the previous script_finished
         before = cpu_seconds(pids)
         for i in range(size):
-            await student.change(LR_KEY, step(batch * size + i + 1))
+            await lr_change(student, batch * size + i + 1)
         await asyncio.sleep(0.1)
         costs.append((cpu_seconds(pids) - before) / size)
     await student.close()
@@ -163,7 +162,7 @@ async def class_of(url: str, students: int, changes: int, pids: list[int], seed:
             first_pages.append(run.seconds)
             if run.exceptions or run.status not in sc.FINISHED:
                 errors.append(f"first page: status {run.status}, {run.exceptions[:1]}")
-            await me.change(LR_KEY, step(0))  # off the preset: the page's own full rerun, before the window
+            await lr_change(me, 0)  # off the preset: the page's own full rerun, before the window
         except Exception as error:  # noqa: BLE001 - a lost student is an error of the run, counted and shown
             errors.append(f"first page: {type(error).__name__}: {error}")
             me = None
@@ -174,7 +173,7 @@ async def class_of(url: str, students: int, changes: int, pids: list[int], seed:
         try:
             for i in range(1, changes + 1):
                 await asyncio.sleep(rng.uniform(0.2, 0.6))
-                run = await me.change(LR_KEY, step(i))
+                run = await lr_change(me, i)
                 reruns.append(run.seconds)
                 if run.exceptions or run.status not in sc.FINISHED:
                     errors.append(f"rerun: status {run.status}, {run.exceptions[:1]}")

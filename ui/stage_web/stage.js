@@ -32,6 +32,12 @@ function bytesOf(spec) {
   return bytes.buffer;
 }
 
+// the data as Python sends it: JSON bytes (ui/widgets.packed)
+function unpack(data) {
+  if (data instanceof Uint8Array || data instanceof ArrayBuffer) return JSON.parse(new TextDecoder().decode(data));
+  return data;
+}
+
 function nextFrame() {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
@@ -787,5 +793,5 @@ export default function (args) {
     stage = new Stage(parent, args);
     stages.set(parent, stage);
   }
-  stage.update(args.data, args);
+  stage.update(unpack(args.data), args);
 }
