@@ -18,8 +18,8 @@ import logging
 import streamlit as st
 
 import page_model
-from ui import (explore_tab, header, lesson_panel, network_tab, paths_tab, rules_tab, run_rows, sidebar, stage,
-                surface3d_tab, viewport, views, widgets)
+from ui import (explore_tab, header, lesson_panel, network_tab, no_delay, paths_tab, rules_tab, run_rows, sidebar,
+                stage, surface3d_tab, viewport, views, widgets)
 from ui import state as page_state
 from ui.state import tr
 from viz import i18n
@@ -35,6 +35,7 @@ VIEWS = ("Paths", "Explore", "3-D surface", "Update rules", "Network")
 def main() -> None:
     state = st.session_state
     if "run_ids" not in state:
+        no_delay.apply()  # this session's websocket, and the listening socket for the next ones
         scene, warnings = page_state.read_url()
         page_state.load_scene(scene)
         warnings += page_state.read_place(VIEWS, tuple(explore_tab.VIEWS))

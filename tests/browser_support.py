@@ -11,6 +11,9 @@
   screenshot checks need no imaging library.
 * ``widget`` / ``choose`` / ``after_rerun``: Streamlit widgets found by their key (language-proof), a
   select box option picked, and an action followed by the rerun it causes.
+* ``run_row`` / ``run_control`` / ``run_rows_state`` / ``open_run_panel`` / ``set_run_value``: the run rows above
+  the tabs, one components-v2 component (``ui/run_rows.py``, ``ui/run_rows_web/run_rows.js``): a row per run
+  (``.rr-row[data-run=<id>]``), its controls by their ``data-name`` / ``data-action`` (language-proof).
 """
 
 from __future__ import annotations
@@ -516,7 +519,8 @@ def after_rerun(page, action, *, timeout: float = 60_000, start_within: float = 
 
 
 def key_class(key: str) -> str:
-    """The CSS class Streamlit gives a keyed widget's container (``run0.sgd.lr`` -> ``st-key-run0-sgd-lr``)."""
+    """The CSS class Streamlit gives a keyed widget's container (``formula_text`` -> ``st-key-formula_text``,
+    ``net.view`` -> ``st-key-net-view``)."""
     return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
@@ -608,3 +612,73 @@ def not_broken(page, where: str, *, errors: bool = False) -> None:
     for word in BROKEN:
         at = text.find(word)
         assert at < 0, f"{where}: the page shows {word!r}: …{text[max(0, at - 200):at + 300]}…"
+
+
+# --- the run rows above the tabs (ui/run_rows.py, ui/run_rows_web/run_rows.js) ------------------------------------
+
+RUN_ROWS = ".st-key-run_rows .rr"  # the component's root (.rr-projector in projector mode)
+RUN_ROW = ".st-key-run_rows .rr-row"  # one per run, data-run = the run's id, in the runs' order
+
+# Every row as the page shows it: the run's id, its badge (number, colours), the optimizer shown, the learning rate
+# shown (and its slider's index and grid size), the main other slider (its name and value, or null), the stable /
+# edge buttons (their text, whether "stable" warns; null when the rule has no limit), whether "⋯" is open.
+JS_RUN_ROWS = f"""() => Array.from(document.querySelectorAll('{RUN_ROW}')).map(row => {{
+    const q = s => row.querySelector(s);
+    const badge = q('.rr-badge'), select = q('select[data-name=optimizer]'), lr = q('input[data-name=lr]');
+    const main = q('.rr-slider.rr-main input'), stable = q('button[data-action=stable]');
+    const edge = q('button[data-action=edge]'), more = q('button[data-action=more]');
+    return {{
+        id: Number(row.dataset.run), number: badge.textContent.trim(),
+        colour: getComputedStyle(badge).backgroundColor, ink: getComputedStyle(badge).color,
+        optimizer: select.options[select.selectedIndex].textContent,
+        lr: q('.rr-slider.rr-lr .rr-value').textContent, lrIndex: Number(lr.value), lrMax: Number(lr.max),
+        lrText: lr.getAttribute('aria-valuetext'),
+        main: main ? {{name: main.dataset.name, value: q('.rr-slider.rr-main .rr-value').textContent,
+                       symbol: q('.rr-slider.rr-main .rr-symbol').textContent}} : null,
+        cue: stable ? {{stable: stable.textContent, edge: edge.textContent,
+                        warn: stable.classList.contains('rr-warn'),
+                        background: getComputedStyle(stable).backgroundColor}} : null,
+        open: more.getAttribute('aria-expanded') === 'true', panel: !!q('.rr-panel'),
+    }};
+}})"""
+
+
+def run_rows_state(page) -> list:
+    """Each run row as shown (see JS_RUN_ROWS): id, number, colour, ink, optimizer, lr, lrIndex, lrMax, lrText,
+    main, cue, open, panel."""
+    return page.evaluate(JS_RUN_ROWS)
+
+
+def wait_for_run_rows(page, count: int | None = None, timeout: float = 30_000) -> None:
+    """Until the run rows are drawn (``count`` of them, if given)."""
+    page.wait_for_function(f"(n) => {{ const rows = document.querySelectorAll('{RUN_ROW}');"
+                           " return rows.length > 0 && (n === null || rows.length === n); }",
+                           arg=count, timeout=timeout, polling=50)
+
+
+def run_row(page, run_id=None):
+    """The row of run ``run_id`` (its id, not its number), or the first row."""
+    if run_id is None:
+        return page.locator(RUN_ROW).first
+    return page.locator(f"{RUN_ROW}[data-run='{run_id}']")
+
+
+def run_control(page, name: str, run_id=None):
+    """A control of a run's row by its data-name (``optimizer``, ``lr``, ``mu``, ``beta2``, ``bias_correction``…)
+    or data-action (``stable``, ``edge``, ``more``)."""
+    return run_row(page, run_id).locator(f"[data-name='{name}'], [data-action='{name}']").first
+
+
+def open_run_panel(page, run_id=None) -> None:
+    """Open the row's "⋯" panel (no rerun: the browser draws it) unless it is open."""
+    more = run_control(page, "more", run_id)
+    if more.get_attribute("aria-expanded") != "true":
+        more.click()
+    run_row(page, run_id).locator(".rr-panel").wait_for(state="visible", timeout=10_000)
+
+
+def set_run_value(page, run_id, name: str, value: str, *, timeout: float = 60_000) -> None:
+    """Pick the option shown as ``value`` in a row's select box (``optimizer`` or an option-valued hyperparameter
+    under "⋯") and wait for the rerun."""
+    box = run_control(page, name, run_id)
+    after_rerun(page, lambda: box.select_option(label=value), timeout=timeout)

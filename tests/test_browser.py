@@ -165,12 +165,11 @@ def test_playback_advances_and_keeps_the_contour(page_at, app_url):
     _no_exception(page)
 
 
-def _lr_thumb(page, key: str | None = None):
-    """A run's learning-rate slider thumb (a visually hidden range input; keys are run{id}.{optimizer}.lr,
-    language-proof; the runs' rows are above the tabs).  Without ``key``: the first run's."""
-    if key is not None:
-        return bs.widget(page, key).locator("input[type=range]").first
-    return page.locator("[class*='st-key-run'][class*='-lr'] input[type=range]").first
+def _lr_thumb(page, run_id: int | None = None):
+    """A run's learning-rate slider (the run rows' ``input[data-name=lr]``, a range input on the rule's grid whose
+    aria-valuetext is the shown value; language-proof; the rows are above the tabs).  Without ``run_id``: the first
+    run's."""
+    return bs.run_control(page, "lr", run_id)
 
 
 def test_learning_rate_slider_reruns_and_changes_the_chart(page_at, app_url):
@@ -178,7 +177,7 @@ def test_learning_rate_slider_reruns_and_changes_the_chart(page_at, app_url):
     before = bs.stage_state(page)
     table = page.locator("[data-testid=stMain] table").first
     table_before = table.inner_text()
-    thumb = _lr_thumb(page, "run0.sgd.lr")
+    thumb = _lr_thumb(page, 0)
     assert thumb.get_attribute("aria-valuetext") == "0.95"
     thumb.focus()
     for _ in range(5):
@@ -862,11 +861,12 @@ def _phone_layout(page) -> None:
 
 
 JS_RUN_COLOURS = f"""() => {{
-    const badges = Array.from(document.querySelectorAll('[class*="st-key-run_badge_"]')).map(el => {{
-        const key = Array.from(el.classList).find(c => /^st-key-run_badge_\\d+$/.test(c));
-        return {{key, id: key && key.replace('st-key-run_badge_', ''), number: el.innerText.trim(),
-                 colour: getComputedStyle(el).backgroundColor}};
-    }}).filter(b => b.key);
+    const badges = Array.from(document.querySelectorAll('{bs.RUN_ROW}')).map(row => {{
+        const badge = row.querySelector('.rr-badge'), select = row.querySelector('select[data-name=optimizer]');
+        return {{id: row.dataset.run, number: badge.textContent.trim(),
+                 colour: getComputedStyle(badge).backgroundColor,
+                 optimizer: select.options[select.selectedIndex].textContent}};
+    }});
     const swatches = Array.from(document.querySelectorAll('{bs.STAGE} .stage-legend .stage-legend-item'))
         .filter(item => item.querySelector('.stage-swatch'))
         .map(item => ({{label: item.textContent,
@@ -876,7 +876,7 @@ JS_RUN_COLOURS = f"""() => {{
 
 
 def _run_colours(page) -> tuple:
-    """(badges, swatches, paths): each run row's badge (key, id, number, colour), each legend swatch (label,
+    """(badges, swatches, paths): each run row's badge (id, number, colour, the row's optimizer), each legend swatch (label,
     colour) and each whole-path trace (name, colour), in order, colours as the browser computes them; and the
     number of canvas pixels in exactly each path's colour."""
     found = page.evaluate(JS_RUN_COLOURS)
@@ -889,11 +889,11 @@ def _run_colours(page) -> tuple:
 
 
 def _check_colours(page, badges, swatches, paths, where: str) -> None:
-    assert badges, f"{where}: no run badge (st.container key run_badge_<id>) on the page"
+    assert badges, f"{where}: no run badge (.rr-row .rr-badge in the run rows) on the page"
     assert len(badges) == len(swatches) == len(paths), (where, badges, swatches, paths)
     for badge, swatch, path in zip(badges, swatches, paths):
         assert swatch["label"] == path["name"], (where, swatch, path)
-        optimizer = bs.shown_value(page, f"run{badge['id']}.optimizer")
+        optimizer = badge["optimizer"]
         assert path["name"].startswith(optimizer + " "), (where, optimizer, path["name"])
         assert badge["colour"] == swatch["colour"] == path["colour"], \
             (f"{where}: run {badge['number']}'s badge is {badge['colour']}, its legend swatch {swatch['colour']}, "
@@ -911,9 +911,8 @@ def test_run_colours_are_exact_and_stable(page_at, app_url):
     before = {badge["id"]: badge["colour"] for badge in badges}
     second = badges[1]["id"]
     revision = bs.revision(page)
-    page.locator(f".st-key-run_row_{second} [data-testid=stPopover] button").first.click()
-    remove = bs.widget(page, f"remove{second}").locator("button").filter(visible=True).first
-    remove.wait_for(state="visible", timeout=10_000)
+    bs.open_run_panel(page, second)
+    remove = bs.run_row(page, second).locator("button.rr-remove")
     bs.after_rerun(page, remove.click)
     bs.wait_for_new_revision(page, revision)
     after_badges, after_swatches, after_paths = _run_colours(page)
@@ -982,13 +981,8 @@ def test_user_text_is_shown_literally(page_at, app_url):
     assert labels.first.evaluate("e => e.children.length") == 0 and labels.first.text_content() == run.label()
 
 
-# The runs: their rows above the tabs (st.container key run_row_<id>), or else their "Remove this run" buttons
-# (key remove<id>).
-JS_RUN_COUNT = """() => {
-    const count = pattern => Array.from(document.querySelectorAll('[class*="st-key-"]'))
-        .filter(e => Array.from(e.classList).some(c => pattern.test(c))).length;
-    return count(/^st-key-run_row_\\d+$/) || count(/^st-key-remove\\d+$/);
-}"""
+# The runs: their rows above the tabs (the run rows component's .rr-row, ui/run_rows_web/run_rows.js).
+JS_RUN_COUNT = f"() => document.querySelectorAll('{bs.RUN_ROW}').length"
 JS_SWEEP_POINT = """() => {
     const gd = document.querySelector('.st-key-sweep_chart .js-plotly-plot');
     if (!gd || !gd._fullData) return null;

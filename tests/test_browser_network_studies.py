@@ -254,8 +254,8 @@ def test_a_first_run_that_computes_for_seconds_still_shows_the_links_values(brow
                                  " return box.textContent + ' ' + Array.from(box.querySelectorAll('input')).map(i => i.value).join(' '); }")
         assert values == ["-3", "1", "40"], values
         assert "中文" in language, language
-        optimizers = page.evaluate("() => [...document.querySelectorAll('[class*=st-key-run_head_] "
-                                   "[data-testid=stSelectbox] input')].map(input => input.value)")
+        bs.wait_for_run_rows(page, timeout=60_000)
+        optimizers = [row["optimizer"] for row in bs.run_rows_state(page)]  # the run rows' optimizer boxes
         assert optimizers == ["SGD", "Momentum", "AdaGrad", "Adam"], optimizers  # once "SGD" in every row
         assert "start=-3.0%2C1.0" in page.url and "steps=40" in page.url
     finally:

@@ -22,7 +22,9 @@ PROJECTOR_CSS = ("<style>html { font-size: 20px; } "
                  "[data-testid='stSidebar'][data-collapsed='false'] { min-width: 22rem; } "
                  "[data-testid='stMainBlockContainer'] { padding-top: 62px; } "
                  "[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock'] { gap: 0.5rem; } "
-                 "[data-testid='stMainBlockContainer'] h3 { padding: 0; }</style>")
+                 "[data-testid='stMainBlockContainer'] h3 { padding: 0; } "
+                 # Streamlit sets the tabs' and an expander's labels a size smaller than the text: 20 px here too
+                 "[data-testid='stTab'] p, [data-testid='stExpander'] summary p { font-size: 1rem; }</style>")
 
 
 def problems() -> None:

@@ -11,10 +11,11 @@ scene and every preset (each opened with its URL, ``page_model.to_query``).
 (b) drawn frames per second during playback at the default speed ("auto": the whole run in 5 s), measured without
     the stage's own counter: for 2 s, a requestAnimationFrame loop draws the overlay canvas scaled down into a 96 × 64
     offscreen canvas and hashes its pixels; a frame whose hash changed is a drawn frame.  Target ≥ 30 fps;
-(c) the latency from a key press on run 0's learning-rate slider (8 presses one way, as a student drags it: the
-    first leaves a preset's scene, which reruns the whole page once; the others rerun the runs and the chart, an
-    st.fragment, with values not seen before) to the stage's data-revision changing and the next animation frame
-    after it; median.  Target ≤ 120 ms.
+(c) the latency from a key press (ArrowRight or ArrowLeft: one place on the rule's grid) on the first run row's
+    learning-rate slider (``.rr-row input[data-name=lr]``, ui/run_rows_web/run_rows.js; 8 presses one way, as a
+    student drags it: the first leaves a preset's scene, which reruns the whole page once; the others rerun the
+    runs and the chart, an st.fragment, with values not seen before) to the stage's data-revision changing and the
+    next animation frame after it; median.  Target ≤ 120 ms.
 (d) the first load: navigation start to the stage's data-revision set (a fresh browser context each time: an empty
     HTTP cache), against a one-chart Streamlit page (one st.plotly_chart; served from a temporary folder on another
     port) measured in the same run, interleaved; medians and their ratio.  Target ≤ 1.25.
@@ -219,24 +220,20 @@ JS_LATENCY_ARM = f"""() => {{
                                       started: null, finished: null,
                                       revision: document.querySelector('{bs.STAGE}').dataset.revision}});
 }}"""
-JS_FIRST_LR = """() => {
-    for (const e of document.querySelectorAll('[class*="st-key-run"]')) {
-        const key = Array.from(e.classList).find(c => /^st-key-run\\d+-[A-Za-z0-9_]+-lr$/.test(c));
-        if (key && e.querySelector('input[type=range]')) return key;
-    }
-    return null;
-}"""
+# The first run's learning-rate slider in the run rows (ui/run_rows_web/run_rows.js): a range input whose value is
+# an index into the rule's grid; ArrowRight / ArrowLeft move it one grid place and send the value at once.
+LR_SLIDER = bs.RUN_ROW + " input[data-name='lr']"
 
 
 def latencies(browser, url: str, changes: int) -> list:
     context, page = page_in(browser, url, NORMAL)
     try:
         page.evaluate(JS_LATENCY_WATCH)
-        key = page.evaluate(JS_FIRST_LR)
-        if key is None:
-            raise RuntimeError("no learning-rate slider (st-key-run<id>-<optimizer>-lr) on the page")
-        thumb = page.locator(f".{key} input[type=range]").first
-        at, top = (int(float(thumb.get_attribute(name) or 0)) for name in ("value", "max"))
+        bs.wait_for_run_rows(page)
+        thumb = page.locator(LR_SLIDER).first
+        if thumb.count() == 0:
+            raise RuntimeError(f"no learning-rate slider ({LR_SLIDER}) on the page")
+        at, top = int(thumb.input_value()), int(thumb.get_attribute("max"))
         key = "ArrowLeft" if at + changes > top else "ArrowRight"  # one way, as a student drags the slider
         out = []
         for i in range(changes):

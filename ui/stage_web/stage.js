@@ -38,6 +38,12 @@ function unpack(data) {
   return data;
 }
 
+// traces or annotations with their "path" / "future" parts shown or hidden (copies: the data stays as sent)
+function withFuture(items, hidden) {
+  return items.map((item) => (item.meta === "path" || item.meta === "future"
+    ? Object.assign({}, item, {visible: !hidden}) : item));
+}
+
 function nextFrame() {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
@@ -250,11 +256,15 @@ class Stage {
   async draw() {
     const sizes = this.layout(false);
     const chart = this.data.chart;
-    const layout = Object.assign({}, chart.layout, sizes.chart);
+    // the future shown or hidden in the figures themselves: one Plotly draw (a restyle and a relayout after it
+    // were two more, ~90 ms of the browser's main thread on each learning-rate change)
+    const hidden = this.futureHidden();
+    const layout = Object.assign({}, chart.layout, sizes.chart,
+                                 {annotations: withFuture(chart.layout.annotations || [], hidden)});
     const config = {displaylogo: false, scrollZoom: true, responsive: false,
                     displayModeBar: this.root.clientWidth >= 600 ? "hover" : false,  // on a phone it covers the chart
                     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"]};
-    await this.Plotly.react(this.chart, chart.data, layout, config);
+    await this.Plotly.react(this.chart, withFuture(chart.data, hidden), layout, config);
     if (!this.chartEvents) {
       this.chartEvents = true;
       this.chart.on("plotly_relayouting", () => this.render());
@@ -262,10 +272,10 @@ class Stage {
     }
     if (this.data.panels) {
       const panelLayout = Object.assign({}, this.data.panels.layout, sizes.panels);
-      await this.Plotly.react(this.panels, this.data.panels.data, panelLayout,
+      await this.Plotly.react(this.panels, withFuture(this.data.panels.data, hidden), panelLayout,
                               {displaylogo: false, displayModeBar: false, responsive: false});
     }
-    this.hiddenNow = null;  // the figures came back whole: hide what must be hidden again
+    this.hiddenNow = hidden;  // as drawn; render() hides or shows again if the play head moved meanwhile
     this.render();
   }
 
