@@ -688,9 +688,10 @@ def test_the_widget_helpers_doctests():
 
 
 def test_a_slider_change_builds_the_surface_once_and_runs_only_the_changed_run(monkeypatch):
-    """One lr change: the scene's surface is built once, only the run whose lr changed is run (the other
-    paths are unchanged and kept), the curvature at the (unchanged) start is not taken again, and each
-    run's path curvature (the paths figure's hover) once.  Before: 21 surface look-ups (7 builds of the
+    """One lr change: the scene's surface is built once, only the run whose lr changed is run, with its slider's two
+    neighbours (the other paths are unchanged and kept; a move of one place finds the run already computed as a
+    neighbour), the curvature at the (unchanged) start is not taken again, and each run's path curvature (the
+    paths figure's hover) once.  Before: 21 surface look-ups (7 builds of the
     scene's surface), 4 runs, 6 Hessians; and the 3-D tab ran every run again."""
     import collections
 
@@ -719,8 +720,12 @@ def test_a_slider_change_builds_the_surface_once_and_runs_only_the_changed_run(m
     no_exception(at)
     assert any(r.startswith("sgd:lr=0.47") for r in url(at, "run"))
     assert calls["get"] + calls["from_formula"] == 1
-    assert calls["run"] == 1
+    assert calls["run"] == 3  # the run, and its slider's neighbours 0.46 and 0.48 (the stage's previews)
     assert calls["hessian_info"] == runs  # one per path drawn; none at the start, which did not move
+    calls.clear()
+    edit_runs(at, (first, "lr", 0.48))  # one place up: the run was a preview, 0.47 the run before; only 0.49 is new
+    no_exception(at)
+    assert (calls["run"], calls["get"] + calls["from_formula"]) == (1, 1), calls
     calls.clear()
     at.session_state["view"] = "3-D surface"
     at.run()  # the 3-D tab draws the paths the view already has

@@ -262,6 +262,33 @@ def test_arrow_keys_move_the_learning_rate_and_keep_the_focus(open_page, app_url
     bs.not_broken(page, "after the arrow keys")
 
 
+JS_WATCH_REVISIONS = f"""() => {{
+    window.__revisions = [];
+    new MutationObserver(() => window.__revisions.push(document.querySelector('{bs.STAGE}').dataset.revision))
+        .observe(document.querySelector('{bs.STAGE}'), {{attributes: true, attributeFilter: ['data-revision']}});
+}}"""
+
+
+def test_the_stage_shows_the_next_learning_rates_path_before_the_rerun_brings_it(open_page, app_url):
+    """Python sends each run's path at its slider's two neighbouring learning rates (ui/views.lr_previews); at
+    the key press the stage shows the one the slider moved to (revision "…:preview"), and then the rerun's own
+    data, whose path is the same, replaces it.  Moved twice before a rerun could answer, or to a lr that has no
+    preview, the stage simply waits for the rerun."""
+    page = open_page(app_url, DESKTOP)
+    page.evaluate(JS_WATCH_REVISIONS)
+    before = page.evaluate(f"() => document.querySelector('{bs.STAGE}').dataset.revision")
+    slider = bs.run_control(page, "lr", 0)
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    _wait_for_legend(page, ["SGD lr=0.96"] + BOOK_LABELS[1:])
+    page.wait_for_function("() => window.__revisions.some((r) => !r.endsWith(':preview') && r !== '%s')" % before)
+    seen = page.evaluate("() => window.__revisions")
+    first_real = next(i for i, r in enumerate(seen) if not r.endswith(":preview") and r != before)
+    assert f"{before}:preview" in seen[:first_real], seen  # the preview came first, from the data already there
+    assert not seen[-1].endswith(":preview"), seen  # and the rerun's data is what stays
+    bs.not_broken(page, "after a previewed lr change")
+
+
 # --- "⋯": the rarer settings, bias correction, Remove this run ---------------------------------------------------------
 
 

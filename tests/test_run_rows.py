@@ -6,11 +6,13 @@ All the rows are one components-v2 component (ui/run_rows.py, ui/run_rows_web/ru
 was sent (``rows_data``) and sends what its JavaScript sends, the edits ``edit_runs`` (tests/test_app.py).  How the
 browser draws the data is tests/test_browser.py's."""
 
+import base64
 import doctest
 import json
 import math
 import re
 
+import numpy as np
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
 
 import optim_core
@@ -19,7 +21,7 @@ from ui import run_rows
 from ui.state import run_key
 from viz import styles
 
-from test_app import (edit_runs, legend, no_exception, open_app, row_data, rows_data, rows_element,
+from test_app import (chart, edit_runs, legend, no_exception, open_app, row_data, rows_data, rows_element,
                       send_edits)
 
 
@@ -489,3 +491,41 @@ def test_a_malformed_message_changes_nothing_and_never_raises():
         at._run(states)
         no_exception(at)
         assert url_runs(at) == urls and rows_data(at)["applied"] == 0
+
+
+# --- the stage shows a neighbouring learning rate's path at once (ui/views.lr_previews) ----------------------
+
+
+def f32(spec) -> np.ndarray:
+    """A float32 array as the stage is sent it ({dtype, bdata: base64}, viz.figures._f32)."""
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=np.float32)
+
+
+def test_each_run_comes_with_its_neighbouring_learning_rates_paths_which_are_the_runs_themselves():
+    """SGD at lr = 0.95 on the default bowl: its slider's neighbours are 0.94 and 0.96 (the grid's hundredths
+    there, read off the row), and the stage is sent their paths.  Moved to 0.96, the run the rerun brings is
+    exactly the path the stage was sent beforehand for 0.96 (so what the class sees at the key press is the run);
+    and that path is SGD itself, x ← x − 0.96·∇f, checked by hand on its first step."""
+    at = open_app({"run": ["sgd:lr=0.95", "momentum:lr=0.1"]})
+    grid = rows_data(at)["grids"][rows_data(at)["rows"][0]["lr"]["grid"]]["values"]
+    at_095 = grid.index(0.95)
+    assert (grid[at_095 - 1], grid[at_095 + 1]) == (0.94, 0.96)
+    [sgd, _] = chart(at)["runs"]
+    previews = {item["lr"]: item for item in sgd["preview"]}
+    assert sorted(previews) == [0.94, 0.96]
+    ahead = f32(previews[0.96]["shown"]).reshape(-1, 2)
+    # by hand: ∇f(−7, 2) = (x/10, 2y) = (−0.7, 4), so x₁ = (−7 + 0.672, 2 − 3.84) = (−6.328, −1.84)
+    np.testing.assert_allclose(ahead[1], [-6.328, -1.84], rtol=0, atol=1e-5)
+    edit_runs(at, (at.session_state["run_ids"][0], "lr", 0.96))
+    no_exception(at)
+    [sgd, _] = chart(at)["runs"]
+    np.testing.assert_array_equal(f32(sgd["xy"]).reshape(-1, 2), ahead)
+    assert previews[0.96]["end"] == sgd["end"] and previews[0.96]["status"] == sgd["status"]
+    assert sorted(item["lr"] for item in sgd["preview"]) == [0.95, 0.97]
+
+
+def test_long_runs_are_sent_without_neighbours():
+    """Past views.PREVIEW_STEPS steps the neighbours' paths would weigh more than the runs: none are sent."""
+    at = open_app({"run": ["sgd:lr=0.95"], "steps": "600"})
+    no_exception(at)
+    assert [run["preview"] for run in chart(at)["runs"]] == [[]]

@@ -10,7 +10,7 @@ rule): the surface and the paths are passed that way, next to the scene or key t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -112,11 +112,43 @@ def build_view(scene: Scene, looks: tuple, arrows: bool, _surface, _trajectories
     parts = [analysis.run_parts(tr) if arrows else None for tr in _trajectories]
     data = stage_view.stage_data(_surface, scene.start, run_views(scene, _trajectories, looks),
                                  background(surface_key(scene), _surface), steps=scene.steps, parts=parts,
+                                 previews=lr_previews(scene, _surface, arrows),
                                  show_average=scene.average, show_field=scene.field, snapshots=scene.cycle_ends(),
                                  lang=scene.lang, projector=scene.projector, font_size=style(scene)["font_size"],
                                  line_width=style(scene)["line_width"])
     data["revision"] = f"{hash((scene, looks, arrows)) & 0xFFFFFFFF:08x}"  # the browser marks what it drew with it
     return {"stage": data, "summary": page_model.summarise(scene, _trajectories, _surface)}
+
+
+# Runs of at most this many steps get their neighbours' paths too (at 500 steps: about 40 KB more for four runs).
+PREVIEW_STEPS = 500
+
+
+def lr_neighbours(run: page_model.RunSpec) -> tuple:
+    """The learning rates one place below and one above the run's on its row's slider (the rule's grid, with the
+    run's own value in it, as ``ui.run_rows`` offers it)."""
+    lr = run.params.get("lr")
+    if lr is None:  # a rule without a learning rate
+        return ()
+    options = page_model.options_with(tuple(optim_core.hyper_spec(run.optimizer, "lr").options), lr)
+    at = options.index(lr)
+    return tuple(options[i] for i in (at - 1, at + 1) if 0 <= i < len(options))
+
+
+def lr_previews(scene: Scene, surface, arrows: bool = False) -> list:
+    """For each run, [(lr, trajectory)] of its learning rate's two neighbours on the slider: the stage shows one
+    the moment its row's slider moves there, until the rerun brings the run itself (the same numbers, computed
+    here).  Only on scenes of at most PREVIEW_STEPS steps; the paths are cached like the runs' own (the run the
+    slider left is the neighbour of the one it reached: ``arrows`` as the runs', so the keys match)."""
+    if scene.steps > PREVIEW_STEPS:
+        return [[] for _ in scene.runs]
+    previews = []
+    for run in scene.runs:
+        moved = [replace(run, hyper=tuple((name, lr if name == "lr" else value) for name, value in run.hyper))
+                 for lr in lr_neighbours(run)]
+        previews.append([(other.params["lr"], _path(page_model.path_scene(scene, other), surface, arrows))
+                         for other in moved])
+    return previews
 
 
 @st.cache_data(max_entries=8, max_size="32MB", show_spinner=False, hash_funcs=BY_REPR)

@@ -34,14 +34,17 @@ WORDS = ("↺ Restart", "◀ Step", "▶ Play", "❚❚ Pause", "Step ▶", "Rev
          "gradient part", "momentum part", "other part")
 
 
-def stage_data(surface, start, runs, back: figures.Background, *, steps: int, parts=None, show_average=False,
-               show_field=False, snapshots=(), font_size=14, line_width=2.5, lang="en", projector=False) -> dict:
+def stage_data(surface, start, runs, back: figures.Background, *, steps: int, parts=None, previews=None,
+               show_average=False, show_field=False, snapshots=(), font_size=14, line_width=2.5, lang="en",
+               projector=False) -> dict:
     """Everything the stage draws for these runs.
 
     Args:
         surface, start, runs, back, steps, show_average, show_field, snapshots, font_size, line_width, lang: as in
             ``figures.paths_figure``.
         parts: for each run, its ``analysis.RunParts`` (the step arrows) or None; None: no arrows for any run.
+        previews: for each run, [(lr, trajectory)] the stage may show at once when the run's lr slider moves to lr
+            (``ui.views.lr_previews``); None: none.
         projector: the teacher's projector mode (larger type, set by the page).
     """
     box = (tuple(surface.x_range), tuple(surface.y_range))
@@ -50,6 +53,7 @@ def stage_data(surface, start, runs, back: figures.Background, *, steps: int, pa
                             figures._panel_series(surface, run.trajectory, targets)) for run in runs]
     panels = [s for s in figures.PANEL_AXES if any(np.isfinite(d.series[s][1]).any() for d in drawn)]
     parts = parts or [None] * len(runs)
+    previews = previews or [[] for _ in runs]
     return {
         "box": [list(map(float, box[0])), list(map(float, box[1]))],
         "steps": int(steps),
@@ -57,7 +61,8 @@ def stage_data(surface, start, runs, back: figures.Background, *, steps: int, pa
                               line_width, lang),
         "panels": panel_figure(surface, drawn, panels, steps, font_size, lang) if panels else None,
         "panel_axes": panels,
-        "runs": [run_record(surface, item, panels, run_parts) for item, run_parts in zip(drawn, parts)],
+        "runs": [dict(run_record(surface, item, panels, run_parts), preview=preview_records(run_previews, box))
+                 for item, run_parts, run_previews in zip(drawn, parts, previews)],
         "curvature_words": [t(figures.BELIEVED, lang), t(figures.TRUE_CURVATURE, lang)],
         "words": {word: template(word, lang) for word in WORDS},  # the browser fills in {k}, {n}, …
         "font_size": font_size,
@@ -70,6 +75,17 @@ def stage_data(surface, start, runs, back: figures.Background, *, steps: int, pa
 def template(text: str, lang: str) -> str:
     """A text in ``lang`` with its {placeholders} left for the browser to fill in."""
     return ZH.get(text, text) if lang == "zh" else text
+
+
+def preview_records(previews, box) -> list:
+    """A run's neighbouring paths as the stage shows them for a moment: their points clipped to the chart (the
+    markers too), where they end and how."""
+    records = []
+    for lr, trajectory in previews:
+        clipped = figures.clip_run(trajectory.xy, box)
+        records.append({"lr": float(lr), "shown": _f32(clipped.shown), "end": int(len(trajectory.xy) - 1),
+                        "status": trajectory.status, "left_at": clipped.left_at})
+    return records
 
 
 def run_record(surface, item, panels, parts) -> dict:

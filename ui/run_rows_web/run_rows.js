@@ -6,12 +6,14 @@
 // Edits go back with setTriggerValue("edit", {edits}), each numbered; every send carries all the edits Python has
 // not yet said it applied (data.applied), so two sends that Streamlit merges lose nothing and Python skips what
 // it has seen.  A slider sends while it is dragged (at most every THROTTLE_MS) and at once on a key press or on
-// release: no debounce between the key and the new paths.
+// release: no debounce between the key and the new paths.  A learning-rate slider also tells the stage at once
+// (a window event, LR_EVENT): the stage shows the path Python already sent for that neighbouring lr, if it has it.
 //
 // The rows update in place when only values change, so a slider keeps the keyboard's focus and a drag is never
 // cut by the rerun it caused; a row is rebuilt only when its shape changes (another optimizer, "⋯" opened).
 
 const THROTTLE_MS = 90;
+const LR_EVENT = "optimizer-paths:lr";  // the stage (ui/stage_web/stage.js) shows that lr's path at once, if sent
 const views = new WeakMap();
 
 function element(tag, className, parent, text) {
@@ -133,6 +135,7 @@ class Row {
   constructor(rows, row, data, open) {
     this.rows = rows;
     this.id = row.id;
+    this.number = row.number;
     this.shape = shapeOf(row, open);
     this.node = element("div", "rr-row");
     this.node.dataset.run = String(row.id);
@@ -276,6 +279,10 @@ class Rows {
   }
 
   edit(run, name, value, now) {
+    const view = this.rows.get(run);
+    if (name === "lr" && view) {  // the stage shows the path Python sent for this lr at once, if it has it
+      window.dispatchEvent(new CustomEvent(LR_EVENT, {detail: {index: view.number - 1, lr: value}}));
+    }
     this.seq += 1;
     this.pending.push({seq: this.seq, run, name, value});
     if (now) this.send(); else this.schedule();

@@ -15,6 +15,8 @@ const MAX_PLOT_SHARE = 0.9;  // of the window's height, at most, for the chart
 const PANELS_BESIDE_PX = 380;  // the panels go beside the chart when this much width is left, else below
 const PANEL_PX = 150;
 const stages = new WeakMap();
+const LR_EVENT = "optimizer-paths:lr";  // sent by the run rows (run_rows.js) when a learning-rate slider moves
+const PREVIEW_TIMEOUT_MS = 3000;
 
 // Projector mode turned on (or a link opened in it): fold Streamlit's sidebar away once, so the chart can take the
 // screen; the teacher opens it again with Streamlit's own » button.
@@ -205,6 +207,7 @@ class Stage {
 
   async update(data, args) {
     performance.mark("stage-data");  // for tests/benchmarks/bench_stage.py: when a rerun's data arrived
+    clearTimeout(this.previewTimer);  // the runs themselves are here
     this.args = args;
     // the same surface on the same axes (a learning rate changed): the canvas draws the new paths at once, and
     // Plotly's still part (faint whole paths, panels) follows; a new surface waits for Plotly's new axes
@@ -251,6 +254,30 @@ class Stage {
     this.root.dataset.revision = data.revision;  // the new paths are drawn
     this.root.dataset.drawn = data.revision;  // … and Plotly's still part too
     performance.mark("stage-drawn");
+  }
+
+  // A run's row moved its learning-rate slider to lr (ui/run_rows_web/run_rows.js says so at once): show the path
+  // Python sent for that neighbouring lr (viz.stage.preview_records) until the rerun brings the run itself, the
+  // same numbers.  Nothing if there is none (a move of more than one place, a long run).  Its side-panel series
+  // and step arrows wait for the rerun.
+  preview(index, lr) {
+    const record = this.data && this.data.runs && this.data.runs[index];
+    const found = record && (record.preview || []).find((item) => item.lr === lr);
+    if (!found || !this.runs || !this.chart._fullLayout) return;
+    const run = new Run(Object.assign({}, record, {xy: found.shown, shown: found.shown, end: found.end,
+                                                    status: found.status, parts: null, effective_lr: null,
+                                                    trials: null, curvature: null}), []);
+    for (const axis of this.data.panel_axes || []) run.panels[axis] = new Float32Array(found.end + 1).fill(NaN);
+    const atEnd = this.s >= this.maxN;
+    this.runs[index] = run;
+    this.maxN = Math.max(1, ...this.runs.map((item) => item.end));
+    if (atEnd && !this.playing) this.s = this.maxN;
+    this.s = Math.min(this.s, this.maxN);
+    this.writeBar();
+    this.render();
+    this.root.dataset.revision = this.data.revision + ":preview";
+    clearTimeout(this.previewTimer);  // no rerun came (the edit changed nothing): back to the runs as sent
+    this.previewTimer = setTimeout(() => this.update(this.data, this.args), PREVIEW_TIMEOUT_MS);
   }
 
   async draw() {
@@ -796,6 +823,12 @@ class Stage {
   }
 }
 
+// the run rows' learning-rate sliders (ui/run_rows_web/run_rows.js) tell the stage drawn last where they moved
+let shownStage = null;
+window.addEventListener(LR_EVENT, (event) => {
+  if (shownStage && shownStage.root.isConnected) shownStage.preview(event.detail.index, event.detail.lr);
+});
+
 export default function (args) {
   const parent = args.parentElement;
   let stage = stages.get(parent);
@@ -803,5 +836,6 @@ export default function (args) {
     stage = new Stage(parent, args);
     stages.set(parent, stage);
   }
+  shownStage = stage;
   stage.update(unpack(args.data), args);
 }
