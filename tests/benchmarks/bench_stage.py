@@ -15,7 +15,9 @@ scene and every preset (each opened with its URL, ``page_model.to_query``).
     learning-rate slider (``.rr-row input[data-name=lr]``, ui/run_rows_web/run_rows.js; 8 presses one way, as a
     student drags it: the first leaves a preset's scene, which reruns the whole page once; the others rerun the
     runs and the chart, an st.fragment, with values not seen before) to the stage's data-revision changing and the
-    next animation frame after it; median.  Target ≤ 120 ms.
+    next animation frame after it; median.  Target ≤ 120 ms.  The first change is the path Python sent beforehand
+    for the neighbouring learning rate (revision "…:preview", ui/views.lr_previews); "rerun's data drawn" is when
+    the rerun's own data (the same path, with the panels) replaced it;
 (d) the first load: navigation start to the stage's data-revision set (a fresh browser context each time: an empty
     HTTP cache), against a one-chart Streamlit page (one st.plotly_chart; served from a temporary folder on another
     port) measured in the same run, interleaved; medians and their ratio.  Target ≤ 1.25.
@@ -202,6 +204,8 @@ JS_LATENCY_WATCH = f"""() => {{
     }}, true);
     new MutationObserver(() => {{
         const L = window.__latency, root = document.querySelector('{bs.STAGE}');
+        if (L.down !== null && root && L.real === null && root.dataset.revision !== L.revision
+            && !root.dataset.revision.endsWith(':preview')) L.real = performance.now();  // the rerun's own data
         if (L.down === null || L.done !== null || L.pending || !root || root.dataset.revision === L.revision) return;
         L.pending = true;
         L.changed = performance.now();
@@ -217,7 +221,7 @@ JS_LATENCY_WATCH = f"""() => {{
 }}"""
 JS_LATENCY_ARM = f"""() => {{
     Object.assign(window.__latency, {{armed: true, down: null, done: null, pending: false, changed: null,
-                                      started: null, finished: null,
+                                      started: null, finished: null, real: null,
                                       revision: document.querySelector('{bs.STAGE}').dataset.revision}});
 }}"""
 # The first run's learning-rate slider in the run rows (ui/run_rows_web/run_rows.js): a range input whose value is
@@ -240,12 +244,13 @@ def latencies(browser, url: str, changes: int) -> list:
             thumb.focus()
             page.evaluate(JS_LATENCY_ARM)
             page.keyboard.press(key)
-            page.wait_for_function("() => window.__latency.done !== null", timeout=60_000, polling=20)
+            page.wait_for_function("() => window.__latency.done !== null && window.__latency.real !== null",
+                                   timeout=60_000, polling=20)
             bs.wait_for_script_done(page, timeout=60_000)
             page.wait_for_timeout(400)  # let the page settle between changes
             found = page.evaluate("() => window.__latency")
             since = {name: (found[name] - found["down"]) if found.get(name) is not None else math.nan
-                     for name in ("started", "finished", "changed", "done")}
+                     for name in ("started", "finished", "changed", "done", "real")}
             out.append(since)
         return out
     finally:
@@ -256,7 +261,7 @@ def bench_latency(browser, base: str, chosen: list, changes: int) -> None:
     print(f"(c) key press on run 0's lr slider -> the stage's data-revision changed + the next frame "
           f"({changes} changes)")
     print(f"    {'scene':<17} {'median':>10}   {'min':>7} {'max':>7}   medians from the key press (ms): "
-          "rerun started / revision set / script done;   all (ms)")
+          "rerun started / revision set / script done / rerun's data drawn;   all (ms)")
     for name, query in chosen:
         try:
             found = latencies(browser, address(base, query), changes)
@@ -265,7 +270,7 @@ def bench_latency(browser, base: str, chosen: list, changes: int) -> None:
             mark = "ok" if median <= TARGETS["latency"] else "SLOW"
             parts = " / ".join(f"{statistics.median(seen):5.0f}" if seen else "    -"
                                for seen in ([item[key] for item in found if not math.isnan(item[key])]
-                                            for key in ("started", "changed", "finished")))
+                                            for key in ("started", "changed", "finished", "real")))
             print(f"    {name:<17} {median:6.0f} ms {mark:<4} {min(times):5.0f} {max(times):7.0f}   {parts}"
                   f"{'':<12}{', '.join(f'{t:.0f}' for t in times)}")
         except Exception as error:  # noqa: BLE001
