@@ -250,10 +250,7 @@ class Stage {
       this.status.textContent = "The chart's drawing library (plotly.js) could not be loaded: reload the page.";
       return;
     }
-    await this.draw();
-    this.root.dataset.revision = data.revision;  // the new paths are drawn
-    this.root.dataset.drawn = data.revision;  // … and Plotly's still part too
-    performance.mark("stage-drawn");
+    await this.draw(data);
   }
 
   // A run's row moved its learning-rate slider to lr (ui/run_rows_web/run_rows.js says so at once): show the path
@@ -280,7 +277,9 @@ class Stage {
     this.previewTimer = setTimeout(() => this.update(this.data, this.args), PREVIEW_TIMEOUT_MS);
   }
 
-  async draw() {
+  // Plotly's still part: the chart, then (a frame later, so the chart shows first on a page's first load) the
+  // side panels.  ``data``: the rerun's, whose revision marks what is drawn (unless newer data came meanwhile).
+  async draw(data = this.data) {
     const sizes = this.layout(false);
     const chart = this.data.chart;
     // the future shown or hidden in the figures themselves: one Plotly draw (a restyle and a relayout after it
@@ -297,13 +296,20 @@ class Stage {
       this.chart.on("plotly_relayouting", () => this.render());
       this.chart.on("plotly_relayout", () => this.render());
     }
-    if (this.data.panels) {
-      const panelLayout = Object.assign({}, this.data.panels.layout, sizes.panels);
-      await this.Plotly.react(this.panels, withFuture(this.data.panels.data, hidden), panelLayout,
-                              {displaylogo: false, displayModeBar: false, responsive: false});
-    }
     this.hiddenNow = hidden;  // as drawn; render() hides or shows again if the play head moved meanwhile
     this.render();
+    if (data !== this.data) return;  // newer data came while Plotly drew: its own update draws it
+    this.root.dataset.revision = data.revision;  // the new paths are drawn
+    if (data.panels) {
+      await nextFrame();
+      if (data !== this.data) return;
+      const panelLayout = Object.assign({}, data.panels.layout, sizes.panels);
+      await this.Plotly.react(this.panels, withFuture(data.panels.data, hidden), panelLayout,
+                              {displaylogo: false, displayModeBar: false, responsive: false});
+      this.render();
+    }
+    this.root.dataset.drawn = data.revision;  // … and Plotly's still part too
+    performance.mark("stage-drawn");
   }
 
   // --- layout: the chart as large as the window allows, both axes to the same scale ------------------------------
