@@ -445,6 +445,7 @@ FORGED = [
     ("true", "remove", None), ("true", "lr", 0.5), ("float", "remove", None),  # True and 1.0 both == run 1
     ("sgd", "optimizer", ["adam"]), ("sgd", "optimizer", {"adam": 1}),  # unhashable
     ("sgd", "c1", 0.001),  # SGD's sufficient-decrease constant, which its row does not show without a line search
+    ("sgd", "lr", 10 ** 400),  # an integer JSON allows and a float cannot hold
 ]
 
 
@@ -529,3 +530,21 @@ def test_long_runs_are_sent_without_neighbours():
     at = open_app({"run": ["sgd:lr=0.95"], "steps": "600"})
     no_exception(at)
     assert [run["preview"] for run in chart(at)["runs"]] == [[]]
+
+
+def test_a_message_is_looked_at_only_so_far():
+    """A hand-made message of 100 000 edits costs no more than its last MAX_EDITS, and an edit numbered far past
+    the last applied (which would end the session's edits: the browser counts in doubles) is skipped."""
+    at = open_app({"run": ["sgd:lr=0.5"]})
+    [sgd] = at.session_state["run_ids"]
+    applied = rows_data(at)["applied"]
+    send_edits(at, [{"seq": applied + 2 ** 60, "run": sgd, "name": "lr", "value": 0.4}])
+    no_exception(at)
+    assert url_runs(at) == ["sgd:lr=0.5"] and rows_data(at)["applied"] == applied
+    flood = [{"seq": applied + 1 + i, "run": sgd, "name": "lr", "value": 0.123} for i in range(10 ** 5)]
+    flood[-1] = {"seq": applied + 10 ** 5, "run": sgd, "name": "lr", "value": 0.4}
+    send_edits(at, flood)  # only the last MAX_EDITS are looked at; their numbers are too far ahead: none applies
+    no_exception(at)
+    assert url_runs(at) == ["sgd:lr=0.5"] and not at.error
+    edit_runs(at, (sgd, "lr", 0.4))  # the next true edit still applies
+    assert url_runs(at) == ["sgd:lr=0.4"]

@@ -30,8 +30,13 @@ def apply() -> int:
         try:
             if not os.readlink(f"{FDS}/{entry}").startswith("socket:"):
                 continue
-            duplicate = socket.socket(fileno=os.dup(int(entry)))  # closing the duplicate leaves the socket open
+            copy = os.dup(int(entry))
         except (OSError, ValueError):
+            continue
+        try:
+            duplicate = socket.socket(fileno=copy)  # closing the duplicate leaves the socket open
+        except OSError:  # the descriptor was closed and reused for something else meanwhile
+            os.close(copy)
             continue
         with duplicate:
             if duplicate.family in (socket.AF_INET, socket.AF_INET6) and duplicate.type == socket.SOCK_STREAM:

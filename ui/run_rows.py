@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -227,6 +226,7 @@ WIDEST_CUE = "12rem"
 # --- what the browser sends back --------------------------------------------------------------------------
 
 APPLIED = "run_rows_applied"  # the number of the last edit applied (the browser numbers its edits)
+MAX_EDITS = 256  # at most this many edits of a message are looked at, numbered at most this far past the last
 ONE_CLICK = "run_rows_one_click"  # {run id: (stable, edge)}: the learning rates the rows' buttons last offered
 
 
@@ -239,22 +239,29 @@ def apply_edits() -> None:
     state = st.session_state
     sent = (state.get(KEY) or {}).get("edit") or {}
     edits = sent.get("edits") if isinstance(sent, dict) else None
-    for edit in edits if isinstance(edits, list) else ():
+    ignored = 0
+    for edit in edits[-MAX_EDITS:] if isinstance(edits, list) else ():  # bounded work for any message
         seq = edit.get("seq") if isinstance(edit, dict) else None
-        if not isinstance(seq, int) or seq <= state.get(APPLIED, 0):
-            continue
+        applied = state.get(APPLIED, 0)
+        if type(seq) is not int or not applied < seq <= applied + MAX_EDITS:  # (a huge number would end the
+            continue                                                        # session's edits: JS counts in doubles)
         state[APPLIED] = seq
         run_id = edit.get("run")
         if type(run_id) is int and run_id in state["run_ids"]:  # not True, not 1.0 (both == 1)
-            apply_edit(run_id, edit.get("name"), edit.get("value"))
+            ignored += not apply_edit(run_id, edit.get("name"), edit.get("value"))
+    if ignored:
+        LOG.warning("run rows: ignored %d edit(s) that no control offers", ignored)
 
 
-def apply_edit(run_id: int, name, value) -> None:
+def apply_edit(run_id: int, name, value) -> bool:
+    """One edit of one run; False if no control of the row offers it (nothing changes then)."""
     state = st.session_state
     if name == "remove":
         callbacks.on_remove_run(run_id)
     elif name == "optimizer":
-        if isinstance(value, str) and value in optim_core.RULES and value != state[f"run{run_id}.optimizer"]:
+        if not (isinstance(value, str) and value in optim_core.RULES):
+            return False
+        if value != state[f"run{run_id}.optimizer"]:
             state[f"run{run_id}.optimizer"] = value
             callbacks.on_optimizer(run_id)
     else:
@@ -264,10 +271,10 @@ def apply_edit(run_id: int, name, value) -> None:
         key = None if spec is None else run_key(run_id, optimizer, spec.name)
         extra = state.get(ONE_CLICK, {}).get(run_id, ()) if name == "lr" else ()
         option = None if spec is None else offered(spec, state.get(key, spec.default), value, extra)
-        if option is not None:
-            state[key] = option
-        else:
-            LOG.warning("run rows: ignored edit %r = %r of run %r", name, value, run_id)
+        if option is None:
+            return False
+        state[key] = option
+    return True
 
 
 def offered(spec: optim_core.HyperSpec, current, value, extra=()):
@@ -276,8 +283,8 @@ def offered(spec: optim_core.HyperSpec, current, value, extra=()):
     control offers no such value."""
     if spec.choices:
         return next((choice for choice in spec.choices if value == choice and type(value) is type(choice)), None)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1e300 < value < 1e300:
+        return None  # (an int of 400 digits would overflow math.isfinite; NaN fails the comparison)
     return next((option for option in page_model.options_with(tuple(spec.options), current) + tuple(extra)
                  if option == value and spec.accepts(option)), None)
 

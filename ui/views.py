@@ -146,9 +146,17 @@ def lr_previews(scene: Scene, surface, arrows: bool = False) -> list:
     for run in scene.runs:
         moved = [replace(run, hyper=tuple((name, lr if name == "lr" else value) for name, value in run.hyper))
                  for lr in lr_neighbours(run)]
-        previews.append([(other.params["lr"], _path(page_model.path_scene(scene, other), surface, arrows))
-                         for other in moved])
+        previews.append([(other.params["lr"], path) for other in moved
+                         if (path := _preview_path(scene, other, surface, arrows)) is not None])
     return previews
+
+
+def _preview_path(scene: Scene, run: page_model.RunSpec, surface, arrows: bool):
+    """A neighbour's path (the runs' own cache), or None if it cannot be run: a preview is never worth an error."""
+    try:
+        return _path(page_model.path_scene(scene, run), surface, arrows)
+    except ValueError:
+        return None
 
 
 @st.cache_data(max_entries=8, max_size="32MB", show_spinner=False, hash_funcs=BY_REPR)

@@ -193,7 +193,9 @@ class Row {
       if (spec) { values[spec.name] = spec.value; specs[spec.name] = spec; }
     }
     for (const control of this.controls) {
-      if (control.setGrid && specs[control.name]) control.setGrid(data.grids[specs[control.name].grid]);
+      if (control.setGrid && specs[control.name] && !control.dragging) {  // a drag keeps the grid it started on
+        control.setGrid(data.grids[specs[control.name].grid]);
+      }
       const pending = this.rows.pendingValue(this.id, control.name);
       control.set(pending === undefined ? values[control.name] : pending);
     }
@@ -230,12 +232,18 @@ class Rows {
     this.open = new Set();  // the runs whose "⋯" is open
     this.pending = [];  // {seq, run, name, value}: edits Python has not yet said it applied
     this.seq = 0;
+    this.applied = 0;
     this.timer = null;
     this.lastSend = 0;
   }
 
   update(data, args) {
     this.args = args;
+    if (data.applied < this.applied) {  // a new server session (a reconnect after a restart): old edits are void
+      this.pending = [];
+      this.seq = 0;
+    }
+    this.applied = data.applied;
     this.seq = Math.max(this.seq, data.applied);  // a new mount numbers on from what Python applied
     this.pending = this.pending.filter((edit) => edit.seq > data.applied);
     this.data = data;

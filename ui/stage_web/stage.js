@@ -259,12 +259,20 @@ class Stage {
   // and step arrows wait for the rerun.
   preview(index, lr) {
     const record = this.data && this.data.runs && this.data.runs[index];
-    const found = record && (record.preview || []).find((item) => item.lr === lr);
-    if (!found || !this.runs || !this.chart._fullLayout) return;
-    const run = new Run(Object.assign({}, record, {xy: found.shown, shown: found.shown, end: found.end,
-                                                    status: found.status, parts: null, effective_lr: null,
-                                                    trials: null, curvature: null}), []);
-    for (const axis of this.data.panel_axes || []) run.panels[axis] = new Float32Array(found.end + 1).fill(NaN);
+    if (!record || !this.runs || !this.chart._fullLayout) return;
+    const found = (record.preview || []).find((item) => item.lr === lr);
+    let run;
+    if (found) {
+      run = new Run(Object.assign({}, record, {xy: found.shown, shown: found.shown, end: found.end,
+                                               status: found.status, parts: null, effective_lr: null,
+                                               trials: null, curvature: null, eigen: null, kappa: null}), []);
+      run.preview = true;
+    } else if (this.runs[index] && this.runs[index].preview) {
+      run = new Run(record, this.data.panel_axes || []);  // moved on past the previews: the run as sent, until the rerun
+    } else {
+      return;
+    }
+    if (found) for (const axis of this.data.panel_axes || []) run.panels[axis] = new Float32Array(found.end + 1).fill(NaN);
     const atEnd = this.s >= this.maxN;
     this.runs[index] = run;
     this.maxN = Math.max(1, ...this.runs.map((item) => item.end));
@@ -272,7 +280,7 @@ class Stage {
     this.s = Math.min(this.s, this.maxN);
     this.writeBar();
     this.render();
-    this.root.dataset.revision = this.data.revision + ":preview";
+    this.root.dataset.revision = this.data.revision + (found ? ":preview" : ":restored");
     clearTimeout(this.previewTimer);  // no rerun came (the edit changed nothing): back to the runs as sent
     this.previewTimer = setTimeout(() => this.update(this.data, this.args), PREVIEW_TIMEOUT_MS);
   }
@@ -281,7 +289,7 @@ class Stage {
   // side panels.  ``data``: the rerun's, whose revision marks what is drawn (unless newer data came meanwhile).
   async draw(data = this.data) {
     const sizes = this.layout(false);
-    const chart = this.data.chart;
+    const chart = data.chart;
     // the future shown or hidden in the figures themselves: one Plotly draw (a restyle and a relayout after it
     // were two more, ~90 ms of the browser's main thread on each learning-rate change)
     const hidden = this.futureHidden();
@@ -306,7 +314,9 @@ class Stage {
       const panelLayout = Object.assign({}, data.panels.layout, sizes.panels);
       await this.Plotly.react(this.panels, withFuture(data.panels.data, hidden), panelLayout,
                               {displaylogo: false, displayModeBar: false, responsive: false});
-      this.render();
+      if (data !== this.data) return;
+      this.hiddenNow = hidden;  // as the panels were drawn: render() shows or hides both figures again if the play
+      this.render();            // head crossed the end meanwhile (playback ending, Reveal)
     }
     this.root.dataset.drawn = data.revision;  // … and Plotly's still part too
     performance.mark("stage-drawn");
@@ -818,7 +828,7 @@ class Stage {
     const box = this.chartBox.getBoundingClientRect();
     const px = event.clientX - box.left, py = event.clientY - box.top;
     const near = this.runs.find((run) => run.screen && Math.hypot(run.screen[0] - px, run.screen[1] - py) < 14);
-    if (!near) { this.tooltip.style.display = "none"; return; }
+    if (!near || !near.eigen || !near.kappa) { this.tooltip.style.display = "none"; return; }  // (a preview: none)
     const {k} = near.at(this.s + 0.5);
     this.tooltip.textContent = fill(this.words["{label}, step {k}: Hessian eigenvalues {low}, {high}; κ = {kappa}"], {
       label: near.label, k, low: number(near.eigen[2 * k]), high: number(near.eigen[2 * k + 1]),
