@@ -103,10 +103,6 @@ def stable_learning_rates(optimizer: str, limit: float) -> tuple:
     return (below[-1] if below else options[0]), round(math.floor(limit / unit) * unit, 12)
 
 
-def on_set_lr(run_id: int, lr: float) -> None:
-    st.session_state[page_state.run_key(run_id, st.session_state[f"run{run_id}.optimizer"], "lr")] = lr
-
-
 def on_add_run() -> None:
     """A new run: the last run's optimizer and settings at half its learning rate (said in its label),
     in that optimizer's next shade."""

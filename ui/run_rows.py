@@ -293,7 +293,7 @@ def offered(spec: optim_core.HyperSpec, current, value, extra=()):
 
 _component = st.components.v2.component(
     "optimizer_paths_run_rows", html="", css=(WEB / "run_rows.css").read_text(encoding="utf-8"),
-    js=(WEB / "run_rows.js").read_text(encoding="utf-8"), isolate_styles=False)
+    js=widgets.component_js(WEB / "run_rows.js"), isolate_styles=False)
 
 
 def render(lr_limit: float | None) -> None:

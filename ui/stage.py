@@ -51,7 +51,7 @@ ensure_plotly_js()
 _LOADER = (WEB / "plotly_loader.js").read_text(encoding="utf-8")
 _component = st.components.v2.component(
     "optimizer_paths_stage", html="", css=(WEB / "stage.css").read_text(encoding="utf-8"),
-    js=_LOADER + (WEB / "stage.js").read_text(encoding="utf-8"),
+    js=widgets.component_js(WEB / "plotly_loader.js", WEB / "stage.js"),
     isolate_styles=False)  # in the page, not a shadow root: plotly.js styles its chart from the document's head
 _preloader = st.components.v2.component("optimizer_paths_preload", js=_LOADER + "\nexport default function () { loadPlotly(); }\n")
 

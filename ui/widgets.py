@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import re
+from pathlib import Path
 
 import streamlit as st
 
@@ -123,3 +124,12 @@ def packed(data) -> bytes:
     once, sorted, for the element's identity, which a keyed component does not use): a fifth of an lr change's
     CPU.  Bytes it sends as they are."""
     return json.dumps(data, separators=(",", ":")).encode()
+
+
+SHARED_JS = Path(__file__).with_name("shared_web") / "common.js"
+
+
+def component_js(*parts: Path) -> str:
+    """A component's JavaScript: the shared helpers (``shared_web/common.js``: ``element``, ``unpack``, the lr
+    event's name), then ``parts`` in order."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in (SHARED_JS, *parts))

@@ -13,22 +13,7 @@
 // cut by the rerun it caused; a row is rebuilt only when its shape changes (another optimizer, "⋯" opened).
 
 const THROTTLE_MS = 90;
-const LR_EVENT = "optimizer-paths:lr";  // the stage (ui/stage_web/stage.js) shows that lr's path at once, if sent
 const views = new WeakMap();
-
-function element(tag, className, parent, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;  // text, never HTML: labels may come from a URL or a lesson
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-// the data as Python sends it: JSON bytes (ui/widgets.packed)
-function unpack(data) {
-  if (data instanceof Uint8Array || data instanceof ArrayBuffer) return JSON.parse(new TextDecoder().decode(data));
-  return data;
-}
 
 // --- one control: a slider on a grid, a select box or a toggle --------------------------------------------
 

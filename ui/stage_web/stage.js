@@ -15,7 +15,6 @@ const MAX_PLOT_SHARE = 0.9;  // of the window's height, at most, for the chart
 const PANELS_BESIDE_PX = 380;  // the panels go beside the chart when this much width is left, else below
 const PANEL_PX = 150;
 const stages = new WeakMap();
-const LR_EVENT = "optimizer-paths:lr";  // sent by the run rows (run_rows.js) when a learning-rate slider moves
 const PREVIEW_TIMEOUT_MS = 3000;
 
 // Projector mode turned on (or a link opened in it): fold Streamlit's sidebar away once, so the chart can take the
@@ -32,12 +31,6 @@ function bytesOf(spec) {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes.buffer;
-}
-
-// the data as Python sends it: JSON bytes (ui/widgets.packed)
-function unpack(data) {
-  if (data instanceof Uint8Array || data instanceof ArrayBuffer) return JSON.parse(new TextDecoder().decode(data));
-  return data;
 }
 
 // traces or annotations with their "path" / "future" parts shown or hidden (copies: the data stays as sent)
@@ -66,14 +59,6 @@ function number(value) {
   if (!Number.isFinite(value)) return String(value);
   return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(2)
     : String(Number(value.toPrecision(3)));
-}
-
-function element(tag, className, parent, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;  // text, never HTML: labels come from users and URLs
-  if (parent) parent.appendChild(node);
-  return node;
 }
 
 // --- one run's numbers ---------------------------------------------------------------------------------------
