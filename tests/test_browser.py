@@ -1050,9 +1050,11 @@ def _check_formula_fits(page, surface: str) -> None:
         const display = document.querySelector('.st-key-page_formula .katex-display');
         const formula = display.querySelector('.katex').getBoundingClientRect();
         const button = document.querySelector('.st-key-add_run').getBoundingClientRect();
+        const reset = document.querySelector('.st-key-reset_runs').getBoundingClientRect();
         return {scroll: display.scrollWidth, client: display.clientWidth, right: formula.right,
-                button: button.left};
+                button: button.left, tops: [button.top, reset.top]};
     }""")
+    assert abs(box["tops"][0] - box["tops"][1]) < 2, f"{surface}: Add run and Reset runs are not on one line: {box}"
     assert box["scroll"] <= box["client"] + 1, f"{surface}: the formula is wider than its column: {box}"
     assert box["right"] <= box["button"], f"{surface}: the formula runs under the buttons: {box}"
     page.close()

@@ -264,8 +264,13 @@ def test_arrow_keys_move_the_learning_rate_and_keep_the_focus(open_page, app_url
 
 JS_WATCH_REVISIONS = f"""() => {{
     window.__revisions = [];
-    new MutationObserver(() => window.__revisions.push(document.querySelector('{bs.STAGE}').dataset.revision))
-        .observe(document.querySelector('{bs.STAGE}'), {{attributes: true, attributeFilter: ['data-revision']}});
+    window.__legends = {{}};  // the legend's first entry as each revision was set
+    new MutationObserver(() => {{
+        const stage = document.querySelector('{bs.STAGE}');
+        window.__revisions.push(stage.dataset.revision);
+        const first = stage.querySelector('.stage-legend-item');
+        window.__legends[stage.dataset.revision] = first ? first.textContent : null;
+    }}).observe(document.querySelector('{bs.STAGE}'), {{attributes: true, attributeFilter: ['data-revision']}});
 }}"""
 
 
@@ -285,6 +290,8 @@ def test_the_stage_shows_the_next_learning_rates_path_before_the_rerun_brings_it
     seen = page.evaluate("() => window.__revisions")
     first_real = next(i for i, r in enumerate(seen) if not r.endswith(":preview") and r != before)
     assert f"{before}:preview" in seen[:first_real], seen  # the preview came first, from the data already there
+    legends = page.evaluate("() => window.__legends")
+    assert legends[f"{before}:preview"] == "SGD lr=0.96", legends  # the legend names the lr the class now sees
     assert not seen[-1].endswith(":preview"), seen  # and the rerun's data is what stays
     bs.not_broken(page, "after a previewed lr change")
 
@@ -450,6 +457,34 @@ def test_projector_mode_folds_the_rows_and_sets_them_large(open_page, app_url):
     assert _focused(page) == [0, "lr"] and page.locator(bs.RUN_ROWS).first.is_visible(), \
         "the rerun closed the expander or took the focus"
     bs.not_broken(page, "projector")
+
+
+def test_the_rows_keep_their_open_panel_when_projector_mode_moves_them(open_page, app_url):
+    """Projector mode switched on in the middle of a session moves the rows into the expander (a new mount of the
+    component, in a new parent) and off again moves them back: Adam's open "⋯" panel stays open both ways, and
+    the rows still edit the runs."""
+    page = open_page(app_url, DESKTOP)
+    adam = 3
+    bs.open_run_panel(page, adam)
+    toggle = bs.widget(page, "projector").locator("input[type=checkbox]")
+    bs.after_rerun(page, lambda: toggle.click(force=True))
+    page.wait_for_function(f"() => document.querySelector('{bs.RUN_ROWS}').classList.contains('rr-projector')",
+                           timeout=30_000)
+    _open_rows_expander(page, "projector switched on")
+    assert bs.run_control(page, "more", adam).get_attribute("aria-expanded") == "true", "⋯ closed in the move"
+    assert bs.run_row(page, adam).locator(".rr-panel").is_visible()
+    assert page.locator(bs.RUN_ROWS).count() == 1, "two sets of rows after the move"
+    bs.open_sidebar(page)  # projector mode folded it away
+    bs.after_rerun(page, lambda: toggle.click(force=True))
+    page.wait_for_function(f"() => !document.querySelector('{bs.RUN_ROWS}').classList.contains('rr-projector')",
+                           timeout=30_000)
+    assert _expander_with_rows(page).count() == 0, "the rows stayed in the expander"
+    assert bs.run_row(page, adam).locator(".rr-panel").is_visible(), "⋯ closed when the rows moved back"
+    slider = bs.run_control(page, "lr", 0)
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    _wait_for_legend(page, ["SGD lr=0.96"] + BOOK_LABELS[1:])
+    bs.not_broken(page, "projector mode on and off")
 
 
 JS_PHONE_ROWS = f"""() => {{

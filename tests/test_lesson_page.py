@@ -10,7 +10,7 @@ from test_app import chart, labels, no_exception, open_app, shown, url
 
 import lessons
 from lessons import remote
-from ui import lesson_keys, lesson_panel
+from ui import lesson_panel
 from viz import i18n
 
 SGD = lessons.by_id("sgd_slow")

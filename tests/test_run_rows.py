@@ -514,6 +514,7 @@ def test_each_run_comes_with_its_neighbouring_learning_rates_paths_which_are_the
     [sgd, _] = chart(at)["runs"]
     previews = {item["lr"]: item for item in sgd["preview"]}
     assert sorted(previews) == [0.94, 0.96]
+    assert previews[0.96]["label"] == "SGD lr=0.96"  # the stage's legend during the preview
     ahead = f32(previews[0.96]["shown"]).reshape(-1, 2)
     # by hand: ∇f(−7, 2) = (x/10, 2y) = (−0.7, 4), so x₁ = (−7 + 0.672, 2 − 3.84) = (−6.328, −1.84)
     np.testing.assert_allclose(ahead[1], [-6.328, -1.84], rtol=0, atol=1e-5)

@@ -1,6 +1,9 @@
 """What the stage is sent (viz/stage.py): the run's own points, the panels by point number, the step arrows from
 the rule itself, a line search's trials and the quasi-Newton ellipses; and the playback settings' URL round trip."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -164,3 +167,30 @@ def test_the_playback_doctests():
 
     result = doctest.testmod(playback)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_stage_draws_only_what_its_plotly_bundle_has():
+    """The browser's plotly.js is the basic bundle (static/plotly-basic.min.js; ui/stage.py says why): every trace
+    and layout part the stage is sent, on every surface with every option on, must be one the bundle registers
+    (read from the bundle's own text, where each module says its type and name)."""
+    repo = Path(__file__).resolve().parents[1]
+    bundle = (repo / "static" / "plotly-basic.min.js").read_text(encoding="utf-8")
+    assert "app/static/plotly-basic.min.js" in (repo / "ui" / "stage_web" / "plotly_loader.js").read_text()
+    traces = set(re.findall(r'moduleType:"trace",name:"(\w+)"', bundle))
+    parts = set(re.findall(r'moduleType:"component",name:"(\w+)"', bundle))
+    assert traces == {"bar", "pie", "scatter"}  # what the bundle's README says it holds
+    specs = BOOK + [("BFGS", "bfgs", {}, "#7700FF", "octagon"),
+                    ("SGD Armijo", "sgd", dict(lr=0.5, line_search="armijo"), "#009E73", "diamond")]
+    for name in surfaces.names():
+        surface = surfaces.get(name)
+        start = np.array(surface.default_start, dtype=float)
+        views = runs_of(surface, specs, steps=12, start=start)
+        data = stage.stage_data(surface, start, views, fg.background(surface, width=80), steps=12,
+                                parts=[analysis.run_parts(view.trajectory) for view in views], show_average=True,
+                                show_field=True, snapshots=(4, 8))
+        for figure in (data["chart"], data["panels"] or {"data": [], "layout": {}}):
+            assert {trace.get("type", "scatter") for trace in figure["data"]} <= traces, name
+            used = {key for key in ("images", "annotations", "shapes", "updatemenus", "sliders")
+                    if figure["layout"].get(key)}
+            assert used <= parts, name
+        assert data["chart"]["layout"]["images"]  # the surface's picture is a layout image: kept in the bundle

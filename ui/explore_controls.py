@@ -27,7 +27,7 @@ def run_colour(run_index: int) -> str:
 
 def run_picker(scene: Scene, key: str) -> int | None:
     if not scene.runs:
-        st.info(tr("Add a run first (➕ Add run, above the tabs): its optimizer and settings are what gets explored."))
+        st.info(tr("Add a run first (“Add run”, above the tabs): its optimizer and settings are what gets explored."))
         return None
     labels = [tr("Run {n}: {label}", n=i + 1, label=run.label()) for i, run in enumerate(scene.runs)]
     if not 0 <= (st.session_state.get(key) or 0) < len(labels):  # a run since removed, or a link's

@@ -15,7 +15,9 @@ from .state import tr
 PAGE_CSS = ("<style>[data-testid='stMainBlockContainer'] { padding: 40px 16px 64px 16px; max-width: none; } "
             "[data-testid='stHeader'] { background: transparent; } "
             # a formula wider than its column scrolls instead of hiding its end under the buttons
-            ".st-key-page_formula .katex-display { overflow-x: auto; overflow-y: hidden; }</style>")
+            ".st-key-page_formula .katex-display { overflow-x: auto; overflow-y: hidden; } "
+            # Add run and Reset runs side by side in their narrow column (at 1400 px too)
+            ".st-key-run_buttons button { padding-left: 0.5rem; padding-right: 0.6rem; }</style>")
 # Projector mode: Streamlit sizes its text in rem, so a larger root font enlarges the whole page.  The
 # wider sidebar only while it is open: collapsed, it must leave no strip behind.
 PROJECTOR_CSS = ("<style>html { font-size: 20px; } "

@@ -20,7 +20,7 @@ SUMMARY_HEADERS = ("run", "status", "final f − f*", "steps to reach tol", "eva
 def render(view: views.PageView) -> None:
     scene = view.scene
     if not scene.runs:
-        st.info(tr("No runs: add one with ➕ Add run above the tabs."))
+        st.info(tr("No runs: add one with “Add run” above the tabs."))
     stage.render(view.stage)
     st.caption(tr("▶ Play moves every run at the chosen speed and resumes where it stopped; Space, ← and → on the chart "
                   "play, pause and step. Hide the future to let the class guess first. Click anywhere on the surface "

@@ -2,9 +2,13 @@
 iframe) that loads plotly.js once, receives the paths as typed arrays (``viz.stage.stage_data``) and animates
 them itself, so playback is smooth, resumable and steppable and a rerun does not restart it.
 
-plotly.js comes from the plotly Python package the page already needs, served by Streamlit's static file
-serving (``server.enableStaticServing`` in ``.streamlit/config.toml``) from ``static/plotly.min.js``, which
-``ensure_plotly_js`` copies there when the file is missing or is not the installed package's (it is not in git).
+plotly.js is plotly's "basic" bundle (``static/plotly-basic.min.js``: the scatter, bar and pie traces and every
+layout part; npm's ``plotly.js-basic-dist-min`` 4.1.1, the version of the plotly package's full bundle, MIT licence
+beside it), served by Streamlit's static file serving (``server.enableStaticServing`` in
+``.streamlit/config.toml``).  The stage draws only scatter traces (tests/test_stage.py checks every trace it is
+sent against the bundle's list), and the basic bundle is a quarter of the full one's 4.8 MB: on a first load
+the browser evaluates it in about a fifth of the time, which brought the page's first load from 1.4× to about
+1.0× that of a one-chart Streamlit page (tests/benchmarks/bench_stage.py (d)).
 
 Playback settings, the viewer's own and in the URL: ``stage_speed`` ("auto": the whole run in 5 s, or steps a
 second), ``stage_hide`` (hide the future during playback) and ``stage_arrows`` (the parts of each update as
@@ -15,10 +19,8 @@ arrows).  The browser sends them back when they change (``on_settings``), and a 
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
-import plotly
 import streamlit as st
 
 from page_model import playback
@@ -26,28 +28,11 @@ from page_model import playback
 from . import widgets
 
 WEB = Path(__file__).with_name("stage_web")
-STATIC = Path(__file__).resolve().parent.parent / "static"
 KEY = "stage"
 # the session-state key of each playback setting (page_model.playback: their values, defaults and URL form)
 STATE_KEYS = {"speed": "stage_speed", "hide": "stage_hide", "arrows": "stage_arrows"}
 
 
-def ensure_plotly_js() -> None:
-    """Put the installed plotly package's plotly.min.js where Streamlit serves static files (once per process:
-    a module is imported once).  A read-only install without the file: the stage says so in the page."""
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    target = STATIC / "plotly.min.js"
-    try:
-        if not target.exists() or target.stat().st_size != source.stat().st_size:
-            STATIC.mkdir(exist_ok=True)
-            partial = target.with_suffix(".partial")
-            shutil.copyfile(source, partial)
-            partial.replace(target)  # atomic: a browser never gets half a file
-    except OSError:
-        pass
-
-
-ensure_plotly_js()
 _LOADER = (WEB / "plotly_loader.js").read_text(encoding="utf-8")
 _component = st.components.v2.component(
     "optimizer_paths_stage", html="", css=(WEB / "stage.css").read_text(encoding="utf-8"),

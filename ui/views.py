@@ -136,7 +136,8 @@ def lr_neighbours(run: page_model.RunSpec) -> tuple:
 
 
 def lr_previews(scene: Scene, surface, arrows: bool = False) -> list:
-    """For each run, [(lr, trajectory)] of its learning rate's two neighbours on the slider: the stage shows one
+    """For each run, [(lr, label, trajectory)] of its learning rate's two neighbours on the slider (the label the
+    run would have there, for the stage's legend): the stage shows one
     the moment its row's slider moves there, until the rerun brings the run itself (the same numbers, computed
     here).  Only on scenes of at most PREVIEW_STEPS steps; the paths are cached like the runs' own (the run the
     slider left is the neighbour of the one it reached: ``arrows`` as the runs', so the keys match)."""
@@ -146,7 +147,7 @@ def lr_previews(scene: Scene, surface, arrows: bool = False) -> list:
     for run in scene.runs:
         moved = [replace(run, hyper=tuple((name, lr if name == "lr" else value) for name, value in run.hyper))
                  for lr in lr_neighbours(run)]
-        previews.append([(other.params["lr"], path) for other in moved
+        previews.append([(other.params["lr"], other.label(), path) for other in moved
                          if (path := _preview_path(scene, other, surface, arrows)) is not None])
     return previews
 

@@ -182,8 +182,8 @@ ZH = MappingProxyType({
     "start y": "起点 y",
     "…or click on the chart to start there.": "……或在图上点击，从那里出发。",
     "steps": "步数",
-    "➕ Add run": "➕ 添加运行",
-    "↺ Reset runs": "↺ 重置运行",
+    "Add run": "添加运行",
+    "Reset runs": "重置运行",
     "Back to the preset's runs (the book's comparison for your own scene).":
         "恢复预设中的运行（自定义场景则恢复书中的对比）。",
     "More: learning rate over time, noise, display": "更多：学习率随时间的变化、噪声、显示",
@@ -304,7 +304,7 @@ ZH = MappingProxyType({
     "Explore": "探索",
     "3-D surface": "三维曲面",
     "Update rules": "更新规则",
-    "No runs: add one with ➕ Add run above the tabs.": "没有运行：请用选项卡上方的“➕ 添加运行”添加一个。",
+    "No runs: add one with “Add run” above the tabs.": "没有运行：请用选项卡上方的“添加运行”添加一个。",
     "**{title}**: {intuition}": "**{title}**：{intuition}",
     # the summary table
     "evaluations f / ∇f": "求值次数 f / ∇f",
@@ -526,8 +526,8 @@ ZH = MappingProxyType({
     "high": "较高",
     "good": "好",
     "low": "较低",
-    "Add a run first (➕ Add run, above the tabs): its optimizer and settings are what gets explored.":
-        "请先添加一个运行（选项卡上方的“➕ 添加运行”）：探索的就是它的优化器和设置。",
+    "Add a run first (“Add run”, above the tabs): its optimizer and settings are what gets explored.":
+        "请先添加一个运行（选项卡上方的“添加运行”）：探索的就是它的优化器和设置。",
     "Run {n}: {label}": "运行 {n}：{label}",
     "run to explore": "要探索的运行",
     "The page shows at most {n} runs: remove one first.": "页面最多显示 {n} 个运行：请先删除一个。",

@@ -43,7 +43,7 @@ def stage_data(surface, start, runs, back: figures.Background, *, steps: int, pa
         surface, start, runs, back, steps, show_average, show_field, snapshots, font_size, line_width, lang: as in
             ``figures.paths_figure``.
         parts: for each run, its ``analysis.RunParts`` (the step arrows) or None; None: no arrows for any run.
-        previews: for each run, [(lr, trajectory)] the stage may show at once when the run's lr slider moves to lr
+        previews: for each run, [(lr, label, trajectory)] the stage may show at once when the run's lr slider moves to lr
             (``ui.views.lr_previews``); None: none.
         projector: the teacher's projector mode (larger type, set by the page).
     """
@@ -79,11 +79,11 @@ def template(text: str, lang: str) -> str:
 
 def preview_records(previews, box) -> list:
     """A run's neighbouring paths as the stage shows them for a moment: their points clipped to the chart (the
-    markers too), where they end and how."""
+    markers too), where they end and how, and the run's label there (the legend's)."""
     records = []
-    for lr, trajectory in previews:
+    for lr, label, trajectory in previews:
         clipped = figures.clip_run(trajectory.xy, box)
-        records.append({"lr": float(lr), "shown": _f32(clipped.shown), "end": int(len(trajectory.xy) - 1),
+        records.append({"lr": float(lr), "label": label, "shown": _f32(clipped.shown), "end": int(len(trajectory.xy) - 1),
                         "status": trajectory.status, "left_at": clipped.left_at})
     return records
 

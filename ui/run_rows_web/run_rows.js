@@ -11,9 +11,13 @@
 //
 // The rows update in place when only values change, so a slider keeps the keyboard's focus and a drag is never
 // cut by the rerun it caused; a row is rebuilt only when its shape changes (another optimizer, "⋯" opened).
+//
+// A page has one set of rows.  Projector mode or a phone's rotation moves the component into an expander or out
+// of it, which Streamlit draws as a new mount in a new parent: the rows move there with their open "⋯" panels and
+// the edits Python has not applied yet, which the new mount sends again (Python skips any it has seen).
 
 const THROTTLE_MS = 90;
-const views = new WeakMap();
+let shown = null;  // the page's rows
 
 // --- one control: a slider on a grid, a select box or a toggle --------------------------------------------
 
@@ -297,10 +301,9 @@ class Rows {
 
 export default function (args) {
   const parent = args.parentElement;
-  let view = views.get(parent);
-  if (!view) {
-    view = new Rows(parent);
-    views.set(parent, view);
-  }
-  view.update(unpack(args.data), args);
+  const moved = shown !== null && shown.root.parentNode !== parent;
+  if (shown === null) shown = new Rows(parent);
+  else if (moved) parent.appendChild(shown.root);
+  shown.update(unpack(args.data), args);
+  if (moved && shown.pending.length) shown.send();  // the old mount's last send may have gone with it
 }

@@ -248,8 +248,8 @@ class Stage {
     const found = (record.preview || []).find((item) => item.lr === lr);
     let run;
     if (found) {
-      run = new Run(Object.assign({}, record, {xy: found.shown, shown: found.shown, end: found.end,
-                                               status: found.status, parts: null, effective_lr: null,
+      run = new Run(Object.assign({}, record, {label: found.label, xy: found.shown, shown: found.shown,
+                                               end: found.end, status: found.status, parts: null, effective_lr: null,
                                                trials: null, curvature: null, eigen: null, kappa: null}), []);
       run.preview = true;
     } else if (this.runs[index] && this.runs[index].preview) {
@@ -264,6 +264,7 @@ class Stage {
     if (atEnd && !this.playing) this.s = this.maxN;
     this.s = Math.min(this.s, this.maxN);
     this.writeBar();
+    this.writeLegend();
     this.render();
     this.root.dataset.revision = this.data.revision + (found ? ":preview" : ":restored");
     clearTimeout(this.previewTimer);  // no rerun came (the edit changed nothing): back to the runs as sent
