@@ -136,11 +136,11 @@ def lr_neighbours(run: page_model.RunSpec) -> tuple:
 
 
 def lr_previews(scene: Scene, surface, arrows: bool = False) -> list:
-    """For each run, [(lr, label, trajectory)] of its learning rate's two neighbours on the slider (the label the
-    run would have there, for the stage's legend): the stage shows one
-    the moment its row's slider moves there, until the rerun brings the run itself (the same numbers, computed
-    here).  Only on scenes of at most PREVIEW_STEPS steps; the paths are cached like the runs' own (the run the
-    slider left is the neighbour of the one it reached: ``arrows`` as the runs', so the keys match)."""
+    """For each run, [(lr, label, trajectory)] of its learning rate's two neighbours on the slider (the label: the
+    run's there, for the stage's legend): the stage shows one the moment its row's slider moves there, until the
+    rerun brings the run itself (the same numbers, computed here).  Only on scenes of at most PREVIEW_STEPS steps;
+    the paths are cached like the runs' own (the run the slider left is the neighbour of the one it reached:
+    ``arrows`` as the runs', so the keys match)."""
     if scene.steps > PREVIEW_STEPS:
         return [[] for _ in scene.runs]
     previews = []

@@ -1,6 +1,6 @@
 // plotly.js, loaded once per page (a classic script: it sets window.Plotly), from Streamlit's static file serving
-// (static/plotly-basic.min.js, plotly's basic bundle: see ui/stage.py).  Shared by the stage (stage.js) and the preloader the page draws first, so the
-// download and parse start while the rest of the page is still being drawn.
+// (static/plotly-basic.min.js, plotly's basic bundle: see ui/stage.py).  Shared by the stage (stage.js) and the
+// preloader the page draws first, so the download and parse start while the rest of the page is still being drawn.
 
 const PLOTLY_URL = "app/static/plotly-basic.min.js";
 
