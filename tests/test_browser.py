@@ -731,6 +731,8 @@ def test_the_chart_follows_the_sidebar(browser, app_url):
         assert _wait_folded(page)["right"] <= 10
         page.wait_for_timeout(500)
         folded = page.evaluate(JS_STAGE_GEOMETRY)
+        bar = page.evaluate(f"() => document.querySelector('{bs.STAGE} .stage-bar').getBoundingClientRect().bottom")
+        assert bar <= 1024, f"the playback bar ends at {bar:.0f} px, below the window (the chart was sized too tall)"
         bs.open_sidebar(page)
         page.wait_for_timeout(500)
         opened = page.evaluate(JS_STAGE_GEOMETRY)

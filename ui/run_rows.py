@@ -312,7 +312,7 @@ def render(lr_limit: float | None) -> None:
 def buttons() -> None:
     """Add run / Reset runs (the heading's line draws them, beside the surface's name, to save the chart a row)."""
     state = st.session_state
-    with st.container(horizontal=True, key="run_buttons", gap="small", horizontal_alignment="right"):
+    with st.container(horizontal=True, key="run_buttons", gap="xsmall", horizontal_alignment="right"):
         st.button(tr("Add run"), icon=":material/add:", key="add_run", on_click=widgets.safe(callbacks.on_add_run),
                   disabled=len(state["run_ids"]) >= page_model.MAX_RUNS)
         st.button(tr("Reset runs"), icon=":material/restart_alt:", key="reset_runs", on_click=widgets.safe(callbacks.on_reset_runs),

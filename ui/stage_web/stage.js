@@ -121,6 +121,22 @@ class Stage {
         if (this.data) this.layout();
       }
     }).observe(this.root);
+    // the chart's room also depends on where the stage starts and on the bar under the chart: the heading above
+    // may grow after the chart was sized (a font or the formula arriving, buttons folding onto two lines), and
+    // the bar's words, the language or projector mode's type may fold it onto another line
+    const moved = () => {
+      if (this.data && (Math.abs(this.stageTop() - this.top) > 1 || this.bar.offsetHeight !== this.barHeight)) {
+        this.layout();
+      }
+    };
+    new ResizeObserver(moved).observe(this.bar);
+    new ResizeObserver(moved).observe(document.querySelector("[data-testid='stMainBlockContainer']") || document.body);
+  }
+
+  // where the chart starts on the page (not on the screen: scrolling does not change it)
+  stageTop() {
+    const scroller = document.querySelector("[data-testid='stMain']");
+    return this.chartBox.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0) + window.scrollY;
   }
 
   build(parent) {
@@ -311,15 +327,34 @@ class Stage {
   // --- layout: the chart as large as the window allows, both axes to the same scale ------------------------------
 
   layout(apply = true) {
+    let barHeight = this.bar.offsetHeight;
+    let sizes = this.fit(barHeight);
+    // the bar is as wide as the chart: set to its new width it may take more lines or fewer, which changes the
+    // chart's room (the sidebar folding, say); fit again, at most twice, with the bar as it now is
+    for (let pass = 0; pass < 2 && this.bar.offsetHeight !== barHeight; pass++) {
+      barHeight = this.bar.offsetHeight;
+      sizes = this.fit(barHeight);
+    }
+    this.barHeight = barHeight;
+    if (apply && this.Plotly && this.chart.data) {
+      this.Plotly.relayout(this.chart, sizes.chart).then(() => this.render());
+      if (this.data.panels && this.panels.data) this.Plotly.relayout(this.panels, sizes.panels).then(() => this.render());
+    }
+    return sizes;
+  }
+
+  // The chart's and the panels' sizes for the stage's width and the window's height, with the bar under the chart
+  // barHeight high; set on the page's boxes and canvases.
+  fit(barHeight) {
     const [[x0, x1], [y0, y1]] = this.data.box;
     const font = this.data.font_size;
     const margin = {l: Math.round(2.2 * font + 14), r: Math.round(0.9 * font), t: 8, b: Math.round(1.6 * font + 12)};
     const width = Math.max(this.root.clientWidth, 280);
     const aspect = (y1 - y0) / (x1 - x0);
     const locked = aspect >= 1 / 3 && aspect <= 3;
-    const scroller = document.querySelector("[data-testid='stMain']");
-    const top = this.chartBox.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0) + window.scrollY;
-    const room = window.innerHeight - Math.min(top, 0.5 * window.innerHeight) - this.bar.offsetHeight - 24;
+    const top = this.stageTop();
+    this.top = top;
+    const room = window.innerHeight - Math.min(top, 0.5 * window.innerHeight) - barHeight - 24;
     const height = Math.max(260, Math.min(room, MAX_PLOT_SHARE * window.innerHeight));
     let plotW = width - margin.l - margin.r;
     let plotH = locked ? plotW * aspect : Math.min(height - margin.t - margin.b, 0.62 * plotW);
@@ -340,12 +375,7 @@ class Stage {
     this.panelBox.style.height = panelH + "px";
     this.sizeCanvas(this.canvas, chartW, chartH);
     this.sizeCanvas(this.panelCanvas, panelW, panelH);
-    const sizes = {chart: {width: chartW, height: chartH, margin}, panels: {width: panelW, height: panelH}};
-    if (apply && this.Plotly && this.chart.data) {
-      this.Plotly.relayout(this.chart, sizes.chart).then(() => this.render());
-      if (this.data.panels && this.panels.data) this.Plotly.relayout(this.panels, sizes.panels).then(() => this.render());
-    }
-    return sizes;
+    return {chart: {width: chartW, height: chartH, margin}, panels: {width: panelW, height: panelH}};
   }
 
   sizeCanvas(canvas, width, height) {
@@ -371,6 +401,8 @@ class Stage {
     this.arrowToggle.checked = !!this.settings.arrows;
     this.chartBox.title = w["Space: play/pause · ←/→: one step · Home: restart"];
     this.slider.max = String(this.maxN);
+    // as wide as its longest text from the start, so the bar never folds anew during playback
+    this.stepLabel.style.minWidth = fill(w["step {k} of {n}"], {k: this.maxN, n: this.maxN}).length + "ch";
     const fastest = Math.max(this.maxN / 2, MIN_SPEED);
     const options = [["auto", w["whole run in 5 s"]]];
     for (const speed of SPEEDS.filter((v) => v < fastest)) options.push([String(speed), speed + " " + w["steps/s"]]);
