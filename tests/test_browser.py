@@ -670,7 +670,7 @@ def test_projector_mode_survives_a_preset_and_a_surface_change(page_at, app_url)
     bs.choose(page, "surface", _surface_label("himmelblau", "en"))
     still_on("after changing the surface")
     bs.after_rerun(page, lambda: bs.widget(page, "reset_runs").locator("button").filter(visible=True).first.click())
-    still_on("after ↺ Reset runs")
+    still_on("after Reset runs")
 
 
 JS_STAGE_GEOMETRY = f"""() => {{

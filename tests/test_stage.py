@@ -193,4 +193,7 @@ def test_the_stage_draws_only_what_its_plotly_bundle_has():
             used = {key for key in ("images", "annotations", "shapes", "updatemenus", "sliders")
                     if figure["layout"].get(key)}
             assert used <= parts, name
+            # no subplot kind beyond the cartesian axes (the bundle has no 3-D, geo, polar, ternary or map plots)
+            assert not [key for key in figure["layout"]
+                        if re.fullmatch(r"(scene|geo|polar|ternary|mapbox|map|smith)\d*", key)], name
         assert data["chart"]["layout"]["images"]  # the surface's picture is a layout image: kept in the bundle

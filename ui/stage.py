@@ -2,8 +2,8 @@
 iframe) that loads plotly.js once, receives the paths as typed arrays (``viz.stage.stage_data``) and animates
 them itself, so playback is smooth, resumable and steppable and a rerun does not restart it.
 
-plotly.js is plotly's "basic" bundle (``static/plotly-basic.min.js``: the scatter, bar and pie traces and every
-layout part; npm's ``plotly.js-basic-dist-min`` 4.1.1, the version of the plotly package's full bundle, MIT licence
+plotly.js is plotly's "basic" bundle (``static/plotly-basic.min.js``: the scatter, bar and pie traces on cartesian
+axes, with layout images, shapes, annotations and the legend; npm's ``plotly.js-basic-dist-min`` 4.1.1, the version of the plotly package's full bundle, MIT licence
 beside it), served by Streamlit's static file serving (``server.enableStaticServing`` in
 ``.streamlit/config.toml``).  The stage draws only scatter traces (tests/test_stage.py checks every trace it is
 sent against the bundle's list), and the basic bundle is a quarter of the full one's 4.8 MB: on a first load

@@ -110,27 +110,47 @@ class Stage {
     this.hiddenNow = null;
     this.build(parent);
     this.tick = this.tick.bind(this);
-    this.onResize = () => this.layout();
+    this.onResize = () => { if (!this.retired()) this.layout(); };
     window.addEventListener("resize", this.onResize);
     // the sidebar opening or folding changes the stage's width without a window resize
     this.width = 0;
-    new ResizeObserver(() => {
+    this.observers = [new ResizeObserver(() => {
+      if (this.retired()) return;
       const width = this.root.clientWidth;
       if (width !== this.width) {
         this.width = width;
         if (this.data) this.layout();
       }
-    }).observe(this.root);
+    })];
     // the chart's room also depends on where the stage starts and on the bar under the chart: the heading above
     // may grow after the chart was sized (a font or the formula arriving, buttons folding onto two lines), and
     // the bar's words, the language or projector mode's type may fold it onto another line
     const moved = () => {
-      if (this.data && (Math.abs(this.stageTop() - this.top) > 1 || this.bar.offsetHeight !== this.barHeight)) {
-        this.layout();
-      }
+      if (this.retired() || !this.data) return;
+      if (Math.abs(this.stageTop() - this.top) > 1 || this.bar.offsetHeight !== this.barHeight) this.layout();
     };
-    new ResizeObserver(moved).observe(this.bar);
-    new ResizeObserver(moved).observe(document.querySelector("[data-testid='stMainBlockContainer']") || document.body);
+    this.observers.push(new ResizeObserver(moved), new ResizeObserver(moved));
+    this.observers[0].observe(this.root);
+    this.observers[1].observe(this.bar);
+    this.observers[2].observe(document.querySelector("[data-testid='stMainBlockContainer']") || document.body);
+  }
+
+  // A stage whose element has left the page for good (a newer stage is drawn: a language switch, another tab and
+  // back): its playback, observers and timers stop and Plotly frees its charts.  True if it is retired.
+  retired() {
+    if (this.root.isConnected || shownStage === this) return false;
+    if (!this.isRetired) {
+      this.isRetired = true;
+      this.playing = false;
+      for (const observer of this.observers) observer.disconnect();
+      window.removeEventListener("resize", this.onResize);
+      clearTimeout(this.previewTimer);
+      if (this.Plotly) {
+        this.Plotly.purge(this.chart);
+        this.Plotly.purge(this.panels);
+      }
+    }
+    return true;
   }
 
   // where the chart starts on the page (not on the screen: scrolling does not change it)
@@ -402,7 +422,8 @@ class Stage {
     this.chartBox.title = w["Space: play/pause · ←/→: one step · Home: restart"];
     this.slider.max = String(this.maxN);
     // as wide as its longest text from the start, so the bar never folds anew during playback
-    this.stepLabel.style.minWidth = fill(w["step {k} of {n}"], {k: this.maxN, n: this.maxN}).length + "ch";
+    const widest = fill(w["step {k} of {n}"], {k: this.maxN, n: this.maxN});
+    this.stepLabel.style.minWidth = [...widest].reduce((n, c) => n + (c.codePointAt(0) >= 0x2E80 ? 2 : 1), 0) + "ch";
     const fastest = Math.max(this.maxN / 2, MIN_SPEED);
     const options = [["auto", w["whole run in 5 s"]]];
     for (const speed of SPEEDS.filter((v) => v < fastest)) options.push([String(speed), speed + " " + w["steps/s"]]);
@@ -418,6 +439,8 @@ class Stage {
   }
 
   writeLegend() {
+    // the keys for the arrows and ellipses from the runs as sent: a preview (no parts, no curvature) leaves them
+    const sent = (this.data.runs || []).map((record) => ({parts: record.parts || [], curvature: record.curvature}));
     const items = this.runs.map((run) => {
       const item = element("span", "stage-legend-item");
       const swatch = element("span", "stage-swatch", item);
@@ -425,10 +448,10 @@ class Stage {
       element("span", "", item, run.label);
       return item;
     });
-    if (this.settings.arrows && this.runs.some((run) => run.parts.length)) {
+    if (this.settings.arrows && sent.some((run) => run.parts.length)) {
       const colours = this.data.part_colours;
       for (const [kind, word] of [["gradient", "gradient part"], ["history", "momentum part"], ["other", "other part"]]) {
-        if (!this.runs.some((run) => run.parts.some((part) => part.kind === kind))) continue;
+        if (!sent.some((run) => run.parts.some((part) => part.kind === kind))) continue;
         const item = element("span", "stage-legend-item");
         const arrow = element("span", "stage-arrow-key", item, "→");
         arrow.style.color = colours[kind];
@@ -436,7 +459,7 @@ class Stage {
         items.push(item);
       }
     }
-    if (this.runs.some((run) => run.curvature)) {
+    if (sent.some((run) => run.curvature)) {
       const [believed, truth] = this.data.curvature_words;
       const one = element("span", "stage-legend-item");
       element("span", "stage-ellipse-key", one);
@@ -501,7 +524,7 @@ class Stage {
   }
 
   tick(now) {
-    if (!this.playing) return;
+    if (!this.playing || this.retired()) return;
     const dt = this.lastTime === null ? 0 : Math.min((now - this.lastTime) / 1000, 0.1);
     this.lastTime = now;
     this.s = Math.min(this.maxN, this.s + this.speed() * dt);
