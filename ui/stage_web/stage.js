@@ -112,37 +112,28 @@ class Stage {
     this.tick = this.tick.bind(this);
     this.onResize = () => { if (!this.retired()) this.layout(); };
     window.addEventListener("resize", this.onResize);
-    // the sidebar opening or folding changes the stage's width without a window resize
+    // sized again when the stage's width changes without a window resize (the sidebar folding), or where it starts
+    // (the heading above may grow after the first draw: a font or the formula arriving, buttons folding onto two
+    // lines), or the bar under the chart changes height (its words, the language, projector mode's type)
     this.width = 0;
-    this.observers = [new ResizeObserver(() => {
-      if (this.retired()) return;
-      const width = this.root.clientWidth;
-      if (width !== this.width) {
-        this.width = width;
-        if (this.data) this.layout();
-      }
-    })];
-    // the chart's room also depends on where the stage starts and on the bar under the chart: the heading above
-    // may grow after the chart was sized (a font or the formula arriving, buttons folding onto two lines), and
-    // the bar's words, the language or projector mode's type may fold it onto another line
-    const moved = () => {
+    this.observer = new ResizeObserver(() => {
       if (this.retired() || !this.data) return;
-      if (Math.abs(this.stageTop() - this.top) > 1 || this.bar.offsetHeight !== this.barHeight) this.layout();
-    };
-    this.observers.push(new ResizeObserver(moved), new ResizeObserver(moved));
-    this.observers[0].observe(this.root);
-    this.observers[1].observe(this.bar);
-    this.observers[2].observe(document.querySelector("[data-testid='stMainBlockContainer']") || document.body);
+      if (this.root.clientWidth !== this.width || Math.abs(this.stageTop() - this.top) > 1
+          || this.bar.offsetHeight !== this.barHeight) this.layout();
+    });
+    for (const box of [this.root, this.bar, document.querySelector("[data-testid='stMainBlockContainer']")]) {
+      if (box) this.observer.observe(box);
+    }
   }
 
   // A stage whose element has left the page for good (a newer stage is drawn: a language switch, another tab and
-  // back): its playback, observers and timers stop and Plotly frees its charts.  True if it is retired.
+  // back): its playback, resize watching and timers stop and Plotly frees its charts.  True if it is retired.
   retired() {
     if (this.root.isConnected || shownStage === this) return false;
     if (!this.isRetired) {
       this.isRetired = true;
       this.playing = false;
-      for (const observer of this.observers) observer.disconnect();
+      this.observer.disconnect();
       window.removeEventListener("resize", this.onResize);
       clearTimeout(this.previewTimer);
       if (this.Plotly) {
@@ -369,7 +360,8 @@ class Stage {
     const [[x0, x1], [y0, y1]] = this.data.box;
     const font = this.data.font_size;
     const margin = {l: Math.round(2.2 * font + 14), r: Math.round(0.9 * font), t: 8, b: Math.round(1.6 * font + 12)};
-    const width = Math.max(this.root.clientWidth, 280);
+    this.width = this.root.clientWidth;
+    const width = Math.max(this.width, 280);
     const aspect = (y1 - y0) / (x1 - x0);
     const locked = aspect >= 1 / 3 && aspect <= 3;
     const top = this.stageTop();
